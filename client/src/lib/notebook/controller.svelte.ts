@@ -1,0 +1,365 @@
+// The notebook's commands, in one place for the toolbar, the menus, the command-mode keys
+// and the editors' keys: selection and mode (as JupyterLab has them), cell edits, running,
+// and undo of our own changes only.
+import { tick } from 'svelte';
+import { SvelteSet } from 'svelte/reactivity';
+import * as Y from 'yjs';
+import { roleAtLeast, type Role } from '@common/doc-schema';
+import { answerInput, cancelRun, execute, kernelAction } from '../api/execution';
+import type { Me } from '../api/me';
+import { toasts } from '../ui/toasts.svelte';
+import type { CellEditor } from '../editor/cell-editor';
+import type { CellType } from './cell.svelte';
+import { clipboardCells, copyCells } from './clipboard';
+import * as edits from './edits';
+import { NotebookModel } from './notebook.svelte';
+import { PresenceModel } from './presence.svelte';
+import { RunsModel } from './runs.svelte';
+import { LOCAL_ORIGIN, type NotebookSession } from './session.svelte';
+
+export type Mode = 'command' | 'edit';
+export type RunMode = 'stay' | 'advance' | 'insert';
+
+export class NotebookController {
+  readonly model: NotebookModel;
+  readonly runs: RunsModel;
+  readonly presence: PresenceModel;
+  readonly undoManager: Y.UndoManager;
+  readonly editors = new Map<string, CellEditor>();
+
+  activeId = $state<string | null>(null);
+  /** The other end of a multi-cell selection (Shift-Up/Down); equals activeId when single. */
+  anchorId = $state<string | null>(null);
+  mode = $state<Mode>('command');
+  /** Markdown cells shown as source rather than rendered. */
+  readonly editingMarkdown = new SvelteSet<string>();
+  lineNumbers = $state(false);
+  canUndo = $state(false);
+  canRedo = $state(false);
+
+  /** Element that holds keyboard focus in command mode. */
+  container: HTMLElement | null = null;
+
+  constructor(
+    readonly session: NotebookSession,
+    readonly me: Me,
+    readonly role: Role,
+  ) {
+    this.model = new NotebookModel(session.ydoc);
+    this.runs = new RunsModel(session.ydoc);
+    this.presence = new PresenceModel(session.awareness, me.identity, role);
+    this.undoManager = new Y.UndoManager(this.model.ycells, {
+      trackedOrigins: new Set([LOCAL_ORIGIN]),
+      captureTimeout: 600,
+    });
+    const onStack = (): void => {
+      this.canUndo = this.undoManager.undoStack.length > 0;
+      this.canRedo = this.undoManager.redoStack.length > 0;
+    };
+    this.undoManager.on('stack-item-added', onStack);
+    this.undoManager.on('stack-item-popped', onStack);
+    this.undoManager.on('stack-cleared', onStack);
+  }
+
+  get canEdit(): boolean {
+    return roleAtLeast(this.role, 'editor');
+  }
+  get canRun(): boolean {
+    return roleAtLeast(this.role, 'runner');
+  }
+  get fileId(): string {
+    return this.session.fileId;
+  }
+  get ycells(): Y.Array<Y.Map<unknown>> {
+    return this.model.ycells;
+  }
+
+  // ---- selection and mode -------------------------------------------------------------
+
+  /** Keeps the active cell valid as cells come and go (ours or others'). */
+  ensureActive(): void {
+    const cells = this.model.cells;
+    if (cells.length === 0) {
+      this.activeId = this.anchorId = null;
+      return;
+    }
+    if (this.model.indexOfId(this.activeId) < 0) {
+      this.activeId = this.anchorId = cells[0].id;
+    }
+    if (this.model.indexOfId(this.anchorId) < 0) this.anchorId = this.activeId;
+  }
+
+  selectedIds(): string[] {
+    const a = this.model.indexOfId(this.activeId);
+    const b = this.model.indexOfId(this.anchorId);
+    if (a < 0) return [];
+    const [lo, hi] = b < 0 ? [a, a] : [Math.min(a, b), Math.max(a, b)];
+    return this.model.cells.slice(lo, hi + 1).map((c) => c.id);
+  }
+
+  isSelected(id: string): boolean {
+    const i = this.model.indexOfId(id);
+    const a = this.model.indexOfId(this.activeId);
+    const b = this.model.indexOfId(this.anchorId);
+    if (i < 0 || a < 0) return false;
+    return i >= Math.min(a, b < 0 ? a : b) && i <= Math.max(a, b < 0 ? a : b);
+  }
+
+  select(id: string, extend = false): void {
+    this.activeId = id;
+    if (!extend) this.anchorId = id;
+  }
+
+  moveSelection(delta: number, extend = false): void {
+    const cells = this.model.cells;
+    if (cells.length === 0) return;
+    const i = this.model.indexOfId(this.activeId);
+    const next = Math.max(0, Math.min(cells.length - 1, (i < 0 ? 0 : i) + delta));
+    this.select(cells[next].id, extend);
+    this.scrollToActive();
+  }
+
+  async scrollToActive(): Promise<void> {
+    await tick();
+    const el = this.container?.querySelector<HTMLElement>(`[data-cell-id="${CSS.escape(this.activeId ?? '')}"]`);
+    el?.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Command mode: keys go to the notebook, not to an editor. */
+  async commandMode(): Promise<void> {
+    this.mode = 'command';
+    this.presence.awareness.setLocalStateField('cursor', null);
+    await tick();
+    this.container?.focus({ preventScroll: true });
+  }
+
+  /** Edit mode on a cell: unrender markdown and put the caret in its editor. */
+  async editMode(id = this.activeId, where: 'start' | 'end' | 'keep' = 'keep'): Promise<void> {
+    if (!id) return;
+    const cell = this.model.byId(id);
+    if (!cell) return;
+    this.select(id);
+    if (cell.type === 'markdown' && this.canEdit) this.editingMarkdown.add(id);
+    this.mode = 'edit';
+    await tick();
+    const editor = this.editors.get(id);
+    if (!editor) return;
+    const view = editor.view;
+    if (where !== 'keep') {
+      const pos = where === 'start' ? 0 : view.state.doc.length;
+      view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
+    }
+    view.focus();
+  }
+
+  /** Called when an editor gains focus by a click. */
+  editorFocused(id: string): void {
+    if (this.activeId !== id || this.mode !== 'edit') {
+      this.select(id);
+      this.mode = 'edit';
+    }
+  }
+
+  // ---- cell edits ---------------------------------------------------------------------
+
+  #guardEdit(): boolean {
+    if (!this.canEdit) {
+      toasts.show('This notebook is read-only for you.', 'info');
+      return false;
+    }
+    return true;
+  }
+
+  insert(where: 'above' | 'below', type: CellType = 'code', edit = false): void {
+    if (!this.#guardEdit()) return;
+    const ids = this.selectedIds();
+    const i = where === 'above' ? this.model.indexOfId(ids[0] ?? null) : this.model.indexOfId(ids[ids.length - 1] ?? null) + 1;
+    const id = edits.insertCell(this.ycells, i < 0 ? this.model.cells.length : i, type);
+    this.select(id);
+    if (edit) void this.editMode(id);
+    else void this.scrollToActive();
+  }
+
+  /** Appends a cell at the end (the "add cell" buttons under the last cell). */
+  append(type: CellType): void {
+    if (!this.#guardEdit()) return;
+    const id = edits.insertCell(this.ycells, this.model.cells.length, type);
+    void this.editMode(id);
+  }
+
+  deleteSelected(): void {
+    if (!this.#guardEdit()) return;
+    const ids = this.selectedIds();
+    if (!ids.length) return;
+    const first = this.model.indexOfId(ids[0]);
+    edits.deleteCells(this.ycells, ids);
+    const cells = this.model.cells;
+    if (cells.length) this.select(cells[Math.min(first, cells.length - 1)].id);
+    void this.commandMode();
+  }
+
+  setType(type: CellType): void {
+    if (!this.#guardEdit()) return;
+    const ids = this.selectedIds();
+    edits.changeType(this.ycells, ids, type);
+    if (type === 'markdown') for (const id of ids) this.editingMarkdown.delete(id);
+  }
+
+  moveSelected(delta: -1 | 1): void {
+    if (!this.#guardEdit()) return;
+    edits.moveBlock(this.ycells, this.selectedIds(), delta);
+    void this.scrollToActive();
+  }
+
+  split(): void {
+    if (!this.#guardEdit() || !this.activeId) return;
+    const editor = this.editors.get(this.activeId);
+    const offsets = editor ? editor.view.state.selection.ranges.map((r) => r.head) : [];
+    const ids = edits.splitCell(this.ycells, this.activeId, offsets);
+    if (ids.length > 1) void this.editMode(ids[ids.length - 1], 'start');
+  }
+
+  merge(): void {
+    if (!this.#guardEdit()) return;
+    let ids = this.selectedIds();
+    if (ids.length === 1) {
+      // A single cell merges with the one below, as in JupyterLab's Shift-M.
+      const next = this.model.cells[this.model.indexOfId(ids[0]) + 1];
+      if (!next) return;
+      ids = [ids[0], next.id];
+    }
+    const id = edits.mergeCells(this.ycells, ids);
+    if (id) this.select(id);
+  }
+
+  copy(): void {
+    const ids = new Set(this.selectedIds());
+    copyCells(this.ycells.toArray().filter((c) => ids.has(String(c.get('id')))).map(edits.cellToJSON));
+  }
+
+  cut(): void {
+    if (!this.#guardEdit()) return;
+    this.copy();
+    this.deleteSelected();
+  }
+
+  paste(where: 'above' | 'below'): void {
+    if (!this.#guardEdit()) return;
+    const cells = clipboardCells();
+    if (!cells.length) return;
+    const ids = this.selectedIds();
+    const i = where === 'above' ? this.model.indexOfId(ids[0] ?? null) : this.model.indexOfId(ids[ids.length - 1] ?? null) + 1;
+    const newIds = edits.pasteCells(this.ycells, i < 0 ? this.model.cells.length : i, cells);
+    if (newIds.length) {
+      this.activeId = newIds[newIds.length - 1];
+      this.anchorId = newIds[0];
+    }
+  }
+
+  undo(): void {
+    if (this.canEdit) this.undoManager.undo();
+  }
+  redo(): void {
+    if (this.canEdit) this.undoManager.redo();
+  }
+
+  toggleLineNumbers(): void {
+    this.lineNumbers = !this.lineNumbers;
+    for (const editor of this.editors.values()) editor.setLineNumbers(this.lineNumbers);
+  }
+
+  // ---- running ------------------------------------------------------------------------
+
+  async runCells(ids: string[]): Promise<void> {
+    const cells = ids.map((id) => this.model.byId(id)).filter((c) => c !== undefined);
+    for (const c of cells) if (c.type === 'markdown') this.editingMarkdown.delete(c.id);
+    const code = cells.filter((c) => c.type === 'code').map((c) => c.id);
+    if (!code.length) return;
+    if (!this.canRun) {
+      toasts.show('You can follow this notebook but not run it.', 'info');
+      return;
+    }
+    await this.session.flush();
+    try {
+      await execute(this.fileId, code);
+    } catch (err) {
+      toasts.error(err, 'Could not run');
+    }
+  }
+
+  /** Shift-Enter (advance), Ctrl-Enter (stay) and Alt-Enter (insert), as in JupyterLab. */
+  run(mode: RunMode): void {
+    const ids = this.selectedIds();
+    if (!ids.length) return;
+    void this.runCells(ids);
+    const last = this.model.indexOfId(ids[ids.length - 1]);
+    const wasEditing = this.mode === 'edit';
+    if (mode === 'stay') {
+      this.select(ids[ids.length - 1]);
+      const cell = this.model.byId(ids[ids.length - 1]);
+      if (cell?.type === 'markdown' || !wasEditing) void this.commandMode();
+      return;
+    }
+    if (mode === 'insert' || last === this.model.cells.length - 1) {
+      if (this.canEdit) {
+        const id = edits.insertCell(this.ycells, last + 1, 'code');
+        void this.editMode(id);
+        return;
+      }
+    }
+    const next = this.model.cells[last + 1];
+    if (next) this.select(next.id);
+    void this.commandMode().then(() => this.scrollToActive());
+  }
+
+  runAll(): void {
+    void this.runCells(this.model.cells.map((c) => c.id));
+  }
+  runAbove(): void {
+    const i = this.model.indexOfId(this.activeId);
+    void this.runCells(this.model.cells.slice(0, Math.max(0, i)).map((c) => c.id));
+  }
+  runBelow(): void {
+    const i = this.model.indexOfId(this.activeId);
+    void this.runCells(this.model.cells.slice(Math.max(0, i)).map((c) => c.id));
+  }
+
+  async kernel(action: 'interrupt' | 'restart' | 'shutdown'): Promise<void> {
+    if (!this.canRun) return;
+    try {
+      await kernelAction(this.fileId, action);
+    } catch (err) {
+      toasts.error(err, `Could not ${action} the kernel`);
+    }
+  }
+
+  async restartAndRunAll(): Promise<void> {
+    await this.kernel('restart');
+    this.runAll();
+  }
+
+  async cancel(runId: string): Promise<void> {
+    try {
+      await cancelRun(this.fileId, runId);
+    } catch (err) {
+      toasts.error(err, 'Could not cancel the run');
+    }
+  }
+
+  async answer(runId: string, value: string): Promise<boolean> {
+    try {
+      await answerInput(this.fileId, runId, value);
+      return true;
+    } catch (err) {
+      toasts.error(err, 'Could not send your input');
+      return false;
+    }
+  }
+
+  dispose(): void {
+    this.undoManager.destroy();
+    this.presence.dispose();
+    this.runs.dispose();
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+// The reactive list of cells of one notebook, kept in step with the `cells` Y.Array.
+// A cell keeps its CellModel (and so its editor) for as long as its Y.Map lives.
+import * as Y from 'yjs';
+import { CellModel } from './cell.svelte';
+
+export class NotebookModel {
+  cells = $state.raw<CellModel[]>([]);
+  readonly ycells: Y.Array<Y.Map<unknown>>;
+  #models = new Map<Y.Map<unknown>, CellModel>();
+  #onCells = (): void => this.#read();
+
+  constructor(ydoc: Y.Doc) {
+    this.ycells = ydoc.getArray<Y.Map<unknown>>('cells');
+    this.#read();
+    this.ycells.observe(this.#onCells);
+  }
+
+  #read(): void {
+    const next = new Map<Y.Map<unknown>, CellModel>();
+    const cells: CellModel[] = [];
+    for (const ymap of this.ycells.toArray()) {
+      if (!(ymap instanceof Y.Map)) continue;
+      const model = this.#models.get(ymap) ?? new CellModel(ymap);
+      next.set(ymap, model);
+      cells.push(model);
+    }
+    for (const [ymap, model] of this.#models) if (!next.has(ymap)) model.dispose();
+    this.#models = next;
+    this.cells = cells;
+  }
+
+  indexOfId(id: string | null): number {
+    if (id === null) return -1;
+    return this.cells.findIndex((c) => c.id === id);
+  }
+
+  byId(id: string | null): CellModel | undefined {
+    return id === null ? undefined : this.cells.find((c) => c.id === id);
+  }
+
+  dispose(): void {
+    this.ycells.unobserve(this.#onCells);
+    for (const model of this.#models.values()) model.dispose();
+    this.#models.clear();
+  }
+}

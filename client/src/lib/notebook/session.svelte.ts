@@ -1,0 +1,126 @@
+// One open notebook: its Y.Doc (in @jupyter/ydoc's YNotebook schema), the room socket, and
+// the connection state the UI shows. Reconnection is y-websocket's; we only decide when it
+// must stop (unknown_session) and when the browser itself says it is offline.
+import { YNotebook } from '@jupyter/ydoc';
+import { WebsocketProvider } from 'y-websocket';
+import * as decoding from 'lib0/decoding';
+import type * as Y from 'yjs';
+import { openSession, roomBaseUrl, type CollabSession } from '../api/collaboration';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'reload-required';
+
+/** Origin of every local structural change, so our undo manager tracks only our own edits. */
+export const LOCAL_ORIGIN = Symbol('tandem-local-edit');
+
+const MESSAGE_AUTH = 2;
+
+function isUnknownSession(event: CloseEvent | null | undefined): boolean {
+  if (!event || event.code !== 1003) return false;
+  try {
+    const reason: unknown = JSON.parse(event.reason);
+    return !!reason && typeof reason === 'object' && (reason as { reason?: unknown }).reason === 'unknown_session';
+  } catch {
+    return false;
+  }
+}
+
+export class NotebookSession {
+  readonly ynotebook: YNotebook;
+  readonly ydoc: Y.Doc;
+  readonly provider: WebsocketProvider;
+  readonly fileId: string;
+  readonly sessionId: string;
+
+  status = $state<ConnectionStatus>('connecting');
+  /** True once the first sync with the server completed; the document is complete. */
+  synced = $state(false);
+  /** Local changes made since the connection dropped: they sync on reconnect. */
+  offlineEdits = $state(0);
+  /** Set when the server refused a write (a viewer's client, or a role that changed). */
+  permissionDenied = $state<string | null>(null);
+  path = $state('');
+
+  #onOffline = (): void => {
+    // The browser knows the network is gone before the socket times out: show it at once
+    // and stop the socket, so that reconnecting starts cleanly when we are back.
+    this.provider.disconnect();
+    this.status = 'disconnected';
+  };
+  #onOnline = (): void => {
+    if (this.status !== 'reload-required') this.provider.connect();
+  };
+  #onUpdate = (_update: Uint8Array, origin: unknown): void => {
+    if (origin !== this.provider && this.status !== 'connected') this.offlineEdits += 1;
+  };
+
+  private constructor(path: string, info: CollabSession) {
+    this.path = path;
+    this.fileId = info.fileId;
+    this.sessionId = info.sessionId;
+    this.ynotebook = new YNotebook();
+    this.ydoc = this.ynotebook.ydoc;
+    this.provider = new WebsocketProvider(roomBaseUrl(), `json:notebook:${info.fileId}`, this.ydoc, {
+      params: { sessionId: info.sessionId },
+      // A second tab of the same browser could be a viewer: never relay through it.
+      disableBc: true,
+      maxBackoffTime: 5000,
+      shouldReconnect: (event: CloseEvent) => !isUnknownSession(event) && !(event.code >= 4400 && event.code < 4500),
+    });
+    this.provider.messageHandlers[MESSAGE_AUTH] = (_encoder, decoder) => {
+      // y-protocols auth: 0 = permission denied, followed by a reason string.
+      const type = decoding.readVarUint(decoder);
+      if (type === 0) this.permissionDenied = decoding.readVarString(decoder) || 'Permission denied';
+    };
+    this.provider.on('status', ({ status }) => {
+      if (this.status === 'reload-required') return;
+      this.status = status;
+    });
+    this.provider.on('sync', (isSynced: boolean) => {
+      if (isSynced) {
+        this.synced = true;
+        this.offlineEdits = 0;
+      }
+    });
+    this.provider.on('connection-close', (event) => {
+      if (isUnknownSession(event)) {
+        this.status = 'reload-required';
+        this.provider.disconnect();
+      }
+    });
+    this.ydoc.on('update', this.#onUpdate);
+    window.addEventListener('offline', this.#onOffline);
+    window.addEventListener('online', this.#onOnline);
+  }
+
+  static async open(path: string): Promise<NotebookSession> {
+    const info = await openSession(path);
+    return new NotebookSession(path, info);
+  }
+
+  get awareness() {
+    return this.provider.awareness;
+  }
+
+  /**
+   * Resolves once everything we sent has left the browser, so a run requested right after
+   * typing reaches the server after the keystrokes that preceded it (best effort: the
+   * socket and the HTTP request are separate connections).
+   */
+  async flush(timeoutMs = 1000): Promise<void> {
+    const started = performance.now();
+    while (performance.now() - started < timeoutMs) {
+      const ws = this.provider.ws;
+      if (!ws || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount === 0) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  destroy(): void {
+    window.removeEventListener('offline', this.#onOffline);
+    window.removeEventListener('online', this.#onOnline);
+    this.ydoc.off('update', this.#onUpdate);
+    this.provider.awareness.setLocalState(null);
+    this.provider.destroy();
+    this.ynotebook.dispose();
+  }
+}

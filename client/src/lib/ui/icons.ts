@@ -1,0 +1,38 @@
+// Toolbar and file icons, drawn as simple 24x24 stroke paths (currentColor), so they follow
+// the text colour and scale crisply.
+export const ICONS = {
+  plus: 'M12 5v14M5 12h14',
+  cut: 'M6 20a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 20a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM8.2 15.5 17 4M15.8 15.5 7 4',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  paste: 'M9 4h6v3H9zM7 5H5v16h14V5h-2',
+  run: 'M7 4.5v15l12.5-7.5z',
+  stop: 'M6 6h12v12H6z',
+  restart: 'M4.5 12a7.5 7.5 0 1 0 2.2-5.3M4 4v4.5h4.5',
+  fastForward: 'M3 5v14l8.5-7zM12.5 5v14l8.5-7z',
+  up: 'M12 19V5M6 11l6-6 6 6',
+  down: 'M12 5v14M6 13l6 6 6-6',
+  trash: 'M4 7h16M9 7V4h6v3M6.5 7l1 13h9l1-13M10 11v6M14 11v6',
+  share: 'M18 8a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM6 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 22a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM8.6 13.5l6.8 4M15.4 6.5l-6.8 4',
+  eye: 'M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
+  folder: 'M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2.5h8.5A1.5 1.5 0 0 1 21 9v9.5a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5z',
+  notebook: 'M6 3h12a1 1 0 0 1 1 1v16a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1zM8.5 3v18M11 8h5M11 12h5',
+  file: 'M14 3H7a1 1 0 0 0-1 1v16a1 1 0 0 0 1 1h10a1 1 0 0 0 1-1V7zM14 3v4h4',
+  upload: 'M12 16V4M7 9l5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3',
+  download: 'M12 4v12M7 11l5 5 5-5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3',
+  refresh: 'M19.5 12a7.5 7.5 0 1 1-2.2-5.3M20 4v4.5h-4.5',
+  pencil: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
+  duplicate: 'M8 8h12v12H8zM4 16V4h12M14 11v6M11 14h6',
+  close: 'M6 6l12 12M18 6 6 18',
+  chevronDown: 'M6 9l6 6 6-6',
+  chevronRight: 'M9 6l6 6-6 6',
+  link: 'M10 14a4.5 4.5 0 0 0 6.4 0l3-3a4.5 4.5 0 0 0-6.4-6.4l-1 1M14 10a4.5 4.5 0 0 0-6.4 0l-3 3a4.5 4.5 0 0 0 6.4 6.4l1-1',
+  keyboard: 'M3 6h18v12H3zM7 10h.01M11 10h.01M15 10h.01M8 14h8',
+  home: 'M4 11l8-7 8 7M6 9.5V20h12V9.5',
+  newFolder: 'M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2.5h8.5A1.5 1.5 0 0 1 21 9v9.5a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5zM12 11v6M9 14h6',
+  follow: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0',
+  split: 'M4 12h16M8 8l-4 4 4 4M16 8l4 4-4 4',
+  more: 'M5 12h.01M12 12h.01M19 12h.01',
+  check: 'M5 12.5l4.5 4.5L19 7',
+} as const;
+
+export type IconName = keyof typeof ICONS;

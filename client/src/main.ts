@@ -1,0 +1,7 @@
+import { mount } from 'svelte';
+import 'katex/dist/katex.min.css';
+import './styles/app.css';
+import './styles/rendered.css';
+import App from './App.svelte';
+
+mount(App, { target: document.getElementById('app')! });
