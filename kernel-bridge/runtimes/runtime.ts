@@ -1,0 +1,45 @@
+// Where kernels run. A runtime launches one kernel for a kernelspec and hands back how to reach
+// it and how to stop it; sessions use nothing else, so a Kubernetes runtime can replace the
+// local one without changing them.
+
+import type { KernelSpec } from '../kernelspec/kernelspec';
+import type { ConnectionInfo } from '../protocol/connection-info';
+
+export interface LaunchRequest {
+  spec: KernelSpec;
+  /** Working directory of the kernel: the notebook's directory. */
+  cwd: string;
+  /** Added to the kernel's environment, over the spec's `env`. */
+  env?: Record<string, string>;
+}
+
+export interface KernelExit {
+  code: number | null;
+  signal: string | null;
+  /** The last lines the kernel wrote to stderr, to explain a crash to people. */
+  stderrTail: string;
+}
+
+export interface LaunchedKernel {
+  /** For logs: a process id, a pod name. */
+  readonly id: string;
+  readonly connection: ConnectionInfo;
+  /** Resolves once, when the kernel has exited; never rejects. */
+  readonly exited: Promise<KernelExit>;
+  /** Interrupts the running code as SIGINT does (for specs with interrupt_mode 'signal'). */
+  interrupt(): void;
+  /** Stops the kernel and everything it started, politely then by force; resolves when all are gone. */
+  kill(): Promise<void>;
+}
+
+export interface KernelRuntime {
+  /** Starts a kernel; rejects with a message for people if it could not even be started. */
+  launch(request: LaunchRequest): Promise<LaunchedKernel>;
+}
+
+export class KernelLaunchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelLaunchError';
+  }
+}
