@@ -1,0 +1,24 @@
+// One Tandem server and one Chromium per test file; every test opens fresh contexts.
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { ensureClientBuilt } from './build';
+import { launchChromium } from './browser';
+import { startTandem, type Tandem } from './tandem';
+
+export interface Suite {
+  tandem: Tandem;
+  browser: Browser;
+}
+
+export function useSuite(): Suite {
+  const suite = {} as Suite;
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    [suite.tandem, suite.browser] = await Promise.all([startTandem(), launchChromium()]);
+  }, 180_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.tandem?.stop();
+  });
+  return suite;
+}
