@@ -10,6 +10,35 @@ import { colorFor, tint } from '../ui/colors';
 
 const awarenessChanged = Annotation.define<null>();
 
+const caretTheme = EditorView.baseTheme({
+  '.cm-remote-caret': {
+    position: 'relative',
+    borderLeft: '2px solid',
+    marginLeft: '-1px',
+    marginRight: '-1px',
+    pointerEvents: 'none',
+  },
+  '.cm-remote-caret-label': {
+    position: 'absolute',
+    left: '-2px',
+    bottom: '100%',
+    padding: '1px 5px',
+    borderRadius: '3px 3px 3px 0',
+    color: '#fff',
+    fontFamily: 'var(--ui-font)',
+    fontSize: '10.5px',
+    fontWeight: '500',
+    lineHeight: '1.35',
+    whiteSpace: 'nowrap',
+    zIndex: '10',
+    opacity: '0',
+    transition: 'opacity .4s',
+    userSelect: 'none',
+  },
+  '.cm-remote-caret-label.fresh': { opacity: '1' },
+  '.cm-line:hover .cm-remote-caret-label': { opacity: '1' },
+});
+
 /** How long a caret's name stays shown after it moves, as in JupyterLab. */
 const LABEL_MS = 3500;
 
@@ -47,6 +76,10 @@ interface CursorState {
 }
 
 export function remoteCursors(ytext: Y.Text, awareness: Awareness) {
+  return [caretTheme, cursorsPlugin(ytext, awareness)];
+}
+
+function cursorsPlugin(ytext: Y.Text, awareness: Awareness) {
   return ViewPlugin.fromClass(
     class {
       decorations: DecorationSet = Decoration.none;

@@ -32,21 +32,23 @@ export class CellModel {
   };
   #onSource = (): void => this.#readFirstLine();
 
+  /** The shared source. Kept from construction: a deleted cell's map no longer has it. */
+  readonly ysource: Y.Text;
+
   constructor(readonly ymap: Y.Map<unknown>) {
     this.id = String(ymap.get('id') ?? '');
+    const s = ymap.get('source');
+    if (s instanceof Y.Text) {
+      this.ysource = s;
+    } else {
+      // Every cell in the schema has a Y.Text source; a malformed one gets a detached text so
+      // the UI still renders rather than failing on one bad cell.
+      this.ysource = new Y.Doc().getText('source');
+      if (typeof s === 'string') this.ysource.insert(0, s);
+    }
     this.#read(null);
     ymap.observe(this.#onModel);
     this.ysource.observe(this.#onSource);
-  }
-
-  get ysource(): Y.Text {
-    const s = this.ymap.get('source');
-    if (s instanceof Y.Text) return s;
-    // Every cell in the schema has a Y.Text source; a malformed one gets a detached text so
-    // the UI still renders rather than crashing on one bad cell.
-    const t = new Y.Doc().getText('source');
-    if (typeof s === 'string') t.insert(0, s);
-    return t;
   }
 
   #readFirstLine(): void {

@@ -59,7 +59,13 @@ export class NotebookController {
     this.undoManager.on('stack-item-added', onStack);
     this.undoManager.on('stack-item-popped', onStack);
     this.undoManager.on('stack-cleared', onStack);
+    session.ydoc.on('afterTransaction', this.#afterTransaction);
   }
+
+  // A structural command is one undo step of its own: typing right after it starts a new one.
+  #afterTransaction = (tr: Y.Transaction): void => {
+    if (tr.origin === LOCAL_ORIGIN) this.undoManager.stopCapturing();
+  };
 
   get canEdit(): boolean {
     return roleAtLeast(this.role, 'editor');
@@ -167,6 +173,8 @@ export class NotebookController {
       toasts.show('This notebook is read-only for you.', 'info');
       return false;
     }
+    // Each command is its own undo step, never merged with typing or the previous command.
+    this.undoManager.stopCapturing();
     return true;
   }
 
@@ -357,6 +365,7 @@ export class NotebookController {
   }
 
   dispose(): void {
+    this.session.ydoc.off('afterTransaction', this.#afterTransaction);
     this.undoManager.destroy();
     this.presence.dispose();
     this.runs.dispose();
