@@ -145,11 +145,16 @@ export class NotebookController {
     const cell = this.model.byId(id);
     if (!cell) return;
     this.select(id);
-    if (cell.type === 'markdown' && this.canEdit) this.editingMarkdown.add(id);
+    // Without the right to edit, a rendered markdown cell has no editor to go into.
+    if (cell.type === 'markdown' && !this.canEdit) return;
+    if (cell.type === 'markdown') this.editingMarkdown.add(id);
     this.mode = 'edit';
     await tick();
     const editor = this.editors.get(id);
-    if (!editor) return;
+    if (!editor) {
+      this.mode = 'command';
+      return;
+    }
     const view = editor.view;
     if (where !== 'keep') {
       const pos = where === 'start' ? 0 : view.state.doc.length;

@@ -5,6 +5,15 @@ import { CellModel } from './cell.svelte';
 
 export class NotebookModel {
   cells = $state.raw<CellModel[]>([]);
+  /** The kernelspec's display name from the notebook's metadata, until a kernel reports its own. */
+  kernelName = $state<string | null>(null);
+  readonly #meta: Y.Map<unknown>;
+  #onMeta = (): void => {
+    const metadata = this.#meta.get('metadata');
+    const json = (metadata instanceof Y.Map ? metadata.toJSON() : metadata) as { kernelspec?: { display_name?: unknown } } | undefined;
+    const name = json?.kernelspec?.display_name;
+    this.kernelName = typeof name === 'string' ? name : null;
+  };
   readonly ycells: Y.Array<Y.Map<unknown>>;
   #models = new Map<Y.Map<unknown>, CellModel>();
   #onCells = (): void => this.#read();
@@ -13,6 +22,9 @@ export class NotebookModel {
     this.ycells = ydoc.getArray<Y.Map<unknown>>('cells');
     this.#read();
     this.ycells.observe(this.#onCells);
+    this.#meta = ydoc.getMap('meta');
+    this.#meta.observeDeep(this.#onMeta);
+    this.#onMeta();
   }
 
   #read(): void {
@@ -40,6 +52,7 @@ export class NotebookModel {
 
   dispose(): void {
     this.ycells.unobserve(this.#onCells);
+    this.#meta.unobserveDeep(this.#onMeta);
     for (const model of this.#models.values()) model.dispose();
     this.#models.clear();
   }

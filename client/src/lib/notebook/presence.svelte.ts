@@ -111,6 +111,9 @@ export class PresenceModel {
       const presence = ((state as { presence?: Presence }).presence ?? null) as Presence | null;
       peers.push({ clientId, user, presence });
     }
+    // Newest activity first, so following a person follows the tab they are using now.
+    const seen = (id: number): number => this.awareness.meta.get(id)?.lastUpdated ?? 0;
+    peers.sort((a, b) => seen(b.clientId) - seen(a.clientId));
     const people = new Map<string, Person>();
     for (const p of peers) {
       const person = people.get(p.user.username);
@@ -118,7 +121,8 @@ export class PresenceModel {
       else people.set(p.user.username, { username: p.user.username, user: p.user, clientIds: [p.clientId] });
     }
     this.peers = peers;
-    this.people = [...people.values()];
+    // Avatars keep a stable order; only the tab chosen for following depends on activity.
+    this.people = [...people.values()].sort((a, b) => a.user.display_name.localeCompare(b.user.display_name));
     this.viewers = viewers;
   }
 

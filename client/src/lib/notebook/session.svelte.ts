@@ -24,6 +24,20 @@ function isUnknownSession(event: CloseEvent | null | undefined): boolean {
   }
 }
 
+/** A close the client will not retry, in words; the server's JSON reason wins if it has one. */
+function describeClose(code: number, reason: string): string {
+  try {
+    const parsed: unknown = JSON.parse(reason);
+    const message = (parsed as { message?: unknown } | null)?.message;
+    if (typeof message === 'string' && message) return message;
+  } catch {
+    if (reason) return reason;
+  }
+  if (code === 4401 || code === 4403) return 'You no longer have access to this notebook.';
+  if (code === 4404) return 'This notebook no longer exists.';
+  return `The server closed the connection (code ${code}).`;
+}
+
 export class NotebookSession {
   readonly ynotebook: YNotebook;
   readonly ydoc: Y.Doc;
@@ -39,6 +53,8 @@ export class NotebookSession {
   /** Set when the server refused a write (a viewer's client, or a role that changed). */
   permissionDenied = $state<string | null>(null);
   path = $state('');
+  /** Set when the server closed the room for good (not unknown_session): why, for people. */
+  closedReason = $state<string | null>(null);
 
   #onOffline = (): void => {
     // The browser knows the network is gone before the socket times out: show it at once
@@ -86,6 +102,10 @@ export class NotebookSession {
         this.status = 'reload-required';
         this.provider.disconnect();
       }
+    });
+    this.provider.on('closed', ({ code, reason }) => {
+      if (this.status === 'reload-required') return;
+      this.closedReason = describeClose(code, reason);
     });
     this.ydoc.on('update', this.#onUpdate);
     window.addEventListener('offline', this.#onOffline);
