@@ -77,6 +77,8 @@ export class NotebookSession {
     this.ydoc = this.ynotebook.ydoc;
     this.provider = new WebsocketProvider(roomBaseUrl(), `json:notebook:${info.fileId}`, this.ydoc, {
       params: { sessionId: info.sessionId },
+      // One awareness per document: the YNotebook already made one for this client id.
+      awareness: this.ynotebook.awareness,
       // A second tab of the same browser could be a viewer: never relay through it.
       disableBc: true,
       maxBackoffTime: 5000,
