@@ -1,0 +1,96 @@
+// Reads a process's memory and CPU from /proc (Linux), so every server is measured the same way
+// from outside, whatever language it is written in.
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export interface MemoryKb {
+  /** Resident set size now. */
+  rssKb: number;
+  /** Peak resident set size since the process started (VmHWM). */
+  hwmKb: number;
+}
+
+export function readMemory(pid: number): MemoryKb | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number => Number(/\s(\d+) kB/.exec(status.split(`\n${name}:`)[1] ?? '')?.[1] ?? NaN);
+    return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+  } catch {
+    return null; // The process is gone.
+  }
+}
+
+let ticksPerSecond: number | null = null;
+function clockTicks(): number {
+  if (ticksPerSecond === null) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** User plus system CPU time the process has used, in seconds (threads included). */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces or parentheses; fields resume after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** Polls VmRSS every `intervalMs`, keeping the maximum: peak memory within one phase. */
+export class RssWatcher {
+  peakKb = 0;
+  private timer: NodeJS.Timeout;
+  constructor(
+    private readonly pid: number,
+    intervalMs = 25,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+  private sample(): void {
+    const m = readMemory(this.pid);
+    if (m && m.rssKb > this.peakKb) this.peakKb = m.rssKb;
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peakKb;
+  }
+}
+
+/** CPU used by a process over a window, in cores (1.0 = one core busy all the time). */
+export class CpuWindow {
+  private readonly startCpu: number;
+  private readonly startAt = performance.now();
+  constructor(private readonly pid: number) {
+    this.startCpu = readCpuSeconds(pid) ?? 0;
+  }
+  cores(): number | null {
+    const cpu = readCpuSeconds(this.pid);
+    if (cpu === null) return null;
+    return (cpu - this.startCpu) / ((performance.now() - this.startAt) / 1000);
+  }
+}
+
+/** Median of a few RSS readings spread over `ms`, to smooth out allocator noise. */
+export async function settledRssKb(pid: number, ms = 1500, samples = 5): Promise<number | null> {
+  const values: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    await new Promise((r) => setTimeout(r, ms / samples));
+    const m = readMemory(pid);
+    if (m) values.push(m.rssKb);
+  }
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)];
+}

@@ -1,0 +1,48 @@
+// Starts Tandem through its command line (DESIGN.md section 4). It runs under Node with the tsx
+// loader directly (not the `tsx` wrapper, which would put a second process between us and the
+// server: SIGKILL must reach the server itself, and /proc must read the server itself).
+import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startProcess, waitForHttp } from '../lib/spawn.js';
+import { REPO } from './paths.js';
+import type { Launcher, RunningServer, StartOptions } from './types.js';
+
+const CLI = join(REPO, 'server/cli.ts');
+
+export interface TandemStartOptions extends StartOptions {
+  /** Reuse a root (restart after a kill); by default a fresh one under workDir. */
+  root?: string;
+  token?: string;
+}
+
+export async function startTandem(opts: TandemStartOptions): Promise<RunningServer> {
+  const root = opts.root ?? join(opts.workDir, 'root');
+  mkdirSync(root, { recursive: true });
+  const token = opts.token ?? randomBytes(16).toString('hex');
+  const proc = startProcess(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--root', root, '--token', token],
+    { cwd: REPO, logFile: opts.logFile },
+  );
+  try {
+    const m = await proc.waitFor(/Tandem is running at http:\/\/([^\s/]+):(\d+)/, 60_000);
+    const port = Number(m[2]);
+    await waitForHttp(`http://127.0.0.1:${port}/api/status`, 30_000, { authorization: `token ${token}` }, proc);
+    return {
+      info: { flavor: 'tandem', label: 'Tandem', host: '127.0.0.1', port, token, pid: proc.pid, root },
+      exited: proc.exited,
+      stop: () => proc.stop(),
+    };
+  } catch (err) {
+    await proc.stop(500);
+    throw err;
+  }
+}
+
+export const tandem: Launcher = {
+  flavor: 'tandem',
+  label: 'Tandem',
+  unavailable: async () => (existsSync(CLI) ? null : 'server/cli.ts does not exist yet'),
+  start: (opts) => startTandem(opts),
+};

@@ -1,0 +1,40 @@
+// What the orchestrator knows about a server under test, and what it hands to load processes.
+
+export type Flavor = 'tandem' | 'y-websocket' | 'hocuspocus' | 'jupyter' | 'floor';
+
+/** Everything a load process needs to reach a running server; plain JSON. */
+export interface ServerInfo {
+  flavor: Flavor;
+  /** Name in tables, with version: "y-websocket 1.5.4". */
+  label: string;
+  host: string;
+  port: number;
+  /** Owner token (Tandem, Jupyter Server); empty for servers without auth. */
+  token: string;
+  pid: number;
+  /** Directory the server serves notebooks from (Tandem, Jupyter Server). */
+  root?: string;
+}
+
+export interface RunningServer {
+  info: ServerInfo;
+  /** Resolves with the exit code or signal when the process ends by itself or is stopped. */
+  exited: Promise<number | string>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** A fresh directory for this run's files. */
+  workDir: string;
+  logFile: string;
+  /** Fixed port (the chaos run restarts on the same one); 0 or absent picks a free one. */
+  port?: number;
+}
+
+export interface Launcher {
+  flavor: Flavor;
+  label: string;
+  /** Null if the server can run here, else why not (shown in RESULTS.md). */
+  unavailable(): Promise<string | null>;
+  start(opts: StartOptions): Promise<RunningServer>;
+}
