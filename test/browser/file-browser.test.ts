@@ -1,6 +1,6 @@
 // Signing in by link, and the file browser's everyday jobs.
 import { expect, test } from 'vitest';
-import { expectCount, person, putNotebook, screenshot } from './support/browser';
+import { expectCount, notebookJson, person, putNotebook, screenshot } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -72,6 +72,13 @@ test('the file browser lists, renames, duplicates and deletes notebooks', async 
     await p.page.getByLabel('Delete churn.ipynb').click();
     await p.page.getByRole('button', { name: 'Delete', exact: true }).click();
     await expectCount(row('churn.ipynb'), 0);
+
+    // Upload a notebook from disk.
+    const uploaded = JSON.stringify(notebookJson([{ source: 'uploaded = True' }]));
+    await p.page.getByLabel('Upload files').setInputFiles({ name: 'from-disk.ipynb', mimeType: 'application/x-ipynb+json', buffer: Buffer.from(uploaded) });
+    await row('from-disk.ipynb').waitFor();
+    const saved = await s.tandem.api<{ content: { cells: { source: string | string[] }[] } }>('GET', '/api/contents/from-disk.ipynb?content=1');
+    expect([saved.content.cells[0].source].flat().join('')).toBe('uploaded = True');
 
     // The download link points at the raw file.
     const other = p.page.locator('tr[data-type="notebook"]').first();
