@@ -1,0 +1,150 @@
+// Assembles a Tandem server from its parts: storage, auth, rooms, the HTTP API, the
+// WebSocket transport and the browser client. `createTandem` returns a running server;
+// `close` saves every open notebook and shuts everything down.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ShareStore } from './auth/shares';
+import { generateToken } from './auth/tokens';
+import type { Config } from './config';
+import { ContentsService } from './contents/contents-service';
+import { RootPaths } from './contents/paths';
+import { registerAuth, Authenticator } from './http/auth';
+import { registerClient } from './http/client';
+import { handleError } from './http/errors';
+import { collaborationRoutes } from './http/routes/collaboration';
+import { contentsRoutes } from './http/routes/contents';
+import { meRoutes } from './http/routes/me';
+import { shareRoutes } from './http/routes/shares';
+import { statusRoutes } from './http/routes/status';
+import { redactUrl } from './log';
+import { RoomManager } from './rooms/room-manager';
+import { DocStore } from './storage/doc-store';
+import { FileIdIndex } from './storage/file-ids';
+import { registerWebSocketTransport } from './transport/websocket';
+
+export interface Tandem {
+  app: FastifyInstance;
+  rooms: RoomManager;
+  fileIds: FileIdIndex;
+  host: string;
+  port: number;
+  token: string;
+  /** The sign-in URL, token included. */
+  url: string;
+  close(): Promise<void>;
+}
+
+// The largest HTTP body accepted: a notebook with many images can run to tens of MB.
+const BODY_LIMIT = 256 * 1024 * 1024;
+
+function cookieSecret(stateDir: string): string {
+  const file = join(stateDir, 'cookie-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+async function listen(app: FastifyInstance, config: Config): Promise<number> {
+  // Like Jupyter, the default port moves on to the next free one; a chosen port does not.
+  const attempts = config.portExplicit || config.port === 0 ? 1 : 50;
+  for (let i = 0; ; i++) {
+    try {
+      await app.listen({ host: config.host, port: config.port + i });
+      const address = app.server.address();
+      return typeof address === 'object' && address ? address.port : config.port + i;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i + 1 >= attempts) throw error;
+    }
+  }
+}
+
+export async function createTandem(config: Config, logger: Logger): Promise<Tandem> {
+  mkdirSync(config.root, { recursive: true });
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const token = config.token ?? generateToken();
+  const paths = new RootPaths(config.root);
+  const fileIds = new FileIdIndex(config.stateDir);
+  const shares = new ShareStore(config.stateDir);
+  const store = new DocStore(config.stateDir);
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    // Per-request lines are logged at debug level, with tokens masked (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+  });
+  app.setErrorHandler(handleError);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode }, 'request');
+  });
+  await app.register(fastifyCookie, { secret: cookieSecret(config.stateDir) });
+  const auth = new Authenticator({ serverToken: token, shares, allowOrigins: config.allowOrigins });
+  registerAuth(app, auth);
+
+  const rooms = new RoomManager({
+    paths,
+    fileIds,
+    store,
+    stateDir: config.stateDir,
+    log: logger,
+    graceMs: config.roomGraceMs,
+    saveDelayMs: config.saveDelayMs,
+    saveMaxDelayMs: config.saveMaxDelayMs,
+    watchIntervalMs: config.watchIntervalMs,
+    compactBytes: config.compactBytes,
+  });
+  const contents = new ContentsService(paths, fileIds, rooms, logger);
+  const transport = await registerWebSocketTransport(app, {
+    auth,
+    rooms,
+    maxMessageBytes: config.maxMessageBytes,
+    maxBufferedBytes: config.maxBufferedBytes,
+    pingIntervalMs: config.pingIntervalMs,
+  });
+  const startedAt = new Date();
+  statusRoutes(app, {
+    startedAt,
+    rooms: () => rooms.size,
+    connections: () => transport.connectionCount(),
+  });
+  meRoutes(app, auth, fileIds);
+  shareRoutes(app, { shares, paths, fileIds, onRevoked: (share) => transport.closeShare(share.id) });
+  contentsRoutes(app, {
+    contents,
+    paths,
+    fileIds,
+    shares,
+    onSharesRemoved: (removed) => removed.forEach((share) => transport.closeShare(share.id)),
+  });
+  collaborationRoutes(app, { paths, fileIds, rooms });
+  await registerClient(app);
+
+  const port = await listen(app, config);
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/?token=${token}`;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    rooms,
+    fileIds,
+    host: config.host,
+    port,
+    token,
+    url,
+    close: () => {
+      closing ??= (async () => {
+        await rooms.closeAll();
+        transport.close();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}

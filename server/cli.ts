@@ -1,0 +1,64 @@
+// `tandem serve`: starts the server, prints the sign-in URL, and shuts down cleanly on
+// SIGINT or SIGTERM (saving every open notebook first). A second signal exits at once.
+
+import { createTandem } from './app';
+import { ConfigError, loadConfig, usage } from './config';
+import { createLogger } from './log';
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || rest.includes('--help')) {
+    process.stdout.write(usage());
+    return;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`Unknown command ${command ?? '(none)'}.\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig(rest, process.env, Boolean(process.stderr.isTTY));
+  } catch (error) {
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n\n${usage()}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel, config.logFormat);
+  process.on('uncaughtException', (error) => {
+    // Nothing a client or kernel does should get here; if something does, say so loudly
+    // but keep serving everyone else.
+    logger.error({ err: error }, 'uncaught exception');
+  });
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+  const tandem = await createTandem(config, logger);
+  logger.info({ root: config.root, host: tandem.host, port: tandem.port }, 'Tandem started');
+  process.stdout.write(`Tandem is running at ${tandem.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: saving notebooks and closing connections');
+    tandem.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`Tandem could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

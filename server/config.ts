@@ -1,0 +1,108 @@
+// `tandem serve` settings. Every flag can also come from a TANDEM_* environment variable;
+// flags win. Defaults are the embedded, single-process mode.
+
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** The port was chosen by the user (so a busy port is an error, not a cue to try the next). */
+  portExplicit: boolean;
+  root: string;
+  /** Server token; undefined means generate one at start. */
+  token: string | undefined;
+  stateDir: string;
+  allowOrigins: string[];
+  roomGraceMs: number;
+  logLevel: string;
+  logFormat: 'pretty' | 'json';
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  saveDelayMs: number;
+  saveMaxDelayMs: number;
+  watchIntervalMs: number;
+  compactBytes: number;
+  pingIntervalMs: number;
+}
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  help: string;
+  default?: string;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { flag: 'host', env: 'TANDEM_HOST', help: 'interface to listen on', default: '127.0.0.1' },
+  { flag: 'port', env: 'TANDEM_PORT', help: 'port to listen on (0 picks a free one)', default: '8888' },
+  { flag: 'root', env: 'TANDEM_ROOT', help: 'folder of notebooks to serve', default: join(homedir(), 'tandem') },
+  { flag: 'token', env: 'TANDEM_TOKEN', help: 'server token (generated when not given)' },
+  { flag: 'state-dir', env: 'TANDEM_STATE_DIR', help: "Tandem's own data (default ROOT/.tandem)" },
+  { flag: 'allow-origin', env: 'TANDEM_ALLOW_ORIGIN', help: 'extra browser origins allowed, comma-separated' },
+  { flag: 'room-grace', env: 'TANDEM_ROOM_GRACE', help: 'seconds an empty room stays loaded', default: '30' },
+  { flag: 'save-delay', env: 'TANDEM_SAVE_DELAY', help: 'seconds of quiet before a notebook is saved', default: '1' },
+  { flag: 'max-message-mb', env: 'TANDEM_MAX_MESSAGE_MB', help: 'largest WebSocket message accepted', default: '32' },
+  { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
+  { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
+];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function usage(): string {
+  const lines = OPTIONS.map((o) => {
+    const def = o.default ? ` (default ${o.default})` : '';
+    return `  --${o.flag.padEnd(16)} ${o.help}${def}\n  ${''.padEnd(18)} env ${o.env}`;
+  });
+  return `Usage: tandem serve [options]\n\n${lines.join('\n')}\n`;
+}
+
+function number(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`--${name} must be a number from ${min} to ${max}`);
+  return n;
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolean): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+    strict: true,
+    allowPositionals: false,
+  }).valueOf() as { values: Record<string, string | undefined> };
+  const get = (flag: string): string | undefined => {
+    const spec = OPTIONS.find((o) => o.flag === flag)!;
+    return values[flag] ?? (env[spec.env] || undefined) ?? spec.default;
+  };
+  const portGiven = values.port !== undefined || Boolean(env.TANDEM_PORT);
+  const root = resolve(get('root')!);
+  const logFormat = get('log-format') ?? (isTTY ? 'pretty' : 'json');
+  if (logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError('--log-format must be pretty or json');
+  const token = get('token');
+  if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters');
+  const maxMessageBytes = number('max-message-mb', get('max-message-mb')!, 1, 1024) * 1024 * 1024;
+  const saveDelayMs = number('save-delay', get('save-delay')!, 0, 600) * 1000;
+  return {
+    host: get('host')!,
+    port: number('port', get('port')!, 0, 65535),
+    portExplicit: portGiven,
+    root,
+    token,
+    stateDir: resolve(get('state-dir') ?? join(root, '.tandem')),
+    allowOrigins: (get('allow-origin') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    roomGraceMs: number('room-grace', get('room-grace')!, 0, 86_400) * 1000,
+    logLevel: get('log-level')!,
+    logFormat,
+    maxMessageBytes,
+    // Large enough for a whole large notebook to be queued to one joining client.
+    maxBufferedBytes: Math.max(64 * 1024 * 1024, 2 * maxMessageBytes),
+    saveDelayMs,
+    saveMaxDelayMs: Math.max(saveDelayMs, 5000),
+    watchIntervalMs: 2000,
+    compactBytes: 4 * 1024 * 1024,
+    pingIntervalMs: 30_000,
+  };
+}

@@ -1,0 +1,183 @@
+// Authentication for every HTTP route and WebSocket upgrade. A request proves who it is with
+// `Authorization: token T`, `?token=T`, or the signed session cookie set when a browser
+// signs in with a token in the URL. Cookie-authenticated writes must come from our own
+// origin, and so must WebSocket upgrades from browsers.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { roleAtLeast, type Role } from '../../common/doc-schema';
+import { identityFromSeed } from '../auth/identity';
+import { roleOn, type Principal } from '../auth/principal';
+import {
+  decodeSession,
+  encodeSession,
+  newSession,
+  ownerTokenTag,
+  SESSION_COOKIE,
+  type SessionPayload,
+} from '../auth/session-cookie';
+import type { ShareStore } from '../auth/shares';
+import { secretsEqual } from '../auth/tokens';
+import { forbidden, unauthorized } from './errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+    session: SessionPayload | undefined;
+  }
+}
+
+export interface AuthOptions {
+  serverToken: string;
+  shares: ShareStore;
+  /** Extra origins allowed to open sockets and send cookie-authenticated writes. */
+  allowOrigins: string[];
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const COOKIE_MAX_AGE_S = 30 * 24 * 3600;
+
+function tokenFrom(request: FastifyRequest): { token: string; via: 'header' | 'query' } | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
+    if (match) return { token: match[1], via: 'header' };
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query && typeof query.token === 'string' && query.token) return { token: query.token, via: 'query' };
+  return undefined;
+}
+
+export function isAllowedOrigin(request: FastifyRequest, origin: string, allowOrigins: string[]): boolean {
+  if (allowOrigins.includes('*') || allowOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export class Authenticator {
+  private readonly ownerTag: string;
+
+  constructor(private readonly options: AuthOptions) {
+    this.ownerTag = ownerTokenTag(options.serverToken);
+  }
+
+  /** Who the request is from, or undefined. Never throws. */
+  resolve(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; badToken: boolean } {
+    const given = tokenFrom(request);
+    if (given) {
+      if (secretsEqual(given.token, this.options.serverToken)) {
+        return {
+          principal: { kind: 'owner', identity: identityFromSeed(`owner:${this.ownerTag}`, 'Owner'), via: given.via },
+          badToken: false,
+        };
+      }
+      const share = this.options.shares.findByToken(given.token);
+      if (share) {
+        return { principal: { kind: 'share', share, identity: identityFromSeed(`share:${share.id}`), via: given.via }, badToken: false };
+      }
+    }
+    const fromCookie = this.fromCookie(request);
+    return { ...fromCookie, badToken: given !== undefined && !fromCookie.principal };
+  }
+
+  private fromCookie(request: FastifyRequest): { principal?: Principal; session?: SessionPayload } {
+    const raw = request.cookies?.[SESSION_COOKIE];
+    if (!raw) return {};
+    const unsigned = request.unsignCookie(raw);
+    if (!unsigned.valid || unsigned.value === null) return {};
+    const session = decodeSession(unsigned.value);
+    if (!session) return {};
+    const identity = identityFromSeed(`session:${session.sid}`, session.name);
+    if (session.kind === 'owner') {
+      if (session.tokenTag !== this.ownerTag) return {};
+      return { principal: { kind: 'owner', identity, via: 'cookie' }, session };
+    }
+    const share = session.shareId ? this.options.shares.get(session.shareId) : undefined;
+    if (!share) return {};
+    return { principal: { kind: 'share', share, identity, via: 'cookie' }, session };
+  }
+
+  /** Starts a browser session for a principal that signed in with a token in the URL. */
+  startSession(reply: FastifyReply, principal: Principal): SessionPayload {
+    const session =
+      principal.kind === 'owner' ? newSession('owner', this.ownerTag) : newSession('share', principal.share.id);
+    this.writeSession(reply, session);
+    return session;
+  }
+
+  writeSession(reply: FastifyReply, session: SessionPayload): void {
+    void reply.setCookie(SESSION_COOKIE, encodeSession(session), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      maxAge: COOKIE_MAX_AGE_S,
+    });
+  }
+
+  clearSession(reply: FastifyReply): void {
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  isAllowedOrigin(request: FastifyRequest, origin: string): boolean {
+    return isAllowedOrigin(request, origin, this.options.allowOrigins);
+  }
+}
+
+/** Resolves the principal of every request; routes then ask for what they need. */
+export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('session', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    const { principal, session, badToken } = auth.resolve(request);
+    request.principal = principal;
+    request.session = session;
+    if (badToken && request.url.startsWith('/api/')) throw unauthorized('The token is not valid');
+    if (!principal) return;
+    // A page visited with ?token= signs the browser in; the client then drops the token
+    // from the address bar.
+    const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
+    if (principal.via === 'query' && isPage) {
+      request.session = auth.startSession(reply, principal);
+      request.principal = { ...principal, identity: identityFromSeed(`session:${request.session.sid}`) };
+    }
+    if (principal.via === 'cookie' && UNSAFE_METHODS.has(request.method)) {
+      const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
+      if (!origin || !auth.isAllowedOrigin(request, origin)) {
+        throw forbidden('Cross-origin requests with a session cookie are refused');
+      }
+    }
+  });
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (!referer) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized();
+  return request.principal;
+}
+
+export function requireOwner(request: FastifyRequest): Principal {
+  const principal = requirePrincipal(request);
+  if (principal.kind !== 'owner') throw forbidden('Only the server owner can do this');
+  return principal;
+}
+
+/** The caller's role on a notebook, refusing with 403 below `needed`. */
+export function requireRole(request: FastifyRequest, fileId: string | undefined, needed: Role): Role {
+  const principal = requirePrincipal(request);
+  const role = roleOn(principal, fileId);
+  if (!roleAtLeast(role, needed)) {
+    throw forbidden(role ? `This needs the ${needed} role; this link has ${role}` : 'This link does not reach that notebook');
+  }
+  return role!;
+}

@@ -1,0 +1,42 @@
+// PUT /api/collaboration/session/{path}: the handshake before joining a room, as in
+// jupyter-collaboration. It gives the notebook's stable fileId and the sessionId naming its
+// history's lineage, which the client then presents on the room socket.
+
+import { stat } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { RootPaths } from '../../contents/paths';
+import type { RoomManager } from '../../rooms/room-manager';
+import type { FileIdIndex } from '../../storage/file-ids';
+import { requireRole } from '../auth';
+import { badRequest, notFound } from '../errors';
+
+export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; rooms: RoomManager }): void {
+  app.put<{ Params: { '*': string }; Body: { format: string; type: string } }>(
+    '/api/collaboration/session/*',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['format', 'type'],
+          properties: { format: { type: 'string' }, type: { type: 'string' } },
+        },
+      },
+    },
+    async (request) => {
+      const { format, type } = request.body;
+      if (format !== 'json' || type !== 'notebook') {
+        throw badRequest('Tandem collaborates on notebooks: use {format: "json", type: "notebook"}');
+      }
+      const { apiPath, absolute } = deps.paths.resolve(request.params['*']);
+      const known = deps.fileIds.idOf(apiPath);
+      if (request.principal?.kind !== 'owner') requireRole(request, known, 'viewer');
+      const info = await stat(absolute).catch(() => undefined);
+      if (!info?.isFile() || !apiPath.endsWith('.ipynb')) throw notFound(`No such notebook: ${apiPath}`);
+      const fileId = known ?? deps.fileIds.ensure(apiPath);
+      const open = await deps.rooms.open(fileId);
+      // Nobody may join after all; the room then unloads after its grace period.
+      deps.rooms.release(fileId);
+      return { format, type, fileId, sessionId: open.sessionId };
+    },
+  );
+}

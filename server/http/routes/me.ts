@@ -1,0 +1,85 @@
+// GET /api/me: who the caller is and what they may do, in Jupyter Server's shape.
+// PATCH /api/me {name}: a browser session chooses the name collaborators see.
+
+import type { FastifyInstance } from 'fastify';
+import { ROLES, roleAtLeast, type Role } from '../../../common/doc-schema';
+import { identityFromSeed } from '../../auth/identity';
+import type { Principal } from '../../auth/principal';
+import type { FileIdIndex } from '../../storage/file-ids';
+import { requirePrincipal, type Authenticator } from '../auth';
+import { badRequest } from '../errors';
+
+const ACTIONS_BY_ROLE: Record<Role, Record<string, string[]>> = {
+  viewer: { contents: ['read'], notebooks: ['read'] },
+  runner: { contents: ['read'], notebooks: ['read', 'execute'], kernels: ['execute'] },
+  editor: { contents: ['read', 'write'], notebooks: ['read', 'write', 'execute', 'share'], kernels: ['execute'] },
+  owner: {
+    contents: ['read', 'write', 'create', 'delete'],
+    notebooks: ['read', 'write', 'execute', 'share'],
+    kernels: ['read', 'execute', 'write'],
+    shares: ['read', 'write'],
+  },
+};
+
+function roleOf(principal: Principal): Role {
+  return principal.kind === 'owner' ? 'owner' : principal.share.role;
+}
+
+/** Jupyter's `?permissions={"contents":["read","write"]}` asks which of these are granted. */
+function grantedSubset(role: Role, asked: unknown): Record<string, string[]> {
+  const granted = ACTIONS_BY_ROLE[role];
+  if (typeof asked !== 'object' || asked === null) return granted;
+  const out: Record<string, string[]> = {};
+  for (const [resource, actions] of Object.entries(asked as Record<string, unknown>)) {
+    const have = Object.hasOwn(granted, resource) ? granted[resource] : [];
+    out[resource] = Array.isArray(actions) ? actions.filter((a): a is string => typeof a === 'string' && have.includes(a)) : [];
+  }
+  return out;
+}
+
+export function meRoutes(app: FastifyInstance, auth: Authenticator, fileIds: FileIdIndex): void {
+  app.get<{ Querystring: { permissions?: string } }>('/api/me', async (request) => {
+    const principal = requirePrincipal(request);
+    let asked: unknown;
+    if (request.query.permissions) {
+      try {
+        asked = JSON.parse(request.query.permissions);
+      } catch {
+        throw badRequest('permissions must be JSON');
+      }
+    }
+    const role = roleOf(principal);
+    return {
+      identity: principal.identity,
+      permissions: grantedSubset(role, asked),
+      role,
+      roles: ROLES.filter((r) => roleAtLeast(role, r)),
+      share:
+        principal.kind === 'share'
+          ? { fileId: principal.share.fileId, role: principal.share.role, path: fileIds.pathOf(principal.share.fileId) ?? null }
+          : null,
+    };
+  });
+
+  app.patch<{ Body: { name: string } }>(
+    '/api/me',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      requirePrincipal(request);
+      const session = request.session;
+      if (!session) throw badRequest('Only a signed-in browser session can choose a name');
+      const name = request.body.name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+      if (!name) throw badRequest('The name is empty');
+      auth.writeSession(reply, { ...session, name });
+      return { identity: identityFromSeed(`session:${session.sid}`, name) };
+    },
+  );
+}

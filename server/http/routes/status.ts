@@ -1,0 +1,18 @@
+// GET /api/status: readiness, open to anyone. It says nothing secret.
+
+import type { FastifyInstance } from 'fastify';
+
+export interface StatusSource {
+  startedAt: Date;
+  rooms(): number;
+  connections(): number;
+}
+
+export function statusRoutes(app: FastifyInstance, source: StatusSource): void {
+  app.get('/api/status', async () => ({
+    started: source.startedAt.toISOString(),
+    last_activity: new Date().toISOString(),
+    rooms: source.rooms(),
+    connections: source.connections(),
+  }));
+}

@@ -1,0 +1,84 @@
+// One client's connection to a room, independent of the transport: the transport gives it
+// a sink to send through, and the room tells it what the client may do.
+
+import type { Role } from '../../common/doc-schema';
+import type { Identity } from '../auth/identity';
+
+/** What the transport provides for one socket. */
+export interface ConnectionSink {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued for sending and not yet handed to the operating system. */
+  bufferedAmount(): number;
+}
+
+export const CLOSE_SLOW_CLIENT = 1013;
+export const CLOSE_PROTOCOL_ERROR = 1002;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_UNKNOWN_SESSION = 1003;
+export const CLOSE_INTERNAL_ERROR = 1011;
+export const CLOSE_POLICY = 1008;
+
+/** A token bucket: `rate` events a second on average, bursts up to `burst`. */
+export class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(private readonly rate: number, private readonly burst: number) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export class RoomConnection {
+  /** Awareness client ids this connection has claimed; removed when it leaves. */
+  readonly awarenessClients = new Set<number>();
+  readonly awarenessLimiter: RateLimiter;
+  closed = false;
+
+  constructor(
+    readonly sink: ConnectionSink,
+    readonly role: Role,
+    readonly identity: Identity,
+    /** Close the socket when more than this many bytes wait to be sent to it. */
+    private readonly maxBufferedBytes: number,
+  ) {
+    // Viewers' presence is never fanned out, so they need far less of it.
+    this.awarenessLimiter = role === 'viewer' ? new RateLimiter(2, 5) : new RateLimiter(30, 60);
+  }
+
+  /** Read-only connections may sync and follow, but never change the document. */
+  get canWrite(): boolean {
+    return this.role === 'editor' || this.role === 'owner';
+  }
+
+  /** Viewers are counted, not shown one by one. */
+  get isAudience(): boolean {
+    return this.role === 'viewer';
+  }
+
+  send(data: Uint8Array): void {
+    if (this.closed) return;
+    // A client that cannot keep up is cut off rather than have its frames dropped: it
+    // reconnects and resyncs, and the server's memory stays bounded.
+    if (this.sink.bufferedAmount() > this.maxBufferedBytes) {
+      this.close(CLOSE_SLOW_CLIENT, 'slow client: send buffer limit exceeded');
+      return;
+    }
+    this.sink.send(data);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.close(code, reason);
+  }
+}

@@ -1,0 +1,187 @@
+// Binds an open notebook's document to its .ipynb file: saves it (debounced, atomically) so
+// the file on disk is always a normal notebook, and merges edits made to the file from
+// outside, cell by cell. A save that would empty or drastically shrink the file first keeps
+// the previous version as a backup.
+
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type * as Y from 'yjs';
+import { mergeNotebookIntoDoc } from '../notebook/merge';
+import { notebookFromDoc } from '../notebook/notebook-doc';
+import { serializeNotebook } from '../notebook/serialize';
+import { readNotebookJSON, schemaProblem } from '../notebook/validate';
+import { writeFileAtomic } from '../storage/atomic-write';
+import type { DocHistory } from '../storage/doc-store';
+import type { RoomLogger } from './room';
+
+/** Origin of changes merged in from the file on disk. */
+export const FILE_ORIGIN = Symbol('tandem-file');
+
+export interface NotebookFileOptions {
+  fileId: string;
+  doc: Y.Doc;
+  history: DocHistory;
+  /** The file's current absolute path (it follows renames). */
+  path(): string | undefined;
+  backupDir: string;
+  log: RoomLogger;
+  saveDelayMs: number;
+  saveMaxDelayMs: number;
+}
+
+interface FileStamp {
+  mtimeMs: number;
+  size: number;
+  ino: number;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+// A save smaller than this fraction of the file it replaces keeps a backup of that file.
+const SHRINK_RATIO = 0.5;
+const SHRINK_MIN_BYTES = 4096;
+// Larger than any notebook without cells, so emptying a notebook with content keeps a backup.
+const EMPTY_NOTEBOOK_BYTES = 512;
+
+export class NotebookFile {
+  private stamp: FileStamp | undefined;
+  /** Our serialisation of what is on disk now; a save that would write the same is skipped. */
+  private diskText: string | undefined;
+  private diskHash: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private firstPendingAt = 0;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: NotebookFileOptions) {
+    this.diskHash = options.history.savedHash;
+  }
+
+  /** Call on every document change. */
+  scheduleSave(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    if (!this.timer) this.firstPendingAt = now;
+    clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.options.saveDelayMs, this.firstPendingAt + this.options.saveMaxDelayMs - now));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue(() => this.save());
+    }, wait);
+  }
+
+  /** Saves now if anything is pending, and waits for it. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.enqueue(() => this.save());
+    }
+    await this.running;
+  }
+
+  /** Looks for an outside edit of the file and merges it. */
+  checkForOutsideEdit(): Promise<void> {
+    return this.enqueue(() => this.mergeOutsideEdit());
+  }
+
+  async stop(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+  }
+
+  // Saves and merges run one at a time, in order, so a merge never races a write.
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.running.then(task).catch((error: unknown) => {
+      this.options.log.error({ fileId: this.options.fileId, err: error }, 'notebook file operation failed');
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async mergeOutsideEdit(): Promise<void> {
+    const path = this.options.path();
+    if (!path) return;
+    let current: FileStamp;
+    try {
+      const s = await stat(path);
+      current = { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
+    } catch {
+      return; // Deleted from outside: the room keeps the document; a save recreates it.
+    }
+    if (this.stamp && sameStamp(this.stamp, current)) return;
+    const bytes = await readFile(path, 'utf8');
+    this.stamp = current;
+    const hash = sha256(bytes);
+    if (hash === this.diskHash) {
+      // The file is what we last knew; remember it in our own form, so that an unchanged
+      // notebook is never rewritten (and reformatted) just because it was opened.
+      if (this.diskText === undefined) this.diskText = tryNormalise(bytes);
+      return;
+    }
+    let parsed;
+    try {
+      parsed = readNotebookJSON(JSON.parse(bytes));
+    } catch (error) {
+      this.options.log.warn(
+        { fileId: this.options.fileId, reason: (error as Error).message },
+        'the notebook file was changed outside Tandem and is not a valid notebook; keeping the open version',
+      );
+      await this.backup(path, 'invalid-outside-edit');
+      this.diskHash = hash;
+      return;
+    }
+    this.options.log.info({ fileId: this.options.fileId }, 'merging an outside edit of the notebook file');
+    mergeNotebookIntoDoc(this.options.doc, parsed.notebook, FILE_ORIGIN);
+    this.diskHash = hash;
+    this.diskText = serializeNotebook(parsed.notebook);
+    await this.options.history.setSavedHash(hash);
+  }
+
+  private async save(): Promise<void> {
+    const path = this.options.path();
+    if (!path || this.stopped) return;
+    // Merge first, so that an edit made outside is never overwritten unseen.
+    await this.mergeOutsideEdit();
+    const notebook = notebookFromDoc(this.options.doc);
+    const text = serializeNotebook(notebook);
+    if (text === this.diskText) return;
+    const problem = schemaProblem(notebook);
+    if (problem) {
+      this.options.log.warn({ fileId: this.options.fileId, problem }, 'saving a notebook that does not match its schema');
+    }
+    const previous = await stat(path).catch(() => undefined);
+    const shrinks = previous && previous.size > SHRINK_MIN_BYTES && text.length < previous.size * SHRINK_RATIO;
+    const empties = previous && notebook.cells.length === 0 && previous.size > EMPTY_NOTEBOOK_BYTES;
+    if (shrinks || empties) {
+      await this.backup(path, 'before-shrink');
+    }
+    await writeFileAtomic(path, text);
+    const written = await stat(path);
+    this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
+    this.diskText = text;
+    this.diskHash = sha256(text);
+    await this.options.history.setSavedHash(this.diskHash);
+  }
+
+  private async backup(path: string, why: string): Promise<void> {
+    const dir = join(this.options.backupDir, this.options.fileId);
+    await mkdir(dir, { recursive: true });
+    const target = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${why}.ipynb`);
+    await copyFile(path, target);
+    this.options.log.warn({ fileId: this.options.fileId, backup: target }, 'kept the previous version of the notebook');
+  }
+}
+
+function tryNormalise(text: string): string | undefined {
+  try {
+    return serializeNotebook(readNotebookJSON(JSON.parse(text)).notebook);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
+}

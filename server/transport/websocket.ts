@@ -1,0 +1,136 @@
+// The WebSocket transport, and the only code that touches `ws`. It authenticates the
+// upgrade (token or cookie, Origin for browsers, the notebook's role), loads the room before
+// the socket opens, checks the sessionId, and then just moves frames between the socket and
+// the room.
+
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Role } from '../../common/doc-schema';
+import { requirePrincipal, requireRole, type Authenticator } from '../http/auth';
+import { forbidden, notFound } from '../http/errors';
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_SLOW_CLIENT,
+  CLOSE_UNKNOWN_SESSION,
+  RoomConnection,
+} from '../rooms/connection';
+import type { OpenRoom, RoomManager } from '../rooms/room-manager';
+
+export interface TransportOptions {
+  auth: Authenticator;
+  rooms: RoomManager;
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  /** Interval of the keepalive ping that finds dead peers. */
+  pingIntervalMs: number;
+}
+
+const ROOM_NAME = /^json:notebook:([0-9a-f-]{36})$/;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    roomContext: { open: OpenRoom; role: Role; fileId: string } | undefined;
+  }
+}
+
+export interface Transport {
+  connectionCount(): number;
+  /** Closes every socket opened with a share (after it is revoked). */
+  closeShare(shareId: string): void;
+  close(): void;
+}
+
+export async function registerWebSocketTransport(app: FastifyInstance, options: TransportOptions): Promise<Transport> {
+  await app.register(websocket, {
+    options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false },
+  });
+  app.decorateRequest('roomContext', undefined);
+  const sockets = new Map<WebSocket, { alive: boolean; shareId?: string }>();
+
+  const ping = setInterval(() => {
+    for (const [socket, state] of sockets) {
+      if (!state.alive) {
+        socket.terminate();
+        continue;
+      }
+      state.alive = false;
+      socket.ping();
+    }
+  }, options.pingIntervalMs);
+  ping.unref();
+
+  app.get<{ Params: { room: string }; Querystring: { sessionId?: string } }>(
+    '/api/collaboration/room/:room',
+    {
+      websocket: true,
+      // Everything that can fail is decided before the upgrade, as a plain HTTP answer.
+      preValidation: async (request: FastifyRequest<{ Params: { room: string } }>) => {
+        requirePrincipal(request);
+        const origin = request.headers.origin;
+        if (origin && !options.auth.isAllowedOrigin(request, origin)) throw forbidden('This origin may not open rooms');
+        const match = ROOM_NAME.exec(request.params.room);
+        if (!match) throw notFound('Unknown room; rooms are named json:notebook:{fileId}');
+        const fileId = match[1];
+        const role = requireRole(request, fileId, 'viewer');
+        const open = await options.rooms.open(fileId);
+        request.roomContext = { open, role, fileId };
+      },
+    },
+    (socket, request) => {
+      const context = request.roomContext!;
+      const { open, role, fileId } = context;
+      const principal = request.principal!;
+      socket.on('error', (error) => request.log.warn({ err: error, fileId }, 'room socket error'));
+      if (request.query.sessionId !== open.sessionId) {
+        // The client holds a history this server no longer has: merging it would duplicate
+        // content (jupyter-collaboration#594). It must reload instead.
+        socket.close(CLOSE_UNKNOWN_SESSION, JSON.stringify({ reason: 'unknown_session', reloadable: true }));
+        return;
+      }
+      if (options.rooms.get(fileId) !== open) {
+        socket.close(CLOSE_SLOW_CLIENT, 'the room was reloaded; reconnect');
+        return;
+      }
+      const connection = new RoomConnection(
+        {
+          send: (data) => socket.send(data, { binary: true }),
+          close: (code, reason) => socket.close(code, reason),
+          bufferedAmount: () => socket.bufferedAmount,
+        },
+        role,
+        principal.identity,
+        options.maxBufferedBytes,
+      );
+      const state = { alive: true, shareId: principal.kind === 'share' ? principal.share.id : undefined };
+      sockets.set(socket, state);
+      socket.on('pong', () => {
+        state.alive = true;
+      });
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        state.alive = true;
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        open.room.receive(connection, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      });
+      socket.on('close', () => {
+        sockets.delete(socket);
+        connection.closed = true;
+        open.room.leave(connection);
+      });
+      open.room.join(connection);
+    },
+  );
+
+  return {
+    connectionCount: () => sockets.size,
+    closeShare(shareId) {
+      for (const [socket, state] of sockets) {
+        if (state.shareId === shareId) socket.close(CLOSE_GOING_AWAY, 'the share link was revoked');
+      }
+    },
+    close() {
+      clearInterval(ping);
+      for (const socket of sockets.keys()) socket.terminate();
+    },
+  };
+}
