@@ -1,0 +1,135 @@
+// Starts a real Tandem server (the `tandem serve` command line, as users run it) on port 0
+// with a temporary root, for tests. Nothing is mocked: the test talks to it over HTTP and
+// WebSocket, and can kill it with SIGKILL and start it again on the same root.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '../..');
+// Node itself runs the server (tsx only as a loader), so signals reach the server process.
+const NODE_ARGS = ['--import', 'tsx'];
+
+export interface StartOptions {
+  root?: string;
+  token?: string;
+  /** A fixed port, to restart on the same address. */
+  port?: number;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface TandemProcess {
+  base: string;
+  wsBase: string;
+  port: number;
+  token: string;
+  root: string;
+  stateDir: string;
+  process: ChildProcess;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  /** Graceful stop with SIGTERM (or the given signal); resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILL: no chance to save or flush anything. */
+  kill9(): Promise<void>;
+  /** A new server process on the same root, port and token. */
+  restart(): Promise<TandemProcess>;
+  api(method: string, path: string, body?: unknown, token?: string | null): Promise<Response>;
+}
+
+export function tempRoot(prefix = 'tandem-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startTandem(options: StartOptions = {}): Promise<TandemProcess> {
+  const root = options.root ?? tempRoot();
+  const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
+  const args = [
+    'server/cli.ts',
+    'serve',
+    '--port',
+    String(options.port ?? 0),
+    '--root',
+    root,
+    '--token',
+    token,
+    '--log-format',
+    'json',
+    '--save-delay',
+    '0.2',
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolveExit(code);
+    });
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Tandem did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Tandem is running at http:\/\/[^:]+:(\d+)\/\?token=/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePort(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Tandem exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const server: TandemProcess = {
+    base,
+    wsBase: `ws://127.0.0.1:${port}`,
+    port,
+    token,
+    root,
+    stateDir: join(root, '.tandem'),
+    process: child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+    async kill9() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restart: () => startTandem({ ...options, root, token, port }),
+    api(method, path, body, asToken) {
+      const headers: Record<string, string> = {};
+      const useToken = asToken === undefined ? token : asToken;
+      if (useToken) headers.authorization = `token ${useToken}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      return fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    },
+  };
+  return server;
+}
+
+export function removeRoot(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+}
