@@ -94,3 +94,10 @@ export async function settledRssKb(pid: number, ms = 1500, samples = 5): Promise
   values.sort((a, b) => a - b);
   return values[Math.floor(values.length / 2)];
 }
+
+/** CPU seconds the whole machine has spent busy (not idle or waiting on I/O), all cores. */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) / clockTicks();
+}

@@ -1,8 +1,10 @@
 // The floor: a relay that keeps no document. It forwards each room's frames between the room's
 // sockets and nothing else, so it costs what moving the bytes costs: the least any Yjs server
 // can do for the same workload (DESIGN.md section 11). A room's first socket is its host (the
-// benchmark's keeper, which holds the notebook): sync step 1 requests go to it, and its step 2
-// answers go back to whoever asked, oldest first. Updates and awareness go to everyone else.
+// benchmark's keeper, which holds the notebook). Sync step 1 requests go to it, one at a time:
+// its step 2 answer goes to every socket that asked meanwhile, so a join storm costs the host
+// one encoding, as DESIGN.md section 9 asks of Tandem. Updates and awareness go to everyone
+// else in the room.
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 
@@ -12,7 +14,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 interface Room {
   sockets: Set<WebSocket>;
   host: WebSocket | null;
-  /** Sockets whose sync step 1 went to the host and await its step 2, in order. */
+  /** Sockets waiting for the host's next step 2 (one request to the host is outstanding). */
   waiting: WebSocket[];
 }
 const rooms = new Map<string, Room>();
@@ -40,14 +42,16 @@ wss.on('connection', (ws, req) => {
     if (frame[0] === 0 && frame[1] === 0) {
       if (ws !== r.host && r.host) {
         r.waiting.push(ws);
-        r.host.send(frame);
+        // The host answers every joiner with its whole state, so one request serves them all.
+        if (r.waiting.length === 1) r.host.send(frame);
       }
       return;
     }
     if (frame[0] === 0 && frame[1] === 1) {
       if (ws === r.host) {
-        const to = r.waiting.shift();
-        if (to && to.readyState === to.OPEN) to.send(frame);
+        const to = r.waiting;
+        r.waiting = [];
+        for (const w of to) if (w.readyState === w.OPEN) w.send(frame);
       }
       return;
     }

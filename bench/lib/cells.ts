@@ -1,0 +1,49 @@
+// Cell edits on a plain Y.Doc in @jupyter/ydoc's YNotebook schema, without YNotebook's own
+// bookkeeping: what a user's typing, inserting, moving and deleting cells look like on the wire.
+import * as Y from 'yjs';
+import { randomUUID } from 'node:crypto';
+
+export const cellsOf = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray<Y.Map<unknown>>('cells');
+
+/** A code cell shaped as YNotebook makes one. */
+export function newCell(source: string, cellType: 'code' | 'markdown' = 'code'): Y.Map<unknown> {
+  const cell = new Y.Map<unknown>();
+  cell.set('id', randomUUID());
+  cell.set('cell_type', cellType);
+  cell.set('source', new Y.Text(source));
+  cell.set('metadata', new Y.Map());
+  if (cellType === 'code') {
+    cell.set('outputs', new Y.Array());
+    cell.set('execution_count', null);
+  }
+  return cell;
+}
+
+export function sourceOf(doc: Y.Doc, index: number): Y.Text | null {
+  const cell = cellsOf(doc).get(index);
+  const source = cell?.get('source');
+  return source instanceof Y.Text ? source : null;
+}
+
+/** Appends text at the end of a cell's source, as typing at the end of a line does. */
+export function typeInto(doc: Y.Doc, index: number, text: string): boolean {
+  const source = sourceOf(doc, index);
+  if (!source) return false;
+  source.insert(source.length, text);
+  return true;
+}
+
+/** Moves a cell the way YNotebook does: a copy inserted at the target, the original deleted. */
+export function moveCell(doc: Y.Doc, from: number, to: number): void {
+  const cells = cellsOf(doc);
+  const cell = cells.get(from);
+  if (!cell) return;
+  doc.transact(() => {
+    const copy = newCell('', (cell.get('cell_type') as 'code' | 'markdown') ?? 'code');
+    copy.set('id', cell.get('id') as string);
+    const source = cell.get('source');
+    cells.delete(from, 1);
+    cells.insert(Math.min(to, cells.length), [copy]);
+    (copy.get('source') as Y.Text).insert(0, source instanceof Y.Text ? source.toString() : '');
+  });
+}

@@ -1,0 +1,47 @@
+// Footprint: what the server's resident memory grows by for each idle connection, and for
+// each loaded notebook (with the one connection that keeps it open). Each is measured on a
+// fresh server, as RSS settled after the load, so allocator noise stays small beside the total.
+import type { FootprintParams } from '../config.js';
+import { LoadClient } from '../lib/load-client.js';
+import { openRoom, type Room } from '../lib/rooms.js';
+import { corpusNotebook45, typingNotebook } from '../lib/notebooks.js';
+import { settledRssKb } from '../lib/proc.js';
+import { closeAll, joinAll } from './common.js';
+import type { Suite } from './types.js';
+
+export const footprintConnections: Suite<FootprintParams> = async ({ server, params, connectBatch }) => {
+  const notes: string[] = [];
+  const room = await openRoom(server, 'idle', typingNotebook(4));
+  const before = (await settledRssKb(server.pid, 2000)) ?? NaN;
+  const { clients, failed, firstError } = await joinAll(params.idleConnections, connectBatch, () =>
+    new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
+  );
+  if (failed) notes.push(`${failed} of ${params.idleConnections} connections failed (${firstError}).`);
+  const after = (await settledRssKb(server.pid, 3000)) ?? NaN;
+  await closeAll(clients);
+  await room.close();
+  return {
+    metrics: [
+      { label: 'memory per idle connection', unit: 'KB', value: (after - before) / Math.max(1, clients.length), better: 'lower' },
+      { label: 'server RSS with one open notebook', unit: 'MB', value: before / 1024, better: 'lower' },
+    ],
+    notes,
+  };
+};
+
+export const footprintNotebooks: Suite<FootprintParams> = async ({ server, params }) => {
+  const notes: string[] = [];
+  const before = (await settledRssKb(server.pid, 2000)) ?? NaN;
+  const nb = corpusNotebook45(params.notebookFile);
+  const rooms: Room[] = [];
+  for (let i = 0; i < params.notebooks; i++) rooms.push(await openRoom(server, `footprint-${i}`, nb));
+  const after = (await settledRssKb(server.pid, 3000)) ?? NaN;
+  await Promise.all(rooms.map((r) => r.close()));
+  return {
+    metrics: [
+      { label: 'memory per loaded notebook', unit: 'MB', value: (after - before) / 1024 / params.notebooks, better: 'lower' },
+      { label: 'idle server RSS', unit: 'MB', value: before / 1024, better: 'lower' },
+    ],
+    notes,
+  };
+};

@@ -1,0 +1,87 @@
+// Presence: many clients publish awareness (cursor, selection) once a second while one writer
+// types. The figures are the server's CPU and the edits' latency under that load.
+import * as Y from 'yjs';
+import type { PresenceParams } from '../config.js';
+import { awarenessFrame } from '../lib/frames.js';
+import { LoadClient } from '../lib/load-client.js';
+import { openRoom } from '../lib/rooms.js';
+import { typingNotebook } from '../lib/notebooks.js';
+import { CpuWindow } from '../lib/proc.js';
+import { closeAll, joinAll, LatencyProbe, peakRssMb, sleep, Typist, waitUntil } from './common.js';
+import type { Suite } from './types.js';
+
+const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0'];
+
+export const presence: Suite<PresenceParams> = async ({ server, params, connectBatch }) => {
+  const notes: string[] = [];
+  const room = await openRoom(server, 'presence', typingNotebook(4));
+  const warmupEdits = Math.round(params.warmupSeconds * params.editsPerSecond);
+  const probe = new LatencyProbe(() => warmupEdits);
+  let awarenessIn = 0;
+  // Editors, as in the other servers: Tandem does not fan out viewers' awareness at all.
+  const { clients, failed, firstError } = await joinAll(params.clients, connectBatch, () =>
+    new LoadClient({
+      url: room.url('editor'),
+      dialect: room.dialect,
+      onUpdate: probe.listener(null),
+      onAwareness: () => awarenessIn++,
+    }),
+  );
+  if (failed) notes.push(`${failed} of ${params.clients} clients could not join (${firstError}).`);
+
+  const writerDoc = new Y.Doc();
+  const writer = new LoadClient({ url: room.url('editor'), dialect: room.dialect, doc: writerDoc });
+  await writer.connect();
+  await writer.sync();
+
+  // Each client moves its cursor once a period, at its own phase.
+  const period = 1000 / params.awarenessHz;
+  const timers: NodeJS.Timeout[] = [];
+  clients.forEach((c, i) => {
+    const clientId = 1_000_000 + i;
+    let clock = 0;
+    const user = { name: `Load ${i}`, color: COLORS[i % COLORS.length] };
+    const send = (): void => {
+      const head = Math.floor(Math.random() * 40);
+      c.sendFrame(awarenessFrame(clientId, ++clock, { user, cursors: [{ cell: i % 4, anchor: head, head }] }));
+    };
+    timers.push(
+      setTimeout(() => {
+        send();
+        timers.push(setInterval(send, period));
+      }, Math.random() * period),
+    );
+  });
+
+  const typist = new Typist(writerDoc, 0, 0, params.editsPerSecond);
+  typist.start();
+  await sleep(params.warmupSeconds * 1000);
+  const cpu = new CpuWindow(server.pid);
+  const awarenessStart = awarenessIn;
+  const windowStart = performance.now();
+  await sleep((params.seconds - params.warmupSeconds) * 1000);
+  const cores = cpu.cores();
+  const window = (performance.now() - windowStart) / 1000;
+  const awarenessRate = (awarenessIn - awarenessStart) / window;
+  typist.stop();
+  timers.forEach((t) => clearTimeout(t));
+  const expected = Math.max(0, typist.sent - warmupEdits) * clients.length;
+  await waitUntil(() => probe.received >= expected, 10_000);
+  if (probe.received < expected) notes.push(`${expected - probe.received} of ${expected} edit deliveries never arrived.`);
+
+  const s = probe.samples.summary();
+  writer.destroy();
+  await closeAll(clients);
+  await room.close();
+  return {
+    metrics: [
+      { label: 'server CPU', unit: 'cores', value: cores, better: 'lower' },
+      { label: 'p50 edit latency', unit: 'ms', value: s.p50, better: 'lower' },
+      { label: 'p99 edit latency', unit: 'ms', value: s.p99, better: 'lower' },
+      { label: 'max edit latency', unit: 'ms', value: s.max, better: 'lower' },
+      { label: 'awareness frames delivered', unit: 'per s', value: awarenessRate, better: 'none' },
+      { label: 'peak server RSS', unit: 'MB', value: peakRssMb(server.pid), better: 'lower' },
+    ],
+    notes,
+  };
+};
