@@ -87,14 +87,16 @@ export async function editCell(page: Page, index: number): Promise<void> {
 export async function cellText(page: Page, index: number): Promise<string> {
   const text = await cell(page, index)
     .locator('.cm-content')
-    .evaluate(
-      `(el) => [...el.querySelectorAll('.cm-line')].map((line) => {
-        const copy = line.cloneNode(true);
-        copy.querySelectorAll('.cm-remote-caret, .cm-placeholder, .cm-widgetBuffer').forEach((n) => n.remove());
-        return copy.textContent;
-      }).join('\\n')`,
+    .evaluate((el) =>
+      [...el.querySelectorAll('.cm-line')]
+        .map((line) => {
+          const copy = line.cloneNode(true) as typeof line;
+          copy.querySelectorAll('.cm-remote-caret, .cm-placeholder, .cm-widgetBuffer').forEach((n: { remove(): void }) => n.remove());
+          return copy.textContent ?? '';
+        })
+        .join('\n'),
     );
-  return String(text).replace(/\u2060/g, '');
+  return text.replace(/\u2060/g, '');
 }
 
 /** The signed-in identity's display name, as the server reports it to this page. */
