@@ -30,6 +30,8 @@ export interface TandemProcess {
   process: ChildProcess;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
+  /** What it wrote to stderr: its structured log. */
+  logs(): string;
   /** Graceful stop with SIGTERM (or the given signal); resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILL: no chance to save or flush anything. */
@@ -73,6 +75,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
   });
   running.add(child);
   let output = '';
+  let logs = '';
   const exited = new Promise<number | null>((resolveExit) => {
     child.on('exit', (code) => {
       running.delete(child);
@@ -92,6 +95,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
+      logs += chunk.toString();
     });
     void exited.then((code) => {
       clearTimeout(timer);
@@ -108,6 +112,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
     stateDir: join(root, '.tandem'),
     process: child,
     output: () => output,
+    logs: () => logs,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);

@@ -44,12 +44,22 @@ export class EventLog {
     runFinished: [],
   };
 
-  constructor(readonly session: KernelSession) {
+  constructor(
+    readonly session: KernelSession,
+    readonly logger?: ReturnType<typeof recordingLogger>,
+  ) {
     for (const name of Object.keys(this.events) as (keyof SessionEvents)[]) {
       session.on(name, ((event: unknown) => {
         (this.events[name] as unknown[]).push(event);
       }) as never);
     }
+  }
+
+  /** What happened so far, to explain a timeout. */
+  history(): string {
+    const events = Object.entries(this.events).flatMap(([name, list]) => list.map((event) => `${name} ${JSON.stringify(event).slice(0, 200)}`));
+    const logs = (this.logger?.lines ?? []).filter((line) => line.level !== 'debug').map((line) => `${line.level} ${line.message} ${JSON.stringify(line.fields).slice(0, 300)}`);
+    return [...events, ...logs].join('\n');
   }
 
   outputsOf(runId: string): RunOutputEvent[] {
@@ -76,7 +86,7 @@ export class EventLog {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.session.off(name, listener as never);
-        reject(new Error(`no ${name} event matched within ${timeoutMs} ms`));
+        reject(new Error(`no ${name} event matched within ${timeoutMs} ms\n${this.history()}`));
       }, timeoutMs);
       const listener = (event: SessionEvents[K][0]): void => {
         if (!match(event)) return;
@@ -101,9 +111,10 @@ export class KernelFixture {
   }
 
   async session(options: Partial<KernelSessionOptions> = {}): Promise<{ session: KernelSession; log: EventLog }> {
-    const session = new KernelSession({ spec: await python3Spec(), cwd: this.dir, runtime: this.runtime, ...options });
+    const logger = recordingLogger();
+    const session = new KernelSession({ spec: await python3Spec(), cwd: this.dir, runtime: this.runtime, logger, ...options });
     this.sessions.push(session);
-    return { session, log: new EventLog(session) };
+    return { session, log: new EventLog(session, logger) };
   }
 
   async cleanup(): Promise<void> {
