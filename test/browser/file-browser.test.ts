@@ -96,8 +96,8 @@ test('the share dialog makes a view link that opens straight into the notebook, 
   try {
     await owner.page.goto(`${s.tandem.url}/notebooks/shared.ipynb?token=${s.tandem.token}`);
     await owner.page.locator('[data-cell-id]').first().waitFor();
-    await owner.page.getByRole('button', { name: 'Share' }).click();
-    await owner.page.getByText('Can view').click();
+    await owner.page.getByRole('button', { name: 'Share', exact: true }).click();
+    await owner.page.getByRole('radio', { name: /Can view/ }).check();
     await owner.page.getByRole('button', { name: /Create can view link/ }).click();
     const field = owner.page.getByLabel('Can view link');
     await field.waitFor();

@@ -30,7 +30,7 @@ test('Shift-Enter runs the cell and selects the next one', async () => {
   } finally {
     await p.context.close();
   }
-});
+}, 150_000);
 
 test('B inserts a cell below the selected one', async () => {
   await putNotebook(s.tandem, 'keys-b.ipynb', [{ source: 'a = 1' }, { source: 'c = 3' }]);

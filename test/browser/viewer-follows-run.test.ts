@@ -59,4 +59,4 @@ test('a viewer from a view link sees an editor’s run output appear, and can ne
     await editor.context.close();
     await viewer.context.close();
   }
-});
+}, 150_000);

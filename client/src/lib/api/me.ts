@@ -13,9 +13,20 @@ export interface Identity {
 export interface Me {
   identity: Identity;
   permissions: Record<string, string[]> | null;
-  share?: { path: string; fileId: string; role: Role };
+  /** The caller's role; a share session's is the share's. */
+  role?: Role;
+  share?: { path: string; fileId: string; role: Role } | null;
 }
 
 export function fetchMe(): Promise<Me> {
   return request<Me>('GET', '/api/me');
+}
+
+export function roleOf(me: Me): Role {
+  return me.share?.role ?? me.role ?? 'owner';
+}
+
+/** Chooses the name collaborators see for this browser session. */
+export function setMyName(name: string): Promise<Me> {
+  return request<Me>('PATCH', '/api/me', { body: { name } });
 }

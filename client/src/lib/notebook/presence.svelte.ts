@@ -53,7 +53,7 @@ export class PresenceModel {
   peers = $state.raw<Peer[]>([]);
   people = $state.raw<Person[]>([]);
   viewers = $state(0);
-  readonly self: AwarenessUser;
+  self: AwarenessUser;
   #local: Presence = { cellId: null, mode: 'command', viewport: null, following: null };
   #onChange = (): void => this.#read();
 
@@ -79,6 +79,13 @@ export class PresenceModel {
 
   get clientId(): number {
     return this.awareness.clientID;
+  }
+
+  /** After choosing a new name: publish it (the server confirms it on the next connection). */
+  rename(identity: Identity): void {
+    const name = identity.display_name || identity.name || identity.username;
+    this.self = { ...this.self, name, display_name: name, initials: initialsOf(name, identity.initials) };
+    this.awareness.setLocalStateField('user', this.self);
   }
 
   set(partial: Partial<Presence>): void {

@@ -137,6 +137,13 @@ export class NotebookSession {
     }
   }
 
+  /** Opens a new connection, so the server sees who we are now (after a name change). */
+  reconnect(): void {
+    if (this.status === 'reload-required') return;
+    this.provider.disconnect();
+    this.provider.connect();
+  }
+
   destroy(): void {
     window.removeEventListener('offline', this.#onOffline);
     window.removeEventListener('online', this.#onOnline);

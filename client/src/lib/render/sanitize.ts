@@ -1,6 +1,7 @@
-// The one sanitiser for HTML that we put into the app's own page: rendered markdown and
-// simple HTML outputs (tables). Anything that needs script goes to a sandboxed frame
-// instead (see frame.ts), so nothing from a notebook ever runs in the app's origin.
+// The one sanitiser for HTML that we put into the app's own page: rendered markdown and HTML
+// outputs. Scripts, event handlers, javascript: links, forms and style sheets are removed, so
+// nothing from a notebook runs in the app's origin (the server's CSP forbids inline script
+// as a second wall), as JupyterLab does for untrusted notebooks.
 import DOMPurify from 'dompurify';
 
 const purify = DOMPurify(window);
@@ -25,13 +26,7 @@ export function sanitizeHtml(html: string): string {
   });
 }
 
-/** True when the HTML only works with its own script or style: it goes to a sandboxed frame. */
-export function needsFrame(html: string): boolean {
-  return /<script[\s>]|<iframe[\s>]|<style[\s>]|<link[\s>]|javascript:|\son[a-z]+\s*=/i.test(html) && !isPandasTable(html);
-}
-
-// pandas' table repr carries a small scoped <style> for alignment: inline rendering (with our
-// own table styles) looks better and costs less than a frame, and the style is dropped safely.
-function isPandasTable(html: string): boolean {
-  return /class="dataframe"/.test(html) && !/<script[\s>]|\son[a-z]+\s*=|javascript:|<iframe[\s>]/i.test(html);
+/** True when the output relied on script: the UI says that part is not shown. */
+export function hasScript(html: string): boolean {
+  return /<script[\s>]/i.test(html);
 }
