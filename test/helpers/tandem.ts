@@ -52,7 +52,8 @@ process.on('exit', () => {
 
 export async function startTandem(options: StartOptions = {}): Promise<TandemProcess> {
   const root = options.root ?? tempRoot();
-  const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
+  // An empty token means: let the server generate one (read back from its URL line).
+  let token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
   const args = [
     'server/cli.ts',
     'serve',
@@ -60,8 +61,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
     String(options.port ?? 0),
     '--root',
     root,
-    '--token',
-    token,
+    ...(token ? ['--token', token] : []),
     '--log-format',
     'json',
     '--save-delay',
@@ -86,9 +86,10 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
     const timer = setTimeout(() => reject(new Error(`Tandem did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Tandem is running at http:\/\/[^:]+:(\d+)\/\?token=/.exec(output);
+      const match = /Tandem is running at http:\/\/[^:]+:(\d+)\/\?token=(\S+)\n/.exec(output);
       if (match) {
         clearTimeout(timer);
+        token ||= match[2];
         resolvePort(Number(match[1]));
       }
     };
