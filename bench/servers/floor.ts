@@ -23,6 +23,7 @@ export const floor: Launcher = {
       info: { flavor: 'floor', label: this.label, host: '127.0.0.1', port, token: '', pid: proc.pid },
       exited: proc.exited,
       stop: () => proc.stop(),
+      kill: (signal) => proc.kill(signal),
     };
   },
 };

@@ -28,6 +28,7 @@ export const hocuspocus: Launcher = {
       info: { flavor: 'hocuspocus', label: this.label, host: '127.0.0.1', port, token: '', pid: proc.pid },
       exited: proc.exited,
       stop: () => proc.stop(),
+      kill: (signal) => proc.kill(signal),
     };
   },
 };

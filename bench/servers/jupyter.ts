@@ -95,6 +95,7 @@ export const jupyter: Launcher = {
       info: { flavor: 'jupyter', label: this.label, host: '127.0.0.1', port, token, pid: proc.pid, root },
       exited: proc.exited,
       stop: () => proc.stop(),
+      kill: (signal) => proc.kill(signal),
     };
   },
 };

@@ -33,6 +33,7 @@ export async function startTandem(opts: TandemStartOptions): Promise<RunningServ
       info: { flavor: 'tandem', label: 'Tandem', host: '127.0.0.1', port, token, pid: proc.pid, root },
       exited: proc.exited,
       stop: () => proc.stop(),
+      kill: (signal) => proc.kill(signal),
     };
   } catch (err) {
     await proc.stop(500);

@@ -21,6 +21,8 @@ export interface RunningServer {
   /** Resolves with the exit code or signal when the process ends by itself or is stopped. */
   exited: Promise<number | string>;
   stop(): Promise<void>;
+  /** Sends a signal at once (the chaos run's SIGKILL). */
+  kill(signal: NodeJS.Signals): void;
 }
 
 export interface StartOptions {

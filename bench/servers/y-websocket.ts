@@ -27,6 +27,7 @@ export const yWebsocket: Launcher = {
       info: { flavor: 'y-websocket', label: this.label, host: '127.0.0.1', port, token: '', pid: proc.pid },
       exited: proc.exited,
       stop: () => proc.stop(),
+      kill: (signal) => proc.kill(signal),
     };
   },
 };

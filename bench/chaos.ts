@@ -1,0 +1,36 @@
+// npm run chaos [-- --seconds=60 --clients=8 --seed=N]
+// Prints the chaos run's counts and exits non-zero if anything was lost, duplicated or unequal.
+import { join } from 'node:path';
+import { runChaos } from './chaos/run-chaos.js';
+import { WORK } from './servers/paths.js';
+
+const arg = (name: string, fallback: number): number => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : fallback;
+};
+
+const report = await runChaos({
+  clients: arg('clients', 8),
+  seconds: arg('seconds', 60),
+  killEvery: [2, 5],
+  actionEvery: [40, 160],
+  seed: arg('seed', Date.now() % 1_000_000),
+  workDir: join(WORK, 'chaos'),
+  log: (line) => console.log(line),
+});
+console.log(JSON.stringify(report, null, 2));
+const t = report.tags;
+console.log(
+  `\nedits made ${report.edits.actions} (tags expected ${t.expected}), received by others ${t.received}, lost ${t.lost} (after receipt ${t.lostAfterReceipt}), duplicated ${t.duplicated}, resurrected ${t.resurrected}; ${report.kills} SIGKILLs`,
+);
+const ok =
+  t.lost === 0 &&
+  t.duplicated === 0 &&
+  t.resurrected === 0 &&
+  report.clientsEqual &&
+  report.freshClientEqual &&
+  report.contentsApiEqual &&
+  report.diskEqual &&
+  report.unexpectedExits.length === 0;
+console.log(ok ? 'chaos: PASS' : 'chaos: FAIL');
+process.exit(ok ? 0 : 1);
