@@ -2,13 +2,28 @@
 import type { Role } from '@common/doc-schema';
 import { request } from './http';
 
-export interface Share {
-  token: string;
+export interface ShareInfo {
+  id: string;
+  fileId: string;
+  path: string | null;
   role: Role;
-  path: string;
+  createdAt: number | string;
+}
+
+/** Only the reply to creating a link carries its token and URL. */
+export interface Share extends ShareInfo {
+  token: string;
   url: string;
 }
 
 export function createShare(path: string, role: Role): Promise<Share> {
   return request<Share>('POST', '/api/shares', { body: { path, role } });
+}
+
+export function listShares(path: string): Promise<ShareInfo[]> {
+  return request<ShareInfo[]>('GET', `/api/shares?path=${encodeURIComponent(path)}`);
+}
+
+export function revokeShare(id: string): Promise<void> {
+  return request<void>('DELETE', `/api/shares/${encodeURIComponent(id)}`);
 }
