@@ -167,6 +167,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   fresh.destroy();
   for (const c of clients) c.destroy();
+  killing = true; // from here on, the server's exit is ours
   await server.stop();
   return {
     seed: opts.seed,

@@ -38,12 +38,13 @@ export function moveCell(doc: Y.Doc, from: number, to: number): void {
   const cells = cellsOf(doc);
   const cell = cells.get(from);
   if (!cell) return;
+  // Read everything first: once the cell is deleted its nested source reads as empty.
+  const source = cell.get('source');
+  const text = source instanceof Y.Text ? source.toString() : '';
+  const copy = newCell(text, (cell.get('cell_type') as 'code' | 'markdown') ?? 'code');
+  copy.set('id', cell.get('id') as string);
   doc.transact(() => {
-    const copy = newCell('', (cell.get('cell_type') as 'code' | 'markdown') ?? 'code');
-    copy.set('id', cell.get('id') as string);
-    const source = cell.get('source');
     cells.delete(from, 1);
     cells.insert(Math.min(to, cells.length), [copy]);
-    (copy.get('source') as Y.Text).insert(0, source instanceof Y.Text ? source.toString() : '');
   });
 }
