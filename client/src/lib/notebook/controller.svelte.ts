@@ -193,6 +193,15 @@ export class NotebookController {
     else void this.scrollToActive();
   }
 
+  /** A brand-new notebook starts with one empty code cell, as in JupyterLab (not an undo step). */
+  seedEmptyNotebook(): void {
+    if (!this.canEdit || this.model.cells.length > 0) return;
+    const id = edits.insertCell(this.ycells, 0, 'code');
+    this.undoManager.clear();
+    this.select(id);
+    void this.editMode(id);
+  }
+
   /** Appends a cell at the end (the "add cell" buttons under the last cell). */
   append(type: CellType): void {
     if (!this.#guardEdit()) return;
