@@ -108,7 +108,10 @@ export class LocalKernel implements LaunchedKernel {
   async kill(): Promise<void> {
     // The group may outlive its leader (the kernel's own subprocesses), so it is signalled even
     // when the kernel has already exited.
-    if (signalGroup(this.pid, 'SIGTERM') && !(await waitGroupGone(this.pid, this.killGraceMs))) {
+    const signalled = signalGroup(this.pid, 'SIGTERM');
+    // A stopped process (SIGSTOP, Ctrl-Z in a terminal it opened) only acts on SIGTERM once continued.
+    if (signalled) signalGroup(this.pid, 'SIGCONT');
+    if (signalled && !(await waitGroupGone(this.pid, this.killGraceMs))) {
       this.logger.warn({ kernel: this.id }, 'kernel ignored SIGTERM; sending SIGKILL');
       signalGroup(this.pid, 'SIGKILL');
       await waitGroupGone(this.pid, this.killGraceMs);

@@ -133,12 +133,15 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     if (!incarnation) return;
     this.touch();
     if (this.current) this.current.interruptRequested = true;
-    if (this.spec.interruptMode === 'message') {
-      const msgId = incarnation.connection.send('control', 'interrupt_request', {});
-      await this.controlReply(incarnation, msgId);
-    } else {
-      incarnation.kernel.interrupt();
-    }
+    const msgId = this.sendInterrupt(incarnation);
+    if (msgId) await this.controlReply(incarnation, msgId);
+  }
+
+  /** Interrupts as the kernelspec asks; returns the interrupt_request's msg_id if one was sent. */
+  private sendInterrupt(incarnation: Incarnation): string | undefined {
+    if (this.spec.interruptMode === 'message') return incarnation.connection.send('control', 'interrupt_request', {});
+    incarnation.kernel.interrupt();
+    return undefined;
   }
 
   /** Answers the input() of a running run; false if that run is not waiting for input. */
@@ -155,10 +158,11 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   restart(): Promise<void> {
     const generation = this.overtake();
     const old = this.detach();
+    const busy = this.current !== undefined;
     this.endAllRuns('The kernel was restarted while this cell was running', 'The kernel was restarted before this cell ran');
     this.setStatus('restarting', 'Restarting the kernel');
     return this.serialise(async () => {
-      await this.tearDown(old, true);
+      await this.tearDown(old, true, busy);
       if (generation === this.generation) await this.bringUp('restarting', 'Restarting the kernel');
     });
   }
@@ -167,9 +171,10 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   shutdown(): Promise<void> {
     const generation = this.overtake();
     const old = this.detach();
+    const busy = this.current !== undefined;
     this.endAllRuns('The kernel was shut down while this cell was running', 'The kernel was shut down before this cell ran');
     return this.serialise(async () => {
-      await this.tearDown(old, false);
+      await this.tearDown(old, false, busy);
       if (generation === this.generation) this.setStatus('shutdown', 'The kernel was shut down');
     });
   }
@@ -250,8 +255,11 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     this.pump();
   }
 
-  private async tearDown(incarnation: Incarnation | undefined, restarting: boolean): Promise<void> {
+  private async tearDown(incarnation: Incarnation | undefined, restarting: boolean, busy: boolean): Promise<void> {
     if (!incarnation) return;
+    // ipykernel cannot exit while its main thread is in user code, so a busy kernel is
+    // interrupted first; otherwise it would sit out the whole grace period.
+    if (busy) this.sendInterrupt(incarnation);
     // A polite shutdown_request lets the kernel save its history and run atexit hooks.
     incarnation.connection.send('control', 'shutdown_request', { restart: restarting });
     await raceTimeout(incarnation.kernel.exited, this.options.shutdownGraceMs ?? 2000);
@@ -282,7 +290,10 @@ export class KernelSession extends EventEmitter<SessionEvents> {
         store_history: request.storeHistory ?? true,
         user_expressions: {},
         allow_stdin: true,
-        stop_on_error: request.stopOnError ?? true,
+        // JupyterLab's stop_on_error is applied by this queue (see maybeFinish). The kernel's own
+        // would abort nothing of ours, since we send one run at a time, except by accident: after
+        // an error ipykernel aborts whatever arrives in the next moment, which can be our next run.
+        stop_on_error: false,
       },
       { username: request.username },
     );
