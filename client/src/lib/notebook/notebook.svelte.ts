@@ -38,16 +38,25 @@ export class NotebookModel {
     }
     for (const [ymap, model] of this.#models) if (!next.has(ymap)) model.dispose();
     this.#models = next;
+    // Selection checks run for every cell on every change: keep id lookups constant-time.
+    // (The server keeps ids unique; if two ever collide, the first cell wins.)
+    this.#index = new Map();
+    cells.forEach((c, i) => {
+      if (!this.#index.has(c.id)) this.#index.set(c.id, i);
+    });
     this.cells = cells;
   }
 
+  #index = new Map<string, number>();
+
   indexOfId(id: string | null): number {
-    if (id === null) return -1;
-    return this.cells.findIndex((c) => c.id === id);
+    void this.cells; // a reactive read, so callers re-run when the list changes
+    return id === null ? -1 : (this.#index.get(id) ?? -1);
   }
 
   byId(id: string | null): CellModel | undefined {
-    return id === null ? undefined : this.cells.find((c) => c.id === id);
+    const i = this.indexOfId(id);
+    return i < 0 ? undefined : this.cells[i];
   }
 
   dispose(): void {
