@@ -26,6 +26,10 @@ import { RoomManager } from './rooms/room-manager';
 import { DocStore } from './storage/doc-store';
 import { FileIdIndex } from './storage/file-ids';
 import { registerWebSocketTransport } from './transport/websocket';
+import { KernelRegistry } from './execution/kernel-registry';
+import { OutputStore } from './execution/output-store';
+import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
+import { executionRoutes } from './http/routes/execution';
 
 export interface Tandem {
   app: FastifyInstance;
@@ -101,6 +105,20 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     compactBytes: config.compactBytes,
   });
   const contents = new ContentsService(paths, fileIds, rooms, logger);
+  const outputs = new OutputStore(join(config.stateDir, 'outputs'));
+  const kernels = new KernelRegistry({
+    rooms,
+    fileIds,
+    paths,
+    store: outputs,
+    limits: DEFAULT_OUTPUT_LIMITS,
+    log: logger.child({ component: 'kernels' }),
+    defaultKernel: config.defaultKernel,
+    cullIdleMs: config.cullIdleMs,
+  });
+  rooms.onUnload((open) => {
+    if (!fileIds.pathOf(open.room.fileId)) outputs.forget(open.room.fileId);
+  });
   const transport = await registerWebSocketTransport(app, {
     auth,
     rooms,
@@ -113,6 +131,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     startedAt,
     rooms: () => rooms.size,
     connections: () => transport.connectionCount(),
+    kernels: () => kernels.count,
   });
   meRoutes(app, auth, fileIds);
   shareRoutes(app, { shares, paths, fileIds, onRevoked: (share) => transport.closeShare(share.id) });
@@ -123,7 +142,19 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     shares,
     onSharesRemoved: (removed) => removed.forEach((share) => transport.closeShare(share.id)),
   });
-  collaborationRoutes(app, { paths, fileIds, rooms });
+  collaborationRoutes(app, {
+    paths,
+    fileIds,
+    rooms,
+    onEditorOpened: (fileId) => {
+      if (!config.kernelPrestart) return;
+      kernels
+        .forNotebook(fileId)
+        .then((kernel) => kernel.prestart())
+        .catch((error: unknown) => logger.warn({ fileId, err: error }, 'could not prestart the kernel'));
+    },
+  });
+  executionRoutes(app, { kernels, outputs });
   await registerClient(app);
 
   const port = await listen(app, config);
@@ -140,6 +171,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     url,
     close: () => {
       closing ??= (async () => {
+        await kernels.shutdownAll();
         await rooms.closeAll();
         transport.close();
         await app.close();

@@ -25,6 +25,11 @@ export interface Config {
   watchIntervalMs: number;
   compactBytes: number;
   pingIntervalMs: number;
+  defaultKernel: string;
+  /** Shut a kernel down after this long without activity; 0 never. */
+  cullIdleMs: number;
+  /** Start a notebook's kernel as soon as an editor opens it. */
+  kernelPrestart: boolean;
 }
 
 interface OptionSpec {
@@ -44,6 +49,9 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'room-grace', env: 'TANDEM_ROOM_GRACE', help: 'seconds an empty room stays loaded', default: '30' },
   { flag: 'save-delay', env: 'TANDEM_SAVE_DELAY', help: 'seconds of quiet before a notebook is saved', default: '1' },
   { flag: 'max-message-mb', env: 'TANDEM_MAX_MESSAGE_MB', help: 'largest WebSocket message accepted', default: '32' },
+  { flag: 'default-kernel', env: 'TANDEM_DEFAULT_KERNEL', help: 'kernelspec for notebooks that name none', default: 'python3' },
+  { flag: 'cull-idle', env: 'TANDEM_CULL_IDLE', help: 'seconds before an idle kernel is shut down (0: never)', default: '3600' },
+  { flag: 'kernel-prestart', env: 'TANDEM_KERNEL_PRESTART', help: 'start the kernel when an editor opens a notebook (true/false)', default: 'false' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -64,6 +72,12 @@ function number(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`--${name} must be a number from ${min} to ${max}`);
   return n;
+}
+
+function boolean(name: string, value: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(value)) return true;
+  if (/^(false|0|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`--${name} must be true or false`);
 }
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolean): Config {
@@ -104,5 +118,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     watchIntervalMs: 2000,
     compactBytes: 4 * 1024 * 1024,
     pingIntervalMs: 30_000,
+    defaultKernel: get('default-kernel')!,
+    cullIdleMs: number('cull-idle', get('cull-idle')!, 0, 30 * 86_400) * 1000,
+    kernelPrestart: boolean('kernel-prestart', get('kernel-prestart')!),
   };
 }

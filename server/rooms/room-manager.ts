@@ -52,6 +52,8 @@ export class RoomManager {
   /** Hooks run when a room is loaded and before it unloads (kernel sessions and the like). */
   private readonly loadHooks: ((open: OpenRoom) => void)[] = [];
   private readonly unloadHooks: ((open: OpenRoom) => Promise<void> | void)[] = [];
+  /** Rooms that must stay loaded without connections (a kernel still holds state). */
+  private keepLoaded: (fileId: string) => boolean = () => false;
 
   constructor(private readonly options: RoomManagerOptions) {
     this.watcher = setInterval(() => {
@@ -66,6 +68,11 @@ export class RoomManager {
 
   onUnload(hook: (open: OpenRoom) => Promise<void> | void): void {
     this.unloadHooks.push(hook);
+  }
+
+  /** Rooms for which `keep` is true are not unloaded when empty; call release() when it changes. */
+  keepLoadedWhile(keep: (fileId: string) => boolean): void {
+    this.keepLoaded = keep;
   }
 
   get size(): number {
@@ -98,10 +105,10 @@ export class RoomManager {
   /** Called when a connection leaves; an empty room unloads after the grace period. */
   release(fileId: string): void {
     const entry = this.rooms.get(fileId);
-    if (!entry || entry.room.size > 0 || entry.grace) return;
+    if (!entry || entry.room.size > 0 || entry.grace || this.keepLoaded(fileId)) return;
     entry.grace = setTimeout(() => {
       entry.grace = undefined;
-      if (entry.room.size === 0) void this.unload(fileId);
+      if (entry.room.size === 0 && !this.keepLoaded(fileId)) void this.unload(fileId);
     }, this.options.graceMs);
   }
 

@@ -7,10 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import type { RootPaths } from '../../contents/paths';
 import type { RoomManager } from '../../rooms/room-manager';
 import type { FileIdIndex } from '../../storage/file-ids';
+import { roleAtLeast } from '../../../common/doc-schema';
+import { roleOn } from '../../auth/principal';
 import { requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 
-export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; rooms: RoomManager }): void {
+export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; rooms: RoomManager; onEditorOpened(fileId: string): void }): void {
   app.put<{ Params: { '*': string }; Body: { format: string; type: string } }>(
     '/api/collaboration/session/*',
     {
@@ -36,6 +38,7 @@ export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPat
       const open = await deps.rooms.open(fileId);
       // Nobody may join after all; the room then unloads after its grace period.
       deps.rooms.release(fileId);
+      if (roleAtLeast(roleOn(request.principal!, fileId), 'editor')) deps.onEditorOpened(fileId);
       return { format, type, fileId, sessionId: open.sessionId };
     },
   );

@@ -6,6 +6,7 @@ export interface StatusSource {
   startedAt: Date;
   rooms(): number;
   connections(): number;
+  kernels(): number;
 }
 
 export function statusRoutes(app: FastifyInstance, source: StatusSource): void {
@@ -14,5 +15,6 @@ export function statusRoutes(app: FastifyInstance, source: StatusSource): void {
     last_activity: new Date().toISOString(),
     rooms: source.rooms(),
     connections: source.connections(),
+    kernels: source.kernels(),
   }));
 }

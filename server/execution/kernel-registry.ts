@@ -1,0 +1,119 @@
+// The kernels of all notebooks: one per notebook, created on the first run (or ahead of it,
+// when an editor opens the notebook and prestarting is on), culled when idle, and shut down
+// with the server. A room whose kernel is alive stays loaded, so its state outlives the
+// last tab closing.
+
+import { dirname } from 'node:path';
+import * as Y from 'yjs';
+import { findKernelSpec, KernelSession, type BridgeLogger } from '../../kernel-bridge';
+import type { RootPaths } from '../contents/paths';
+import type { OpenRoom, RoomManager } from '../rooms/room-manager';
+import type { FileIdIndex } from '../storage/file-ids';
+import { NotebookKernel } from './notebook-kernel';
+import type { OutputStore } from './output-store';
+import type { OutputLimits } from './output-writer';
+
+export interface KernelRegistryOptions {
+  rooms: RoomManager;
+  fileIds: FileIdIndex;
+  paths: RootPaths;
+  store: OutputStore;
+  limits: OutputLimits;
+  log: BridgeLogger & { child?: unknown };
+  /** Kernelspec for notebooks that name none (or one that is not installed). */
+  defaultKernel: string;
+  /** Shut a kernel down after this long without activity; 0 never. */
+  cullIdleMs: number;
+}
+
+const CULL_CHECK_MS = 15_000;
+
+export class KernelRegistry {
+  private readonly kernels = new Map<string, NotebookKernel>();
+  private readonly cullTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: KernelRegistryOptions) {
+    options.rooms.keepLoadedWhile((fileId) => {
+      const kernel = this.kernels.get(fileId);
+      return kernel !== undefined && (kernel.alive || kernel.busy);
+    });
+    options.rooms.onUnload(async (open) => {
+      const kernel = this.kernels.get(open.room.fileId);
+      this.kernels.delete(open.room.fileId);
+      await kernel?.dispose();
+    });
+    if (options.cullIdleMs > 0) {
+      this.cullTimer = setInterval(() => void this.cull(), Math.min(CULL_CHECK_MS, options.cullIdleMs));
+      this.cullTimer.unref();
+    }
+  }
+
+  get count(): number {
+    return [...this.kernels.values()].filter((k) => k.alive).length;
+  }
+
+  /** The notebook's kernel, loading its room if needed. */
+  async forNotebook(fileId: string): Promise<NotebookKernel> {
+    const open = await this.options.rooms.open(fileId);
+    let kernel = this.kernels.get(fileId);
+    if (!kernel) {
+      kernel = new NotebookKernel({
+        fileId,
+        room: open.room,
+        createSession: () => this.createSession(fileId, open),
+        store: this.options.store,
+        limits: this.options.limits,
+        log: this.options.log,
+      });
+      this.kernels.set(fileId, kernel);
+    }
+    return kernel;
+  }
+
+  get(fileId: string): NotebookKernel | undefined {
+    return this.kernels.get(fileId);
+  }
+
+  /** Called when a kernel may have stopped: an empty room can now unload. */
+  released(fileId: string): void {
+    this.options.rooms.release(fileId);
+  }
+
+  async shutdownAll(): Promise<void> {
+    clearInterval(this.cullTimer);
+    await Promise.all([...this.kernels.values()].map((kernel) => kernel.dispose()));
+    this.kernels.clear();
+  }
+
+  private async createSession(fileId: string, open: OpenRoom): Promise<KernelSession> {
+    const path = this.options.fileIds.pathOf(fileId);
+    if (path === undefined) throw new Error('The notebook no longer exists');
+    const absolute = this.options.paths.resolve(path).absolute;
+    const metadata = open.room.doc.getMap('meta').get('metadata');
+    const wanted = metadata instanceof Y.Map ? (metadata.get('kernelspec') as { name?: unknown } | undefined)?.name : undefined;
+    const name = typeof wanted === 'string' && wanted ? wanted : this.options.defaultKernel;
+    const spec = (await findKernelSpec(name)) ?? (name !== this.options.defaultKernel ? await findKernelSpec(this.options.defaultKernel) : undefined);
+    if (!spec) {
+      throw new Error(
+        `No Jupyter kernel named "${name}" is installed. Install ipykernel (Debian: apt install python3-ipykernel; or pip install ipykernel).`,
+      );
+    }
+    const session = new KernelSession({ spec, cwd: dirname(absolute), logger: this.options.log });
+    session.on('status', ({ status }) => {
+      if (status === 'shutdown' || status === 'dead') this.released(fileId);
+    });
+    return session;
+  }
+
+  private async cull(): Promise<void> {
+    const now = Date.now();
+    for (const [fileId, kernel] of this.kernels) {
+      if (!kernel.alive || kernel.busy || now - kernel.lastActivity < this.options.cullIdleMs) continue;
+      const minutes = Math.round(this.options.cullIdleMs / 60_000);
+      await kernel.shutdown(
+        minutes >= 1 ? `Shut down after ${minutes} minute${minutes === 1 ? '' : 's'} without activity` : 'Shut down after a while without activity',
+      );
+      this.released(fileId);
+    }
+  }
+}
