@@ -3,7 +3,8 @@
 // `close` saves every open notebook and shuts everything down.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -68,8 +69,15 @@ async function listen(app: FastifyInstance, config: Config): Promise<number> {
   }
 }
 
+/** A new root gets a notebook to start from, so the first visit is not an empty folder. */
+function seedRoot(root: string): void {
+  if (existsSync(root)) return;
+  mkdirSync(root, { recursive: true });
+  copyFileSync(fileURLToPath(new URL('./assets/Welcome.ipynb', import.meta.url)), join(root, 'Welcome.ipynb'));
+}
+
 export async function createTandem(config: Config, logger: Logger): Promise<Tandem> {
-  mkdirSync(config.root, { recursive: true });
+  seedRoot(config.root);
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const token = config.token ?? generateToken();
   const paths = new RootPaths(config.root);
