@@ -9,13 +9,12 @@ const s = useSuite();
 
 const PLOT = [
   'print("hello from the editor")',
-  'import matplotlib',
-  'matplotlib.use("agg")',
+  '%matplotlib inline',
   'import matplotlib.pyplot as plt',
-  'from IPython.display import display',
-  'fig, ax = plt.subplots(figsize=(4, 2.5))',
-  'ax.plot([1, 3, 2, 4])',
-  'display(fig)',
+  'plt.figure(figsize=(5, 2.5))',
+  'plt.plot([1, 3, 2, 4])',
+  'plt.title("Revenue")',
+  'plt.show()',
 ].join('\n');
 
 test('a viewer from a view link sees an editor’s run output appear, and can neither edit nor run', async () => {
