@@ -35,6 +35,8 @@ export class LoadClient {
   closeCode: number | null = null;
   closeReason = '';
   bytesReceived = 0;
+  /** Updates from the server that this replica could not apply (the fuzzer's hostile echoes). */
+  applyErrors = 0;
   private syncWaiters: Array<(payloadBytes: number) => void> = [];
   private hostState: Uint8Array | null = null;
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -136,6 +138,16 @@ export class LoadClient {
     this.terminate();
   }
 
+  private apply(doc: Y.Doc, update: Uint8Array): void {
+    try {
+      Y.applyUpdate(doc, update, this);
+    } catch {
+      // A hostile update (say, JSON nested deeper than the stack) relayed by the server must
+      // not take the load process down; the fuzzer counts these.
+      this.applyErrors++;
+    }
+  }
+
   private receive(data: Buffer): void {
     this.bytesReceived += data.length;
     const frame = this.opts.dialect.unwrap(data);
@@ -158,13 +170,13 @@ export class LoadClient {
         return;
       }
       case 'step2': {
-        if (doc) Y.applyUpdate(doc, msg.payload, this);
+        if (doc) this.apply(doc, msg.payload);
         const w = this.syncWaiters.shift();
         if (w) w(msg.payload.length);
         return;
       }
       case 'update': {
-        if (doc) Y.applyUpdate(doc, msg.payload, this);
+        if (doc) this.apply(doc, msg.payload);
         this.opts.onUpdate?.(msg.payload, now());
         return;
       }
