@@ -49,6 +49,7 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'room-grace', env: 'TANDEM_ROOM_GRACE', help: 'seconds an empty room stays loaded', default: '30' },
   { flag: 'save-delay', env: 'TANDEM_SAVE_DELAY', help: 'seconds of quiet before a notebook is saved', default: '1' },
   { flag: 'max-message-mb', env: 'TANDEM_MAX_MESSAGE_MB', help: 'largest WebSocket message accepted', default: '32' },
+  { flag: 'client-buffer-mb', env: 'TANDEM_CLIENT_BUFFER_MB', help: 'disconnect a client once this much waits to be sent to it', default: '64' },
   { flag: 'default-kernel', env: 'TANDEM_DEFAULT_KERNEL', help: 'kernelspec for notebooks that name none', default: 'python3' },
   { flag: 'cull-idle', env: 'TANDEM_CULL_IDLE', help: 'seconds before an idle kernel is shut down (0: never)', default: '3600' },
   { flag: 'kernel-prestart', env: 'TANDEM_KERNEL_PRESTART', help: 'start the kernel when an editor opens a notebook (true/false)', default: 'false' },
@@ -111,8 +112,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     logLevel: get('log-level')!,
     logFormat,
     maxMessageBytes,
-    // Large enough for a whole large notebook to be queued to one joining client.
-    maxBufferedBytes: Math.max(64 * 1024 * 1024, 2 * maxMessageBytes),
+    // Never below two messages: a whole large notebook must fit on its way to one joining client.
+    maxBufferedBytes: Math.max(number('client-buffer-mb', get('client-buffer-mb')!, 1, 4096) * 1024 * 1024, 2 * maxMessageBytes),
     saveDelayMs,
     saveMaxDelayMs: Math.max(saveDelayMs, 5000),
     watchIntervalMs: 2000,

@@ -2,9 +2,11 @@
 // process, socket or timer is left behind. Real ipykernel.
 
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { LaunchRequest } from '../../kernel-bridge/runtimes/runtime';
 import { groupAlive, KernelFixture, processAlive, python3Spec } from './helpers';
 
 const kernels = new KernelFixture();
@@ -90,6 +92,33 @@ test('shutting down while the kernel is still starting leaves no kernel process'
   await session.shutdown();
   expect(session.status).toBe('shutdown');
   for (const kernel of kernels.runtime.launched) expect(groupAlive(kernel.pid)).toBe(false);
+});
+
+test('a kernel that loses the race for its ports is launched again', async () => {
+  // Ports are picked by binding port 0 and letting go; another process can take one before the
+  // kernel binds it. Here a listener takes the first kernel's shell port on purpose.
+  const squatters: net.Server[] = [];
+  const runtime = {
+    launch: async (request: LaunchRequest) => {
+      const kernel = await kernels.runtime.launch(request);
+      if (kernels.runtime.launched.length === 1) {
+        const squatter = net.createServer();
+        squatters.push(squatter);
+        await new Promise<void>((resolve) => squatter.listen(kernel.connection.shell_port, '127.0.0.1', resolve));
+      }
+      return kernel;
+    },
+  };
+  try {
+    const { session, log } = await kernels.session({ runtime });
+    session.enqueue({ runId: 'r', code: 'print("second time lucky")' });
+    expect(await log.finished('r')).toMatchObject({ status: 'ok' });
+    const [first, second] = kernels.runtime.launched;
+    expect((await first.exited).stderrTail).toMatch(/Address already in use/);
+    expect(groupAlive(second.pid)).toBe(true);
+  } finally {
+    for (const squatter of squatters) squatter.close();
+  }
 });
 
 test('a kernelspec with interrupt_mode message is interrupted through the control channel', async () => {
