@@ -12,12 +12,12 @@ import type { Suite } from './types.js';
 export const footprintConnections: Suite<FootprintParams> = async ({ server, params, connectBatch }) => {
   const notes: string[] = [];
   const room = await openRoom(server, 'idle', typingNotebook(4));
-  const before = (await settledRssKb(server.pid, 2000)) ?? NaN;
+  const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
   const { clients, failed, firstError } = await joinAll(params.idleConnections, connectBatch, () =>
     new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
   );
   if (failed) notes.push(`${failed} of ${params.idleConnections} connections failed (${firstError}).`);
-  const after = (await settledRssKb(server.pid, 3000)) ?? NaN;
+  const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;
   await closeAll(clients);
   await room.close();
   return {
@@ -31,11 +31,11 @@ export const footprintConnections: Suite<FootprintParams> = async ({ server, par
 
 export const footprintNotebooks: Suite<FootprintParams> = async ({ server, params }) => {
   const notes: string[] = [];
-  const before = (await settledRssKb(server.pid, 2000)) ?? NaN;
+  const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
   const nb = corpusNotebook45(params.notebookFile);
   const rooms: Room[] = [];
   for (let i = 0; i < params.notebooks; i++) rooms.push(await openRoom(server, `footprint-${i}`, nb));
-  const after = (await settledRssKb(server.pid, 3000)) ?? NaN;
+  const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;
   await Promise.all(rooms.map((r) => r.close()));
   return {
     metrics: [

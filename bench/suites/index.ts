@@ -36,7 +36,7 @@ export function jobsFor(c: BenchConfig): Job[] {
       id: 'conformance',
       suite: 'conformance',
       title: 'Load client check',
-      workload: `The cheap load client and y-websocket's WebsocketProvider (with @jupyter/ydoc's YNotebook) make ${c.conformance.edits} interleaved edits (typing, inserting and deleting cells) in one notebook; both, and a client joining afterwards, must hold the same document.`,
+      workload: `The cheap load client and y-websocket's WebsocketProvider (with @jupyter/ydoc's YNotebook) make ${c.conformance.edits} interleaved edits (typing, inserting and deleting cells) in one notebook; both, and a client joining afterwards, must hold the same document. Once per run, on the first server available of ${c.conformanceOn.join(', ')}; Hocuspocus's framing is checked by the pairing run instead (all replicas equal).`,
       params: c.conformance,
     },
   ];
