@@ -30,6 +30,14 @@ export interface Config {
   cullIdleMs: number;
   /** Start a notebook's kernel as soon as an editor opens it. */
   kernelPrestart: boolean;
+  /** JSON file naming database connections for SQL cells; undefined: only the demo database. */
+  connectionsFile: string | undefined;
+  /** Where built notebook environments are cached. */
+  envCacheDir: string;
+  /** Kernels of the default environment kept started ahead of time. */
+  warmPool: number;
+  /** Environments unused for this long are deleted; 0 never. */
+  envGcMs: number;
 }
 
 interface OptionSpec {
@@ -53,6 +61,10 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'default-kernel', env: 'TANDEM_DEFAULT_KERNEL', help: 'kernelspec for notebooks that name none', default: 'python3' },
   { flag: 'cull-idle', env: 'TANDEM_CULL_IDLE', help: 'seconds before an idle kernel is shut down (0: never)', default: '3600' },
   { flag: 'kernel-prestart', env: 'TANDEM_KERNEL_PRESTART', help: 'start the kernel when an editor opens a notebook (true/false)', default: 'false' },
+  { flag: 'connections', env: 'TANDEM_CONNECTIONS', help: 'JSON file of database connections for SQL cells' },
+  { flag: 'env-cache', env: 'TANDEM_ENV_CACHE', help: 'cache of built notebook environments (default STATE/envs)' },
+  { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
+  { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -122,5 +134,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     defaultKernel: get('default-kernel')!,
     cullIdleMs: number('cull-idle', get('cull-idle')!, 0, 30 * 86_400) * 1000,
     kernelPrestart: boolean('kernel-prestart', get('kernel-prestart')!),
+    connectionsFile: get('connections') ? resolve(get('connections')!) : undefined,
+    envCacheDir: resolve(get('env-cache') ?? join(resolve(get('state-dir') ?? join(root, '.tandem')), 'envs')),
+    warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
+    envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
   };
 }

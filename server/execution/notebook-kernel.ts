@@ -22,6 +22,14 @@ const FINISH_STATUS: Record<RunFinishStatus, ExecutionStatus> = {
   cancelled: 'cancelled',
 };
 
+export interface PreparedRun {
+  fileId: string;
+  runId: string;
+  cellId: string;
+  source: string;
+  requestedBy: UserRef;
+}
+
 interface RunInfo {
   cellId: string;
   requestedBy: UserRef;
@@ -35,6 +43,15 @@ export interface NotebookKernelOptions {
   createSession(): Promise<KernelSession>;
   store: OutputStore;
   limits: OutputLimits;
+  /**
+   * Called for each code cell as it is queued, in order. It may return other code for the
+   * kernel to run in its place (a SQL cell becomes code that loads its query's result), or
+   * undefined to run the cell as written. It must not throw for bad input: it returns code
+   * that reports the problem in the cell instead.
+   */
+  prepareRun?(run: PreparedRun): Promise<string | undefined>;
+  /** Called when a run ends, however it ends (so work started for it can stop). */
+  onRunFinished?(runId: string, status: ExecutionStatus): void;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
@@ -109,7 +126,8 @@ export class NotebookKernel {
       const runId = randomUUID();
       const record = this.records.queue(runId, cellId, code, requestedBy);
       this.runs.set(runId, { cellId, requestedBy, started: false });
-      session.enqueue({ runId, code, username: requestedBy.username });
+      const replaced = await this.options.prepareRun?.({ fileId: this.options.fileId, runId, cellId, source: code, requestedBy });
+      session.enqueue({ runId, code: replaced ?? code, username: requestedBy.username });
       runs.push(record);
     }
     return { runs, skipped };
@@ -261,6 +279,7 @@ export class NotebookKernel {
     );
     this.records.prune();
     this.setKernel({ lastActivity: Date.now() });
+    this.options.onRunFinished?.(event.runId, status);
   }
 
   private setKernel(patch: KernelState): void {
