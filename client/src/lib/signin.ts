@@ -1,7 +1,8 @@
 // Sign-in by link: the server turns `?token=` on any page into an HttpOnly session cookie.
-// We send the token once more with the first /api/me (in case the page came from a cache
-// and no cookie was set), then take it out of the address bar so it is not bookmarked,
-// copied into chats or kept in history.
+// We take the token out of the address bar at once, so it is not bookmarked, copied into
+// chats or kept in history, and ask /api/me with the cookie: that session is who we are in
+// rooms and runs. Only if no cookie was set (the page came from a cache) is the token sent
+// once more, which sets it.
 import { ApiError } from './api/http';
 import { fetchMe, type Me } from './api/me';
 import { request } from './api/http';
@@ -20,9 +21,14 @@ export type SignIn = { kind: 'signed-in'; me: Me } | { kind: 'signed-out'; messa
 export async function signIn(): Promise<SignIn> {
   const token = takeTokenFromUrl();
   try {
-    const me = token
-      ? await request<Me>('GET', `/api/me?token=${encodeURIComponent(token)}`)
-      : await fetchMe();
+    let me: Me;
+    try {
+      me = await fetchMe();
+    } catch (err) {
+      if (!token || !(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) throw err;
+      await request<Me>('GET', `/api/me?token=${encodeURIComponent(token)}`);
+      me = await fetchMe();
+    }
     return { kind: 'signed-in', me };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
