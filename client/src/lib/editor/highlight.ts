@@ -35,10 +35,12 @@ export const editorTheme = EditorView.theme({
     backgroundColor: 'transparent',
   },
   '&.cm-focused': { outline: 'none' },
+  // Lines wrap, so the editor never scrolls sideways; leaving overflow visible lets a
+  // collaborator's name label on the first line show above the cell instead of being cut.
   '.cm-scroller': {
     fontFamily: 'var(--code-font)',
     lineHeight: '1.3077',
-    overflowX: 'auto',
+    overflow: 'visible',
   },
   '.cm-content': { padding: '5px 0', caretColor: '#000' },
   '.cm-line': { padding: '0 6px' },
