@@ -25,6 +25,7 @@ const ok =
   report.rssBounded &&
   report.viewerChangedNothing &&
   report.targetStillOpens &&
+  report.targetExportable &&
   report.calmRoom.lostDeliveries === 0;
 console.log(ok ? 'fuzz: PASS' : 'fuzz: FAIL');
 process.exit(ok ? 0 : 1);

@@ -99,6 +99,16 @@ export function writeReport(run: RunRecord): string {
   p();
   p('**Cost model.** Latency is wall time from the moment a writer hands an edit to its socket to the moment a receiving client has read the frame (clients do not decode updates, they find a timestamped tag in the bytes, so a thousand of them stay cheap). CPU is user plus system time of the server process from /proc, in cores. Memory is resident set size from /proc: peaks are VmHWM or VmRSS polled every 25 ms; per-connection and per-notebook figures are differences of settled RSS divided by the count. Percentiles are nearest-rank. The peers keep documents in memory only; Tandem and Jupyter also write every change to disk, which is work the others do not do. Ratios are Tandem ÷ the other server: below 1× is better for Tandem where lower is better (latency, CPU, memory), above 1× where higher is better.');
   p();
+  const others = run.jobs
+    .flatMap((j) => Object.values(j.results))
+    .map((r) => (r?.ok ? r.result.metrics.find((x) => x.label === 'other processes on the machine')?.value : null))
+    .filter((v): v is number => typeof v === 'number')
+    .sort((a, b) => a - b);
+  const otherMedian = others.length ? others[Math.floor(others.length / 2)] : 0;
+  if (otherMedian > 0.25) {
+    p(`> **This run shared the machine with other work**, which used a median of ${otherMedian.toFixed(2)} of the ${m.cores} cores while the servers were measured (the row "other processes on the machine" in every table). Latency and CPU figures from such a run are dominated by scheduling delays and are not evidence for or against any server; memory figures are much less affected. Re-run \`npm run bench\` on an idle machine before drawing conclusions on speed.`);
+    p();
+  }
   if (!hasTandem) {
     const why = run.servers.find((s) => s.flavor === 'tandem')?.unavailable ?? 'not selected';
     p(`> **Tandem was not measured in this run** (${why}). The peers and the floor below are the baseline it will be compared with.`);

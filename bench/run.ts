@@ -14,6 +14,11 @@ import { machineInfo, writeReport, type RunRecord } from './report.js';
 import { machineBusySeconds, readCpuSeconds } from './lib/proc.js';
 
 const args = process.argv.slice(2);
+if (args.includes('--report-only')) {
+  // Rewrite RESULTS.md from the last run's figures (after editing why.ts or the report).
+  console.log(`wrote ${writeReport(JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as RunRecord)}`);
+  process.exit(0);
+}
 const isQuick = args.includes('--quick');
 const option = (name: string): string[] | null =>
   args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1].split(',').filter(Boolean) ?? null;

@@ -45,6 +45,8 @@ export interface FuzzReport {
   rssBounded: boolean;
   viewerChangedNothing: boolean;
   targetStillOpens: boolean;
+  /** GET /api/contents on the fuzzed notebook still answers 200 (it can be exported and saved). */
+  targetExportable: boolean;
   calmRoom: { before: Summary; during: Summary; lostDeliveries: number };
   problems: string[];
 }
@@ -213,6 +215,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   // The fuzzed notebook must still open, and the server must still answer.
   const targetStillOpens = (await readDoc(fuzzRoom.editor)) !== null;
   if (!targetStillOpens) problems.push('The fuzzed notebook no longer opens.');
+  let targetExportable = false;
+  try {
+    await api(s, 'GET', '/api/contents/target.ipynb?content=1');
+    targetExportable = true;
+  } catch (err) {
+    problems.push(`The fuzzed notebook can no longer be exported: ${(err as Error).message.slice(0, 160)}`);
+  }
   let serverAnswersAfter = false;
   try {
     await api(s, 'GET', '/api/status');
@@ -244,6 +253,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     rssBounded: rssMb.peak <= opts.maxRssMb,
     viewerChangedNothing,
     targetStillOpens,
+    targetExportable,
     calmRoom: { before: calmBefore, during: summarize(during), lostDeliveries: Math.max(0, expected - probe.received) },
     problems,
   };

@@ -1,0 +1,56 @@
+// Repro: an editor who nests Y.Maps 20,000 deep in one cell's metadata (a valid Yjs update)
+// makes the notebook unsaveable: the server's save (YMap.toJSON, recursive) overflows the stack,
+// logs "notebook file operation failed", and from then on no edit, even an ordinary one, reaches
+// the .ipynb on disk. DESIGN.md section 9: bad input must get a clear error and change nothing.
+// Found by `npm run fuzz` ("deep nesting in cell metadata"). Run: npx tsx bench/repro/deep-metadata-blocks-save.ts
+import '../lib/quiet-yjs.js';
+import * as Y from 'yjs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LoadClient } from '../lib/load-client.js';
+import { plainDialect } from '../lib/dialect.js';
+import { cellsOf, typeInto } from '../lib/cells.js';
+import { api, importNotebook, urlOf } from '../lib/rooms.js';
+import { typingNotebook } from '../lib/notebooks.js';
+import { startTandem } from '../servers/tandem.js';
+import { WORK } from '../servers/paths.js';
+import { sleep } from '../suites/common.js';
+
+const workDir = join(WORK, 'repro-deep-metadata');
+rmSync(workDir, { recursive: true, force: true });
+const server = await startTandem({ workDir, logFile: join(workDir, 'server.log') });
+const s = server.info;
+const { fileId, sessionId } = await importNotebook(s, 'deep.ipynb', typingNotebook(2));
+const url = urlOf({ serverUrl: `ws://${s.host}:${s.port}/api/collaboration/room`, roomName: `json:notebook:${fileId}`, params: { sessionId, token: s.token } });
+const doc = new Y.Doc();
+const editor = new LoadClient({ url, dialect: plainDialect, doc });
+await editor.connect();
+await editor.sync();
+
+// 1. The hostile but valid update.
+doc.transact(() => {
+  const top = new Y.Map<unknown>();
+  cellsOf(doc).get(0).set('metadata', top);
+  let m = top;
+  for (let i = 0; i < 20_000; i++) {
+    const next = new Y.Map<unknown>();
+    m.set('a', next);
+    m = next;
+  }
+});
+// 2. An ordinary edit afterwards, in another cell.
+typeInto(doc, 1, 'an ordinary edit that should reach the file');
+await sleep(8000); // well past the save debounce
+
+const onDisk = readFileSync(join(s.root!, 'deep.ipynb'), 'utf8');
+const contents = await api(s, 'GET', '/api/contents/deep.ipynb?content=1').then(
+  () => 'HTTP 200',
+  (err: Error) => err.message.slice(0, 120),
+);
+const failures = readFileSync(join(workDir, 'server.log'), 'utf8').split('\n').filter((l) => l.includes('Maximum call stack')).length;
+console.log(`ordinary edit saved to disk: ${onDisk.includes('an ordinary edit')}`);
+console.log(`GET /api/contents/deep.ipynb: ${contents}`);
+console.log(`stack overflows in the server log: ${failures}`);
+editor.destroy();
+await server.stop();
+process.exit(onDisk.includes('an ordinary edit') ? 0 : 1);
