@@ -9,6 +9,7 @@ import { findKernelSpec, KernelSession, type BridgeLogger } from '../../kernel-b
 import type { RootPaths } from '../contents/paths';
 import type { OpenRoom, RoomManager } from '../rooms/room-manager';
 import type { FileIdIndex } from '../storage/file-ids';
+import { kernelPythonPath } from '../queries/helper-path';
 import { NotebookKernel } from './notebook-kernel';
 import type { OutputStore } from './output-store';
 import type { OutputLimits } from './output-writer';
@@ -98,7 +99,9 @@ export class KernelRegistry {
         `No Jupyter kernel named "${name}" is installed. Install ipykernel (Debian: apt install python3-ipykernel; or pip install ipykernel).`,
       );
     }
-    const session = new KernelSession({ spec, cwd: dirname(absolute), logger: this.options.log });
+    // The `tandem` helper package (SQL cells, progress bars) is importable in every kernel.
+    const env = { PYTHONPATH: kernelPythonPath() };
+    const session = new KernelSession({ spec, cwd: dirname(absolute), env, logger: this.options.log });
     session.on('status', ({ status }) => {
       if (status === 'shutdown' || status === 'dead') this.released(fileId);
     });
