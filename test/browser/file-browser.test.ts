@@ -99,7 +99,7 @@ test('the share dialog makes a view link that opens straight into the notebook, 
     await owner.page.getByRole('button', { name: 'Share', exact: true }).click();
     await owner.page.getByRole('radio', { name: /Can view/ }).check();
     await owner.page.getByRole('button', { name: /Create can view link/ }).click();
-    const field = owner.page.getByLabel('Can view link');
+    const field = owner.page.getByRole('textbox', { name: 'Can view link' });
     await field.waitFor();
     const url = await field.inputValue();
     await screenshot(owner.page, 'share-dialog');
@@ -109,6 +109,12 @@ test('the share dialog makes a view link that opens straight into the notebook, 
     expect(new URL(guest.page.url()).pathname).toBe('/notebooks/shared.ipynb');
     expect(guest.page.url()).not.toContain('token');
     expect(await guest.page.locator('[data-testid="access-badge"]').innerText()).toContain('View only');
+
+    // Revoking the link disconnects the guest and keeps them out.
+    await owner.page.getByRole('button', { name: 'Revoke Can view link' }).click();
+    await guest.page.getByRole('alert').filter({ hasText: 'Disconnected' }).waitFor({ timeout: 15_000 });
+    await guest.page.goto(url);
+    await guest.page.getByRole('heading', { name: 'Sign in to Tandem' }).waitFor();
   } finally {
     await owner.context.close();
     await guest.context.close();

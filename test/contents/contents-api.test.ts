@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
-import { startTandem, type TandemProcess } from '../helpers/tandem';
+import { startTandem, type ApiResponse, type Json, type TandemProcess } from '../helpers/tandem';
 
 let server: TandemProcess;
 beforeAll(async () => {
@@ -14,8 +14,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-const json = async (response: Response) => {
-  const body = await response.json();
+const json = async (response: ApiResponse) => {
+  const body: Json = await response.json();
   return { status: response.status, body };
 };
 

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import type { ExecutionRecord } from '../../common/doc-schema';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, recordOf, waitForRun } from '../helpers/execution';
@@ -41,7 +42,7 @@ test('runs from two runners queue in one FIFO and the records name who asked', a
   const first = await execute(server, fileId, ['q1', 'q2', 'q3'], runnerA);
   const second = await execute(server, fileId, ['q4', 'q5'], runnerB);
   const runs = [...first, ...second];
-  const records = [];
+  const records: ExecutionRecord[] = [];
   for (const run of runs) records.push(await waitForRun(watcher, run.id));
   expect(records.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   for (let i = 1; i < records.length; i++) {

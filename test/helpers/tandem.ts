@@ -11,6 +11,11 @@ const REPO = resolve(import.meta.dirname, '../..');
 // Node itself runs the server (tsx only as a loader), so signals reach the server process.
 const NODE_ARGS = ['--import', 'tsx'];
 
+/** Replies read by tests are arbitrary JSON; each test asserts on the fields it needs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<Json> };
+
 export interface StartOptions {
   root?: string;
   token?: string;
@@ -38,7 +43,7 @@ export interface TandemProcess {
   kill9(): Promise<void>;
   /** A new server process on the same root, port and token. */
   restart(): Promise<TandemProcess>;
-  api(method: string, path: string, body?: unknown, token?: string | null): Promise<Response>;
+  api(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse>;
 }
 
 export function tempRoot(prefix = 'tandem-test-'): string {

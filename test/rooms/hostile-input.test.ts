@@ -87,7 +87,7 @@ test('thousands of connections opened and dropped leave the server serving', asy
   }
   await otherRoomStillSyncs();
   await eventually(async () => {
-    const status = await (await fetch(`${server.base}/api/status`)).json();
+    const status = (await (await fetch(`${server.base}/api/status`)).json()) as { connections: number };
     expect(status.connections).toBe(2);
   });
 });

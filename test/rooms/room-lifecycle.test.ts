@@ -14,7 +14,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-const rooms = async () => (await (await fetch(`${server.base}/api/status`)).json()).rooms as number;
+const rooms = async () => ((await (await fetch(`${server.base}/api/status`)).json()) as { rooms: number }).rooms;
 
 test('an empty room stays loaded for its grace period, and a reconnect within it reuses the room', async () => {
   const first = await connectNotebook(server, 'room.ipynb');

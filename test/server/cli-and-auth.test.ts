@@ -63,14 +63,14 @@ test('a browser signs in with the token in the URL and then uses an HttpOnly ses
   const me = await fetch(`${server.base}/api/me`, { headers: { cookie: session } });
   expect(me.status).toBe(200);
   // Each browser session is its own person, even on the same token.
-  expect((await me.json()).identity.name).toMatch(/^Anonymous /);
+  expect(((await me.json()) as { identity: { name: string } }).identity.name).toMatch(/^Anonymous /);
   const renamed = await fetch(`${server.base}/api/me`, {
     method: 'PATCH',
     headers: { cookie: session, 'content-type': 'application/json', origin: server.base },
     body: JSON.stringify({ name: 'Ada Lovelace' }),
   });
   expect(renamed.status).toBe(200);
-  expect((await renamed.json()).identity).toMatchObject({ name: 'Ada Lovelace', initials: 'AL' });
+  expect(((await renamed.json()) as { identity: object }).identity).toMatchObject({ name: 'Ada Lovelace', initials: 'AL' });
   // A tampered cookie is worth nothing.
   const forged = session.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
   expect((await fetch(`${server.base}/api/me`, { headers: { cookie: forged } })).status).toBe(401);
