@@ -6,6 +6,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as decoding from 'lib0/decoding';
 import type * as Y from 'yjs';
 import { openSession, roomBaseUrl, type CollabSession } from '../api/collaboration';
+import { ApiError } from '../api/http';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'reload-required';
 
@@ -103,7 +104,13 @@ export class NotebookSession {
       if (isUnknownSession(event)) {
         this.status = 'reload-required';
         this.provider.disconnect();
+        return;
       }
+      this.#failures += 1;
+      if (this.#failures >= 2) void this.#checkAccess();
+    });
+    this.provider.on('status', ({ status }) => {
+      if (status === 'connected') this.#failures = 0;
     });
     this.provider.on('closed', ({ code, reason }) => {
       if (this.status === 'reload-required') return;
@@ -112,6 +119,31 @@ export class NotebookSession {
     this.ydoc.on('update', this.#onUpdate);
     window.addEventListener('offline', this.#onOffline);
     window.addEventListener('online', this.#onOnline);
+  }
+
+  #failures = 0;
+  #checking = false;
+
+  /**
+   * A socket that keeps closing may mean we lost access (a revoked link, an expired session)
+   * or the notebook is gone: the session endpoint says which, in words. If it answers, or
+   * the server is unreachable, we keep reconnecting.
+   */
+  async #checkAccess(): Promise<void> {
+    if (this.#checking || this.closedReason) return;
+    this.#checking = true;
+    try {
+      await openSession(this.path);
+    } catch (err) {
+      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+        this.closedReason =
+          err.status === 404 ? 'This notebook no longer exists.' : 'Your access to this notebook has ended: the link was revoked or your session expired.';
+        this.provider.disconnect();
+        this.status = 'disconnected';
+      }
+    } finally {
+      this.#checking = false;
+    }
   }
 
   static async open(path: string): Promise<NotebookSession> {
