@@ -78,10 +78,12 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
       },
     },
     (socket, request) => {
-      const context = request.roomContext!;
-      const { open, role, fileId } = context;
+      const { open, role, fileId } = request.roomContext!;
       const principal = request.principal!;
-      socket.on('error', (error) => request.log.warn({ err: error, fileId }, 'room socket error'));
+      request.roomContext = undefined;
+      // The root logger, not the request's: a socket outlives its upgrade request, and each
+      // of thousands of idle connections should not keep one alive.
+      socket.on('error', (error) => app.log.warn({ err: error, fileId }, 'room socket error'));
       if (request.query.sessionId !== open.sessionId) {
         // The client holds a history this server no longer has: merging it would duplicate
         // content (jupyter-collaboration#594). It must reload instead.
