@@ -10,7 +10,7 @@ import type { RootPaths } from '../contents/paths';
 import type { OpenRoom, RoomManager } from '../rooms/room-manager';
 import type { FileIdIndex } from '../storage/file-ids';
 import { kernelPythonPath } from '../queries/helper-path';
-import { NotebookKernel } from './notebook-kernel';
+import { NotebookKernel, type NotebookKernelOptions } from './notebook-kernel';
 import type { OutputStore } from './output-store';
 import type { OutputLimits } from './output-writer';
 
@@ -25,6 +25,8 @@ export interface KernelRegistryOptions {
   defaultKernel: string;
   /** Shut a kernel down after this long without activity; 0 never. */
   cullIdleMs: number;
+  /** Hooks every notebook's runs go through (SQL cells). */
+  runHooks?: Pick<NotebookKernelOptions, 'prepareRun' | 'onRunFinished' | 'cancelRun'>;
 }
 
 const CULL_CHECK_MS = 15_000;
@@ -65,6 +67,7 @@ export class KernelRegistry {
         store: this.options.store,
         limits: this.options.limits,
         log: this.options.log,
+        ...this.options.runHooks,
       });
       this.kernels.set(fileId, kernel);
     }

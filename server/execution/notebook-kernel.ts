@@ -34,6 +34,8 @@ interface RunInfo {
   cellId: string;
   requestedBy: UserRef;
   started: boolean;
+  /** Set when cancelRun stopped the run's work after it started: it ends as cancelled. */
+  cancelled?: string;
 }
 
 export interface NotebookKernelOptions {
@@ -52,6 +54,12 @@ export interface NotebookKernelOptions {
   prepareRun?(run: PreparedRun): Promise<string | undefined>;
   /** Called when a run ends, however it ends (so work started for it can stop). */
   onRunFinished?(runId: string, status: ExecutionStatus): void;
+  /**
+   * Called to cancel a run that the kernel can no longer take off its queue (it has started).
+   * Returns a message for people if it stopped the run's work (a SQL cell's query, at the
+   * database), and the run then ends as cancelled; undefined if there was nothing to stop.
+   */
+  cancelRun?(runId: string): string | undefined;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
@@ -154,7 +162,10 @@ export class NotebookKernel {
       if (this.records.get(runId)) throw conflict('That run has already finished');
       throw notFound('No such run');
     }
-    if (run.started || !this.session?.cancel(runId, 'Cancelled before it ran')) throw conflict('That run is already running; interrupt it instead');
+    if (!run.started && this.session?.cancel(runId, 'Cancelled before it ran')) return;
+    const stopped = this.options.cancelRun?.(runId);
+    if (stopped === undefined) throw conflict('That run is already running; interrupt it instead');
+    run.cancelled = stopped;
   }
 
   /** Answers input() for a run; only the person whose run asked may answer. */
@@ -270,8 +281,9 @@ export class NotebookKernel {
         this.writer.add(run.cellId, { output_type: 'error', ename: 'KernelDied', evalue: event.message, traceback: [] } as OutputJSON);
       }
     }
-    const status = FINISH_STATUS[event.status];
-    const message = event.status === 'aborted' ? (event.message ?? 'Not run: an earlier cell raised an error') : event.message;
+    const status = run.cancelled ? 'cancelled' : FINISH_STATUS[event.status];
+    const message =
+      run.cancelled ?? (event.status === 'aborted' ? (event.message ?? 'Not run: an earlier cell raised an error') : event.message);
     this.records.update(
       event.runId,
       { status, finishedAt: Date.now(), executionCount: event.executionCount ?? null, ...(message ? { message } : {}) },
