@@ -69,7 +69,7 @@ export class LocalKernel implements LaunchedKernel {
   private hasExited = false;
 
   constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     readonly connection: ConnectionInfo,
     private readonly connectionFile: string,
     private readonly killGraceMs: number,
@@ -82,6 +82,9 @@ export class LocalKernel implements LaunchedKernel {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
       this.logger.debug({ kernel: this.id, text: chunk.toString() }, 'kernel stderr');
     });
+    // Without listeners, an 'error' on these would be thrown by Node and end the server.
+    child.stdout?.on('error', (error) => this.logger.debug({ kernel: this.id, error: error.message }, 'kernel stdout error'));
+    child.stderr?.on('error', (error) => this.logger.debug({ kernel: this.id, error: error.message }, 'kernel stderr error'));
     // After a successful spawn, 'error' only reports failed kill() calls; they are not fatal.
     child.on('error', (error) => this.logger.warn({ kernel: this.id, error: error.message }, 'kernel process error'));
     this.exited = new Promise((resolve) => {
@@ -92,8 +95,11 @@ export class LocalKernel implements LaunchedKernel {
           if (done) return;
           done = true;
           clearTimeout(drained);
-          rm(this.connectionFile, { force: true }).catch(() => {});
-          resolve({ code, signal, stderrTail: this.stderrTail });
+          // The key in the file is no use once the kernel is gone; remove it before anyone
+          // waiting on `exited` (kill() among them) carries on.
+          void rm(this.connectionFile, { force: true })
+            .catch(() => {})
+            .then(() => resolve({ code, signal, stderrTail: this.stderrTail }));
         };
         const drained = setTimeout(finish, STDIO_DRAIN_MS);
         child.once('close', finish);

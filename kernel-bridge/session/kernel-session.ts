@@ -1,7 +1,7 @@
-// One notebook's kernel and its queue of runs. Runs execute one at a time in the order they were
-// enqueued; what the kernel sends back is routed to its run by parent_header.msg_id and reported
-// as events. Lifecycle changes (start, restart, shutdown, death) are serialised, and each one
-// ends every run it overtakes with a message saying why.
+// One notebook's kernel: its lifecycle (start, restart, shutdown, death) and its status, with
+// the notebook's runs handed to a RunScheduler. Lifecycle changes are serialised, and each one
+// ends every run it overtakes with a message saying why. Nothing a kernel does throws out of
+// here: failures become status and run events.
 
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from '../client/kernel-connection';
@@ -11,11 +11,9 @@ import type { KernelInfoReplyContent } from '../protocol/content';
 import { type JupyterMessage, parentMsgId } from '../protocol/message';
 import { LocalRuntime } from '../runtimes/local-runtime';
 import type { KernelRuntime } from '../runtimes/runtime';
-import { ActiveRun } from './active-run';
-import type { RunFinishedEvent, RunOutput, RunRequest, SessionEvents, SessionStatus } from './events';
-import { ExecutionQueue } from './execution-queue';
+import type { RunRequest, SessionEvents, SessionStatus } from './events';
 import { describeExit, type Incarnation, startIncarnation } from './kernel-incarnation';
-import { RecentRuns } from './recent-runs';
+import { RunScheduler, type RunTransport } from './run-scheduler';
 
 export interface KernelSessionOptions {
   spec: KernelSpec;
@@ -28,16 +26,16 @@ export interface KernelSessionOptions {
   logger?: BridgeLogger;
   /** Header username for requests that name nobody. */
   username?: string;
+  /** Default 60 s. */
   startTimeoutMs?: number;
+  /** Default 1 s. */
   heartbeatIntervalMs?: number;
+  /** Missed heartbeats in a row that mean the kernel is dead. Default 3. */
   heartbeatMaxMisses?: number;
-  /** How long a kernel asked to shut down gets to exit on its own before it is killed. */
+  /** How long a kernel asked to shut down gets to exit on its own before it is killed. Default 2 s. */
   shutdownGraceMs?: number;
 }
 
-// After execute_reply, the idle status normally follows within milliseconds. If it never comes
-// (a lost iopub message), the queue must not stall for ever.
-const IDLE_AFTER_REPLY_MS = 10_000;
 const CONTROL_REPLY_MS = 5_000;
 
 export class KernelSession extends EventEmitter<SessionEvents> {
@@ -45,15 +43,12 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   private readonly options: KernelSessionOptions;
   private readonly runtime: KernelRuntime;
   private readonly logger: BridgeLogger;
-  private readonly queue = new ExecutionQueue();
-  private readonly recent = new RecentRuns();
+  private readonly runs: RunScheduler;
   private kernel: Incarnation | undefined;
   private startup: AbortController | undefined;
   private lifecycle: Promise<void> = Promise.resolve();
   /** Bumped by every restart and shutdown, so that lifecycle steps they overtook do nothing. */
   private generation = 0;
-  private current: ActiveRun | undefined;
-  private idleFallback: NodeJS.Timeout | undefined;
   private currentStatus: SessionStatus = 'shutdown';
   private currentMessage = 'No kernel is running';
   private activity = Date.now();
@@ -62,8 +57,17 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     super();
     this.options = options;
     this.spec = options.spec;
-    this.runtime = options.runtime ?? new LocalRuntime({ logger: options.logger });
     this.logger = options.logger ?? silentLogger;
+    this.runtime = options.runtime ?? new LocalRuntime({ logger: this.logger });
+    this.runs = new RunScheduler(
+      {
+        runStarted: (event) => this.safely('runStarted', () => this.emit('runStarted', event)),
+        output: (event) => this.safely('output', () => this.emit('output', event)),
+        inputRequested: (event) => this.safely('inputRequested', () => this.emit('inputRequested', event)),
+        runFinished: (event) => this.safely('runFinished', () => this.emit('runFinished', event)),
+      },
+      this.logger,
+    );
   }
 
   get status(): SessionStatus {
@@ -85,11 +89,11 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   }
 
   get runningRunId(): string | undefined {
-    return this.current?.runId;
+    return this.runs.runningRunId;
   }
 
   get queuedRunIds(): string[] {
-    return this.queue.ids;
+    return this.runs.queuedRunIds;
   }
 
   /** Starts the kernel if none is running. Never rejects: failures end in status 'dead'. */
@@ -101,30 +105,26 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * Queues a run. The kernel is started if none is running. Events for the run are emitted
-   * after this returns, never during.
+   * Queues a run; the kernel is started if none is running. Events for the run are emitted after
+   * this returns, never during. Throws only for a runId that is already waiting or running.
    */
   enqueue(request: RunRequest): void {
-    if (this.current?.runId === request.runId || this.queue.has(request.runId)) {
-      throw new Error(`Run ${request.runId} is already queued or running`);
-    }
+    if (this.runs.has(request.runId)) throw new Error(`Run ${request.runId} is already queued or running`);
     this.touch();
     if (this.currentStatus === 'dead') {
       const message = `The kernel is dead (${this.currentMessage}). Restart it to run code.`;
-      queueMicrotask(() => this.emitFinished({ runId: request.runId, status: 'failed', executionCount: null, message }));
+      const event = { runId: request.runId, status: 'failed', executionCount: null, message } as const;
+      queueMicrotask(() => this.safely('runFinished', () => this.emit('runFinished', event)));
       return;
     }
-    this.queue.push(request);
+    // Sending the execute_request now emits nothing; every run event waits for the kernel.
+    this.runs.enqueue(request);
     if (!this.kernel && !this.startup) void this.start();
-    else queueMicrotask(() => this.pump());
   }
 
   /** Takes a waiting run off the queue; false if it is not waiting (running or unknown). */
   cancel(runId: string, message = 'Cancelled before it ran'): boolean {
-    const run = this.queue.remove(runId);
-    if (!run) return false;
-    this.emitFinished({ runId, status: 'cancelled', executionCount: null, message });
-    return true;
+    return this.runs.cancel(runId, message);
   }
 
   /** Interrupts the running code; the run then finishes as 'interrupted' and the queue goes on. */
@@ -132,34 +132,24 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     const incarnation = this.kernel;
     if (!incarnation) return;
     this.touch();
-    if (this.current) this.current.interruptRequested = true;
+    this.runs.interruptRequested();
     const msgId = this.sendInterrupt(incarnation);
     if (msgId) await this.controlReply(incarnation, msgId);
   }
 
-  /** Interrupts as the kernelspec asks; returns the interrupt_request's msg_id if one was sent. */
-  private sendInterrupt(incarnation: Incarnation): string | undefined {
-    if (this.spec.interruptMode === 'message') return incarnation.connection.send('control', 'interrupt_request', {});
-    incarnation.kernel.interrupt();
-    return undefined;
-  }
-
   /** Answers the input() of a running run; false if that run is not waiting for input. */
   sendInput(runId: string, value: string): boolean {
-    const run = this.current;
-    if (!this.kernel || run?.runId !== runId || !run.pendingInput) return false;
-    this.touch();
-    this.kernel.connection.send('stdin', 'input_reply', { value }, { parent: run.pendingInput, username: run.request.username });
-    run.pendingInput = undefined;
-    return true;
+    const sent = this.runs.sendInput(runId, value);
+    if (sent) this.touch();
+    return sent;
   }
 
   /** Replaces the kernel with a new one; every waiting or running run ends, saying so. */
   restart(): Promise<void> {
     const generation = this.overtake();
+    const busy = this.runs.isRunning;
     const old = this.detach();
-    const busy = this.current !== undefined;
-    this.endAllRuns('The kernel was restarted while this cell was running', 'The kernel was restarted before this cell ran');
+    this.runs.endAll('The kernel was restarted while this cell was running', 'The kernel was restarted before this cell ran', 'cancelled');
     this.setStatus('restarting', 'Restarting the kernel');
     return this.serialise(async () => {
       await this.tearDown(old, true, busy);
@@ -170,9 +160,9 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   /** Stops the kernel and everything it started; every waiting or running run ends, saying so. */
   shutdown(): Promise<void> {
     const generation = this.overtake();
+    const busy = this.runs.isRunning;
     const old = this.detach();
-    const busy = this.current !== undefined;
-    this.endAllRuns('The kernel was shut down while this cell was running', 'The kernel was shut down before this cell ran');
+    this.runs.endAll('The kernel was shut down while this cell was running', 'The kernel was shut down before this cell ran', 'cancelled');
     return this.serialise(async () => {
       await this.tearDown(old, false, busy);
       if (generation === this.generation) this.setStatus('shutdown', 'The kernel was shut down');
@@ -186,10 +176,11 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     return this.generation;
   }
 
-  /** Stops using the current kernel at once, so no new run is sent to it. */
+  /** Stops using the current kernel at once, so that no new run is sent to it. */
   private detach(): Incarnation | undefined {
     const incarnation = this.kernel;
     this.kernel = undefined;
+    this.runs.detach();
     return incarnation;
   }
 
@@ -229,7 +220,7 @@ export class KernelSession extends EventEmitter<SessionEvents> {
       if (attempt.signal.aborted) return;
       const reason = describeError(error);
       this.logger.warn({ kernel: this.spec.name, reason }, 'kernel failed to start');
-      this.failQueued(`The kernel could not start: ${reason}`);
+      this.runs.endQueued(`The kernel could not start: ${reason}`, 'failed');
       this.setStatus('dead', reason);
     } finally {
       if (this.startup === attempt) this.startup = undefined;
@@ -244,15 +235,36 @@ export class KernelSession extends EventEmitter<SessionEvents> {
       this.onKernelLost(incarnation, `The kernel stopped responding (${missed} heartbeats missed)`),
     );
     void kernel.exited.then((exit) => {
-      if (this.kernel === incarnation) {
-        this.logger.warn({ kernel: kernel.id, stderr: exit.stderrTail }, 'kernel died');
-      }
+      if (this.kernel === incarnation) this.logger.warn({ kernel: kernel.id, stderr: exit.stderrTail }, 'kernel died');
       this.onKernelLost(incarnation, `The kernel died unexpectedly (${describeExit(exit)})`);
     });
     connection.startHeartbeat();
     this.touch();
     this.setStatus('idle', 'Kernel ready');
-    this.pump();
+    this.runs.attach(this.transportFor(incarnation));
+  }
+
+  private transportFor({ connection }: Incarnation): RunTransport {
+    return {
+      execute: (request) =>
+        connection.send(
+          'shell',
+          'execute_request',
+          {
+            code: request.code,
+            silent: request.silent ?? false,
+            store_history: request.storeHistory ?? true,
+            user_expressions: {},
+            allow_stdin: true,
+            // JupyterLab's stop_on_error is applied by the RunScheduler. The kernel's own would
+            // abort nothing of ours, since runs go one at a time, except by accident: after an
+            // error, ipykernel aborts whatever arrives in the next instant, which can be our next run.
+            stop_on_error: false,
+          },
+          { username: request.username },
+        ),
+      inputReply: (parent, value, username) => connection.send('stdin', 'input_reply', { value }, { parent, username }),
+    };
   }
 
   private async tearDown(incarnation: Incarnation | undefined, restarting: boolean, busy: boolean): Promise<void> {
@@ -269,100 +281,20 @@ export class KernelSession extends EventEmitter<SessionEvents> {
 
   private onKernelLost(incarnation: Incarnation, reason: string): void {
     if (this.kernel !== incarnation) return;
-    this.kernel = undefined;
+    this.detach();
     incarnation.connection.close();
     incarnation.kernel.kill().catch((error: unknown) => this.logger.error({ error: describeError(error) }, 'could not stop a dead kernel'));
-    this.endAllRuns('The kernel died while this cell was running', 'The kernel died before this cell could run', 'failed');
+    this.runs.endAll('The kernel died while this cell was running', 'The kernel died before this cell could run', 'failed');
     this.setStatus('dead', reason);
-  }
-
-  private pump(): void {
-    const incarnation = this.kernel;
-    if (this.current || !incarnation) return;
-    const request = this.queue.shift();
-    if (!request) return;
-    const msgId = incarnation.connection.send(
-      'shell',
-      'execute_request',
-      {
-        code: request.code,
-        silent: request.silent ?? false,
-        store_history: request.storeHistory ?? true,
-        user_expressions: {},
-        allow_stdin: true,
-        // JupyterLab's stop_on_error is applied by this queue (see maybeFinish). The kernel's own
-        // would abort nothing of ours, since we send one run at a time, except by accident: after
-        // an error ipykernel aborts whatever arrives in the next moment, which can be our next run.
-        stop_on_error: false,
-      },
-      { username: request.username },
-    );
-    this.current = new ActiveRun(request, msgId);
-    this.recent.remember(msgId, request.runId);
   }
 
   private onMessage(incarnation: Incarnation, { channel, message, typed }: IncomingMessage): void {
     if (this.kernel !== incarnation || !typed) return;
     this.touch();
-    const parent = parentMsgId(message);
-    const run = this.current && parent === this.current.msgId ? this.current : undefined;
-
-    switch (typed.msgType) {
-      case 'status':
-        if (channel !== 'iopub') return;
-        if (!isReadinessProbe(message)) this.followExecutionState(typed.content.execution_state);
-        if (run && typed.content.execution_state === 'idle') {
-          run.idle = true;
-          this.maybeFinish(run);
-        }
-        return;
-      case 'execute_input':
-        if (run) {
-          run.executionCount = typed.content.execution_count;
-          this.markStarted(run);
-        }
-        return;
-      case 'execute_reply':
-        if (channel !== 'shell' || !run) return;
-        run.reply = typed.content;
-        if (typeof typed.content.execution_count === 'number') run.executionCount = typed.content.execution_count;
-        this.maybeFinish(run);
-        return;
-      case 'input_request':
-        if (channel !== 'stdin' || !run) return;
-        run.pendingInput = message.header;
-        this.markStarted(run);
-        this.safely('inputRequested', () =>
-          this.emit('inputRequested', { runId: run.runId, prompt: typed.content.prompt, password: typed.content.password }),
-        );
-        return;
-      case 'stream':
-      case 'display_data':
-      case 'update_display_data':
-      case 'execute_result':
-      case 'error':
-      case 'clear_output':
-        if (channel === 'iopub') this.routeOutput(typed, parent, run);
-        return;
-      default:
-        return;
+    if (typed.msgType === 'status' && channel === 'iopub' && !isReadinessProbe(message)) {
+      this.followExecutionState(typed.content.execution_state);
     }
-  }
-
-  private routeOutput(output: RunOutput, parent: string | undefined, run: ActiveRun | undefined): void {
-    // Output for a finished run (a thread it left printing) still belongs to that run's cell.
-    const runId = run?.runId ?? (parent ? this.recent.runIdOf(parent) : undefined);
-    if (!runId) {
-      this.logger.debug({ msgType: output.msgType }, 'dropped output with no known run');
-      return;
-    }
-    if (run) {
-      this.markStarted(run);
-      if (output.msgType === 'error') run.lastError = output.content;
-      if (output.msgType === 'execute_result') run.executionCount = output.content.execution_count;
-    }
-    const displayId = 'transient' in output.content ? output.content.transient?.display_id : undefined;
-    this.safely('output', () => this.emit('output', { ...output, runId, ...(displayId ? { displayId } : {}) }));
+    this.runs.handle(channel, message, typed);
   }
 
   private followExecutionState(state: string): void {
@@ -371,51 +303,11 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     if (state === 'idle') this.setStatus('idle', 'Kernel idle');
   }
 
-  private markStarted(run: ActiveRun): void {
-    if (run.started) return;
-    run.started = true;
-    this.safely('runStarted', () => this.emit('runStarted', { runId: run.runId, executionCount: run.executionCount }));
-  }
-
-  private maybeFinish(run: ActiveRun): void {
-    if (run !== this.current || !run.reply) return;
-    if (!run.complete) {
-      this.idleFallback ??= setTimeout(() => {
-        this.logger.warn({ runId: run.runId }, 'no idle status after execute_reply; finishing the run anyway');
-        run.idle = true;
-        this.maybeFinish(run);
-      }, IDLE_AFTER_REPLY_MS);
-      return;
-    }
-    this.clearCurrent();
-    this.markStarted(run);
-    const outcome = run.outcome();
-    this.emitFinished(outcome);
-    if (outcome.status === 'error' && (run.request.stopOnError ?? true)) {
-      this.failQueued('Not run because an earlier cell raised an error', 'aborted');
-    }
-    this.pump();
-  }
-
-  private clearCurrent(): void {
-    clearTimeout(this.idleFallback);
-    this.idleFallback = undefined;
-    this.current = undefined;
-  }
-
-  private endAllRuns(runningMessage: string, queuedMessage: string, queuedStatus: 'failed' | 'cancelled' = 'cancelled'): void {
-    const run = this.current;
-    if (run) {
-      this.clearCurrent();
-      this.emitFinished({ runId: run.runId, status: 'failed', executionCount: run.executionCount, message: runningMessage });
-    }
-    this.failQueued(queuedMessage, queuedStatus);
-  }
-
-  private failQueued(message: string, status: 'failed' | 'cancelled' | 'aborted' = 'failed'): void {
-    for (const request of this.queue.drain()) {
-      this.emitFinished({ runId: request.runId, status, executionCount: null, message });
-    }
+  /** Interrupts as the kernelspec asks; returns the interrupt_request's msg_id if one was sent. */
+  private sendInterrupt(incarnation: Incarnation): string | undefined {
+    if (this.spec.interruptMode === 'message') return incarnation.connection.send('control', 'interrupt_request', {});
+    incarnation.kernel.interrupt();
+    return undefined;
   }
 
   private async controlReply(incarnation: Incarnation, msgId: string): Promise<void> {
@@ -435,10 +327,6 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     this.currentStatus = status;
     this.currentMessage = message;
     this.safely('status', () => this.emit('status', { status, message }));
-  }
-
-  private emitFinished(event: RunFinishedEvent): void {
-    this.safely('runFinished', () => this.emit('runFinished', event));
   }
 
   private touch(): void {
