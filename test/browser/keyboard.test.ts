@@ -115,3 +115,33 @@ test('Z undoes only my own change, not a collaborator’s', async () => {
     await other.context.close();
   }
 });
+
+test('Ctrl-Shift-Minus splits a cell at the cursor and Shift-M merges it back', async () => {
+  await putNotebook(s.tandem, 'keys-split.ipynb', [{ source: 'a = 1\nb = 2' }]);
+  const p = await person(s.browser);
+  try {
+    await openNotebook(p, ownerUrl(s.tandem, 'keys-split.ipynb'));
+    await cell(p.page, 0).locator('.cm-content').click();
+    await p.page.keyboard.press('Control+Home');
+    await p.page.keyboard.press('End');
+    await p.page.keyboard.press('Control+Shift+Minus');
+    await expectCount(p.page.locator('[data-cell-id]'), 2);
+    expect(await cellText(p.page, 0)).toBe('a = 1');
+    expect(await cellText(p.page, 1)).toBe('b = 2');
+    await p.page.keyboard.press('Escape');
+    await p.page.keyboard.press('k');
+    await p.page.keyboard.press('Shift+M');
+    await expectCount(p.page.locator('[data-cell-id]'), 1);
+    expect(await cellText(p.page, 0)).toBe('a = 1\n\nb = 2');
+    // Ctrl-Shift-Down moves a cell down.
+    await p.page.keyboard.press('b');
+    await p.page.keyboard.press('Enter');
+    await p.page.keyboard.type('c = 3');
+    await p.page.keyboard.press('Escape');
+    await p.page.keyboard.press('Control+Shift+ArrowUp');
+    await expect.poll(() => cellText(p.page, 0)).toBe('c = 3');
+    expect(await activeIndex(p.page)).toBe(0);
+  } finally {
+    await p.context.close();
+  }
+});
