@@ -6,7 +6,7 @@
 export const KERNEL_MAP = 'kernel';
 /** Top-level Y.Map of run id -> ExecutionRecord (plain JSON values, replaced whole). */
 export const EXECUTIONS_MAP = 'executions';
-/** Top-level Y.Map of cell id -> query state for SQL cells. */
+/** Top-level Y.Map of cell id -> QueryState for SQL cells (plain JSON values, replaced whole). */
 export const QUERIES_MAP = 'queries';
 /** Roots that only the server may change; edits from clients are reverted. */
 export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP] as const;
@@ -84,6 +84,61 @@ export interface TruncatedMarker {
   /** Server path that returns the whole output, for roles that can read the notebook. */
   url: string;
 }
+
+/** What a SQL cell's query is doing, as the `queries` map shows it. */
+export type QueryPhase =
+  | 'queued'
+  | 'connecting'
+  | 'running'
+  | 'fetching'
+  | 'storing'
+  | 'loading'
+  | 'done'
+  | 'error'
+  | 'cancelled';
+
+/** A snapshot as the `queries` map refers to it. */
+export interface QuerySnapshotRef {
+  id: string;
+  /** Epoch ms when its data was fetched (the query finished): the data's age. */
+  createdAt: number;
+  rows: number;
+  /** It is the snapshot pinned in the cell's metadata (`metadata.tandem.snapshot`). */
+  pinned: boolean;
+}
+
+/**
+ * Value of the `queries` map for one SQL cell (keyed by cell id): its latest run, replaced whole
+ * at most about four times a second while the query runs.
+ */
+export interface QueryState {
+  runId: string;
+  connection: string;
+  /** The Python name the result is bound to. */
+  name: string;
+  /** The notebook's mode when the run was queued (`metadata.tandem.queries`). */
+  mode: 'reproducible' | 'live';
+  /** Which data this run uses: the cell's pinned snapshot, or a fresh query. */
+  choice: 'pinned' | 'query';
+  /** Why, for people: "Reproducible: using the pinned snapshot", "--live: querying again and re-pinning". */
+  reason: string;
+  phase: QueryPhase;
+  requestedBy: UserRef;
+  /** Epoch ms. */
+  startedAt: number;
+  elapsedMs: number;
+  finishedAt?: number;
+  /** Rows and bytes fetched so far. */
+  rows: number;
+  bytes: number;
+  /** The snapshot the cell now uses: the new one once stored, or the pinned one. */
+  snapshot?: QuerySnapshotRef;
+  /** For errors and notes: what happened, for people. */
+  message?: string;
+}
+
+/** Display MIME type of a SQL cell's result preview, beside text/html and text/plain. */
+export const QUERY_RESULT_MIME = 'application/vnd.tandem.query-result+json';
 
 /** Progress bar MIME type emitted by the helper package in the kernel. */
 export const PROGRESS_MIME = 'application/vnd.tandem.progress+json';

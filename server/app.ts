@@ -31,6 +31,8 @@ import { KernelRegistry } from './execution/kernel-registry';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { executionRoutes } from './http/routes/execution';
+import { queryRoutes } from './http/routes/queries';
+import { createSqlQueries } from './queries';
 
 export interface Tandem {
   app: FastifyInstance;
@@ -114,6 +116,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   const contents = new ContentsService(paths, fileIds, rooms, logger);
   const outputs = new OutputStore(join(config.stateDir, 'outputs'));
+  // SQL cells: connections, the snapshot store, and the hooks every run goes through.
+  const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, rooms, log: logger.child({ component: 'queries' }) });
   const kernels = new KernelRegistry({
     rooms,
     fileIds,
@@ -123,6 +127,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     log: logger.child({ component: 'kernels' }),
     defaultKernel: config.defaultKernel,
     cullIdleMs: config.cullIdleMs,
+    runHooks: queries.runHooks,
   });
   rooms.onUnload((open) => {
     if (!fileIds.pathOf(open.room.fileId)) outputs.forget(open.room.fileId);
@@ -163,6 +168,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     },
   });
   executionRoutes(app, { kernels, outputs });
+  queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, rooms, kernels });
   await registerClient(app);
 
   const port = await listen(app, config);
@@ -180,6 +186,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         await kernels.shutdownAll();
+        await queries.close();
         await rooms.closeAll();
         transport.close();
         await app.close();

@@ -1,0 +1,43 @@
+// SQL cells and the snapshot store, assembled for the server: connections from the config,
+// snapshots under the state directory, and the run hooks the kernel registry calls.
+
+import { join } from 'node:path';
+import type { RoomManager } from '../rooms/room-manager';
+import { loadConnections } from './connections';
+import { RunStatusFiles } from './kernel-handoff';
+import { QueryRunner } from './query-runner';
+import { FsSnapshotStore } from './snapshots/fs-snapshot-store';
+import type { SnapshotStore } from './snapshots/snapshot-store';
+import { SourceRegistry } from './sources/source-registry';
+import { SqlCells } from './sql-cells';
+
+interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SqlQueries {
+  sqlCells: SqlCells;
+  store: SnapshotStore;
+  runHooks: Pick<SqlCells, 'prepareRun' | 'onRunFinished' | 'cancelRun'>;
+  close(): Promise<void>;
+}
+
+export function createSqlQueries(options: { stateDir: string; connectionsFile: string | undefined; rooms: RoomManager; log: Logger }): SqlQueries {
+  const connections = loadConnections(options.connectionsFile);
+  const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'));
+  const sources = new SourceRegistry(options.stateDir, options.log);
+  const runner = new QueryRunner(store, sources);
+  const statusFiles = new RunStatusFiles(join(options.stateDir, 'query-runs'));
+  const sqlCells = new SqlCells({ rooms: options.rooms, connections, runner, store, statusFiles, log: options.log });
+  return {
+    sqlCells,
+    store,
+    runHooks: { prepareRun: sqlCells.prepareRun, onRunFinished: sqlCells.onRunFinished, cancelRun: sqlCells.cancelRun },
+    async close() {
+      await sqlCells.dispose();
+      await sources.closeAll();
+    },
+  };
+}
