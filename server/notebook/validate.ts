@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import AjvDraft04 from 'ajv-draft-04';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isJSONObject, type JSONObject, type NotebookJSON } from '../../common/nbformat';
+import { nestsDeeperThan, MAX_JSON_NESTING } from './json-depth';
 import { rejoinLines } from './lines';
 import { upgradeV3 } from './upgrade-v3';
 
@@ -133,6 +134,9 @@ function checkUniqueIds(nb: JSONObject): void {
 /** Parses and validates notebook JSON. Throws InvalidNotebookError with a readable reason. */
 export function readNotebookJSON(raw: unknown): ReadNotebook {
   if (!isJSONObject(raw)) throw new InvalidNotebookError('Invalid notebook: the file is not a JSON object');
+  if (nestsDeeperThan(raw, MAX_JSON_NESTING)) {
+    throw new InvalidNotebookError(`Invalid notebook: values nest more than ${MAX_JSON_NESTING} levels deep`);
+  }
   const major = raw.nbformat;
   if (major === 3) {
     const upgraded = upgradeV3(raw);

@@ -5,6 +5,12 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { MAX_JSON_NESTING } from '../notebook/json-depth';
+import { jsonNestsDeeper, newTypeNesting } from './update-shape';
+
+/** Nesting of new shared types an update may carry; a notebook needs four at most. */
+export const MAX_TYPE_NESTING = 8;
+
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -70,12 +76,17 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
  */
 export function inspectUpdate(update: Uint8Array): { empty: boolean } {
   if (update.length === 2 && update[0] === 0 && update[1] === 0) return { empty: true };
+  let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
-    const { structs, ds } = Y.decodeUpdate(update);
-    return { empty: structs.length === 0 && ds.clients.size === 0 };
+    decoded = Y.decodeUpdate(update);
   } catch (error) {
     throw new ProtocolError(`malformed update: ${(error as Error).message}`);
   }
+  const { structs, ds } = decoded;
+  if (newTypeNesting(structs) > MAX_TYPE_NESTING || jsonNestsDeeper(structs, MAX_JSON_NESTING)) {
+    throw new ProtocolError('the update nests values deeper than any notebook does');
+  }
+  return { empty: structs.length === 0 && ds.clients.size === 0 };
 }
 
 function syncMessage(step: number, payload: Uint8Array): Uint8Array {

@@ -11,6 +11,11 @@ import { CELL_ID_PATTERN, isKnownCellType } from '../../common/nbformat';
 
 type Repair = () => void;
 
+/** Deeper than any real notebook metadata nests; deep enough to keep what clients send. */
+const MAX_NESTING = 32;
+/** How far up from a changed type to look for the cell it belongs to. */
+const MAX_CLIMB = 64;
+
 export class SchemaGuard {
   private repairs: Repair[] = [];
   private readonly cells: Y.Array<unknown>;
@@ -52,10 +57,18 @@ export class SchemaGuard {
     let checkAllCells = false;
     const touchedCells = new Set<Y.Map<unknown>>();
     let checkMeta = false;
-    for (const type of transaction.changed.keys() as Iterable<unknown>) {
-      if (type === this.cells) checkAllCells = true;
-      else if (type === this.meta) checkMeta = true;
-      else if (type instanceof Y.Map && type.parent === this.cells) touchedCells.add(type);
+    for (const changed of transaction.changed.keys() as Iterable<unknown>) {
+      if (changed === this.cells) {
+        checkAllCells = true;
+        continue;
+      }
+      // A change deep inside a cell (its metadata, an output) is checked as that cell.
+      let type = changed as Y.AbstractType<unknown> | null;
+      for (let steps = 0; type && steps < MAX_CLIMB; steps++) {
+        if ((type as unknown) === this.meta) checkMeta = true;
+        if (type instanceof Y.Map && type.parent === this.cells) touchedCells.add(type);
+        type = type.parent as Y.AbstractType<unknown> | null;
+      }
     }
     if (checkAllCells) this.repairs.push(() => this.repairAllCells());
     else if (touchedCells.size) this.repairs.push(() => touchedCells.forEach((cell) => this.repairCell(cell)));
@@ -95,14 +108,62 @@ export class SchemaGuard {
       const count = cell.get('execution_count');
       if (count !== null && count !== undefined && typeof count !== 'number') cell.set('execution_count', null);
     }
+    for (const [key, value] of [...cell.entries()]) {
+      if (key === 'source' || !(value instanceof Y.AbstractType)) continue;
+      if (key === 'metadata') flattenEntries(value as Y.Map<unknown>);
+      else if (key === 'outputs') this.repairOutputs(value as Y.Array<unknown>);
+      else cell.delete(key); // The schema keeps every other cell field as plain JSON.
+    }
+  }
+
+  /** Outputs are maps of plain JSON, with a stream's text as a Y.Text. */
+  private repairOutputs(outputs: Y.Array<unknown>): void {
+    for (let i = outputs.length - 1; i >= 0; i--) {
+      const output = outputs.get(i);
+      if (output instanceof Y.Map) {
+        for (const [key, value] of [...output.entries()]) {
+          if (key === 'text' && value instanceof Y.Text) continue;
+          if (value instanceof Y.AbstractType) output.delete(key);
+        }
+      } else if (output instanceof Y.AbstractType) {
+        outputs.delete(i, 1);
+      }
+    }
   }
 
   private repairMeta(): void {
-    if (!(this.meta.get('metadata') instanceof Y.Map)) this.meta.set('metadata', new Y.Map());
+    const metadata = this.meta.get('metadata');
+    if (metadata instanceof Y.Map) flattenEntries(metadata);
+    else this.meta.set('metadata', new Y.Map());
+    for (const [key, value] of [...this.meta.entries()]) {
+      if (key !== 'metadata' && value instanceof Y.AbstractType) this.meta.delete(key);
+    }
     if (this.meta.get('nbformat') !== 4) this.meta.set('nbformat', 4);
     const minor = this.meta.get('nbformat_minor');
     if (typeof minor !== 'number' || !Number.isInteger(minor) || minor < 0) this.meta.set('nbformat_minor', 5);
   }
+}
+
+// Metadata values are plain JSON in the schema. A shared type found there becomes its JSON;
+// one nested deeper than any real metadata (built to overflow every reader's stack) goes.
+function flattenEntries(map: Y.Map<unknown>): void {
+  for (const [key, value] of [...map.entries()]) {
+    if (!(value instanceof Y.AbstractType)) continue;
+    if (nestsDeeper(value, MAX_NESTING)) map.delete(key);
+    else map.set(key, value.toJSON());
+  }
+}
+
+/** Whether shared types nest more than `limit` levels below `root`. Iterative, so it cannot overflow. */
+export function nestsDeeper(root: Y.AbstractType<unknown>, limit: number): boolean {
+  const stack: [Y.AbstractType<unknown>, number][] = [[root, 0]];
+  while (stack.length) {
+    const [type, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    const children = type instanceof Y.Map ? [...type.values()] : type instanceof Y.Array ? type.toArray() : [];
+    for (const child of children) if (child instanceof Y.AbstractType) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

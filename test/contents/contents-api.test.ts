@@ -173,5 +173,12 @@ test('an invalid notebook PUT gets a 400 naming the problem and changes nothing'
   expect(response.body.message).toContain("/cells/0/outputs/0 must have required property 'text'");
   expect(readFileSync(join(server.root, 'valid.ipynb'), 'utf8')).toBe(before);
   expect((await server.api('PUT', '/api/contents/valid.ipynb', { type: 'notebook', format: 'json', content: 'nope' })).status).toBe(400);
+  let deep: unknown = 'bottom';
+  for (let i = 0; i < 3000; i++) deep = [deep];
+  const nested = makeNotebook([{ id: 'v', source: 'ok' }]) as { metadata: Record<string, unknown> };
+  nested.metadata.deep = deep;
+  const refused = await json(await server.api('PUT', '/api/contents/valid.ipynb', { type: 'notebook', format: 'json', content: nested }));
+  expect(refused.status).toBe(400);
+  expect(refused.body.message).toMatch(/nest more than 128 levels/);
   expect((await server.api('PUT', '/api/contents/valid.ipynb', { type: 'nonsense' })).status).toBe(400);
 });

@@ -119,3 +119,31 @@ test('a valid update that breaks the notebook schema is repaired before anyone s
   raw.close();
   editor.destroy();
 });
+
+test('an update nesting shared types thousands deep is refused before it reaches the notebook', async () => {
+  const editor = await connectNotebook(server, 'target.ipynb');
+  const raw = await openRaw(roomUrl(server, target.fileId, target.sessionId));
+  raw.send(syncStep1());
+  await eventually(() => expect(raw.framesOf(0).some((f) => f[1] === 1)).toBe(true));
+  const doc = docFromFrames(raw.frames);
+  const before = Y.encodeStateVector(doc);
+  doc.transact(() => {
+    // Built to overflow every recursive reader: toJSON, saving, Yjs's garbage collection.
+    let map = new Y.Map<unknown>();
+    (doc.getArray('cells').get(0) as Y.Map<unknown>).set('metadata', map);
+    for (let i = 0; i < 20_000; i++) {
+      const next = new Y.Map<unknown>();
+      map.set('a', next);
+      map = next;
+    }
+  });
+  raw.send(syncMessage(2, Y.encodeStateAsUpdate(doc, before)));
+  expect((await raw.closed).code).toBe(1002);
+  editor.notebook.getCell(0).setSource('still saving');
+  await eventually(async () => {
+    const model = await (await server.api('GET', '/api/contents/target.ipynb')).json();
+    expect(model.content.cells[0]).toMatchObject({ source: 'still saving', metadata: {} });
+  });
+  editor.destroy();
+  await otherRoomStillSyncs();
+});
