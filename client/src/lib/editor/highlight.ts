@@ -1,33 +1,28 @@
 // Syntax colours and editor chrome close to JupyterLab's light theme, so code looks the way
-// a notebook user expects.
-import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+// a notebook user expects. Tokens get plain class names (styles/code.css), so the live
+// editor and the static rendering of cells not yet on screen look exactly alike.
+import { syntaxHighlighting } from '@codemirror/language';
 import { EditorView } from '@codemirror/view';
-import { tags as t } from '@lezer/highlight';
+import { tagHighlighter, tags as t } from '@lezer/highlight';
 
-const jupyterLight = HighlightStyle.define([
-  { tag: t.keyword, color: '#008000', fontWeight: 'bold' },
-  { tag: [t.controlKeyword, t.moduleKeyword, t.definitionKeyword], color: '#008000', fontWeight: 'bold' },
-  { tag: [t.operatorKeyword, t.operator], color: '#aa22ff' },
-  { tag: [t.string, t.special(t.string), t.regexp], color: '#ba2121' },
-  { tag: t.escape, color: '#aa5d1f', fontWeight: 'bold' },
-  { tag: [t.number, t.bool, t.null], color: '#008000' },
-  { tag: t.comment, color: '#3d7a7a', fontStyle: 'italic' },
-  { tag: [t.function(t.definition(t.variableName)), t.definition(t.className)], color: '#0000ff' },
-  { tag: t.className, color: '#0000ff' },
-  { tag: t.standard(t.variableName), color: '#008000' },
-  { tag: t.self, color: '#008000' },
-  { tag: t.meta, color: '#aa22ff' },
-  { tag: t.propertyName, color: '#212121' },
-  { tag: t.heading, color: '#0000ff', fontWeight: 'bold' },
-  { tag: t.emphasis, fontStyle: 'italic' },
-  { tag: t.strong, fontWeight: 'bold' },
-  { tag: t.link, color: '#0000ff', textDecoration: 'underline' },
-  { tag: t.url, color: '#0000ff' },
-  { tag: t.monospace, color: '#ba2121' },
-  { tag: t.invalid, color: '#f00' },
+export const codeHighlighter = tagHighlighter([
+  { tag: [t.keyword, t.controlKeyword, t.moduleKeyword, t.definitionKeyword], class: 'tok-keyword' },
+  { tag: [t.operatorKeyword, t.operator, t.meta], class: 'tok-operator' },
+  { tag: [t.string, t.special(t.string), t.regexp], class: 'tok-string' },
+  { tag: t.escape, class: 'tok-escape' },
+  { tag: [t.number, t.bool, t.null], class: 'tok-number' },
+  { tag: t.comment, class: 'tok-comment' },
+  { tag: [t.function(t.definition(t.variableName)), t.definition(t.className), t.className], class: 'tok-def' },
+  { tag: [t.standard(t.variableName), t.self], class: 'tok-builtin' },
+  { tag: t.heading, class: 'tok-heading' },
+  { tag: t.emphasis, class: 'tok-em' },
+  { tag: t.strong, class: 'tok-strong' },
+  { tag: [t.link, t.url], class: 'tok-link' },
+  { tag: t.monospace, class: 'tok-string' },
+  { tag: t.invalid, class: 'tok-invalid' },
 ]);
 
-export const highlighting = syntaxHighlighting(jupyterLight);
+export const highlighting = syntaxHighlighting(codeHighlighter);
 
 export const editorTheme = EditorView.theme({
   '&': {
@@ -39,7 +34,7 @@ export const editorTheme = EditorView.theme({
   // collaborator's name label on the first line show above the cell instead of being cut.
   '.cm-scroller': {
     fontFamily: 'var(--code-font)',
-    lineHeight: '1.3077',
+    lineHeight: 'var(--code-line-height)',
     overflow: 'visible',
   },
   '.cm-content': { padding: '5px 0', caretColor: '#000' },

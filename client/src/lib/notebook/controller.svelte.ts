@@ -33,6 +33,8 @@ export class NotebookController {
   mode = $state<Mode>('command');
   /** Markdown cells shown as source rather than rendered. */
   readonly editingMarkdown = new SvelteSet<string>();
+  /** Cells whose editor must exist now, although they are off screen (see CellEditorHost). */
+  readonly mountRequests = new SvelteSet<string>();
   lineNumbers = $state(false);
   canUndo = $state(false);
   canRedo = $state(false);
@@ -149,8 +151,7 @@ export class NotebookController {
     if (cell.type === 'markdown' && !this.canEdit) return;
     if (cell.type === 'markdown') this.editingMarkdown.add(id);
     this.mode = 'edit';
-    await tick();
-    const editor = this.editors.get(id);
+    const editor = await this.#editorFor(id);
     if (!editor) {
       this.mode = 'command';
       return;
@@ -161,6 +162,18 @@ export class NotebookController {
       view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
     }
     view.focus();
+  }
+
+  /** The cell's editor, asking for it to be made if the cell has only static code so far. */
+  async #editorFor(id: string): Promise<CellEditor | undefined> {
+    await tick();
+    if (!this.editors.has(id)) {
+      this.mountRequests.add(id);
+      // Mounting runs in an effect: give it a couple of flushes.
+      for (let i = 0; i < 3 && !this.editors.has(id); i++) await tick();
+      this.mountRequests.delete(id);
+    }
+    return this.editors.get(id);
   }
 
   /** Called when an editor gains focus by a click. */
