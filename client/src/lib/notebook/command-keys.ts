@@ -28,6 +28,7 @@ export const COMMAND_KEYS: KeyHelp[] = [
   { keys: 'I I', what: 'Interrupt the kernel' },
   { keys: '0 0', what: 'Restart the kernel' },
   { keys: 'Shift-L', what: 'Toggle line numbers' },
+  { keys: 'O', what: 'Hide or show outputs' },
   { keys: 'Esc', what: 'Leave edit mode' },
 ];
 
@@ -134,6 +135,9 @@ export class CommandKeys {
         return true;
       case 'L':
         c.toggleLineNumbers();
+        return true;
+      case 'o':
+        c.toggleOutputs();
         return true;
       case 'i':
       case 'I':

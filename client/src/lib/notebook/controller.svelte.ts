@@ -33,6 +33,8 @@ export class NotebookController {
   mode = $state<Mode>('command');
   /** Markdown cells shown as source rather than rendered. */
   readonly editingMarkdown = new SvelteSet<string>();
+  /** Cells whose outputs this person has hidden (O); a view setting, not shared. */
+  readonly hiddenOutputs = new SvelteSet<string>();
   /** Cells whose editor must exist now, although they are off screen (see CellEditorHost). */
   readonly mountRequests = new SvelteSet<string>();
   lineNumbers = $state(false);
@@ -296,6 +298,15 @@ export class NotebookController {
   }
   redo(): void {
     if (this.canEdit) this.undoManager.redo();
+  }
+
+  toggleOutputs(): void {
+    const ids = this.selectedIds();
+    const hide = ids.some((id) => !this.hiddenOutputs.has(id));
+    for (const id of ids) {
+      if (hide) this.hiddenOutputs.add(id);
+      else this.hiddenOutputs.delete(id);
+    }
   }
 
   toggleLineNumbers(): void {
