@@ -9,7 +9,7 @@ import { IpcFileWriter } from './arrow/ipc-file-writer';
 import type { ResolvedConnection } from './connections';
 import { normalizeSql, queryHash } from './sql-cell';
 import { sealSnapshot, type SnapshotMeta } from './snapshots/snapshot';
-import type { SnapshotStore } from './snapshots/snapshot-store';
+import type { PendingData, SnapshotStore } from './snapshots/snapshot-store';
 import { QueryCancelled, QueryFailed, type SourcePhase } from './sources/source';
 import type { SourceRegistry } from './sources/source-registry';
 
@@ -85,9 +85,10 @@ export class QueryRunner {
     };
     report({});
     await turnstile.enter(signal);
-    const pending = await this.store.beginData();
+    let pending: PendingData | undefined;
     let writer: IpcFileWriter | undefined;
     try {
+      pending = await this.store.beginData();
       writer = await IpcFileWriter.create(pending.path);
       const file = writer;
       const startedAt = Date.now();
@@ -135,7 +136,7 @@ export class QueryRunner {
       return meta;
     } catch (error) {
       await writer?.abort();
-      await pending.discard();
+      await pending?.discard();
       if (error instanceof QueryFailed || error instanceof QueryCancelled) throw error;
       throw new QueryFailed(`The result could not be stored: ${(error as Error).message}`);
     } finally {

@@ -55,13 +55,22 @@ export class SqlCells {
     });
   }
 
-  /** The kernel registry's prepareRun hook. */
+  /** The kernel registry's prepareRun hook. It never throws: problems become the cell's error. */
   prepareRun = async (run: PreparedRun): Promise<string | undefined> => {
     if (!isSqlCell(run.source)) return undefined;
     const open = this.options.rooms.get(run.fileId);
     if (!open) return undefined;
     const board = this.board(open.room);
     const mode = notebookMode(open.room.doc);
+    try {
+      return await this.prepare(run, open.room, board, mode);
+    } catch (error) {
+      this.options.log.error({ err: error, fileId: run.fileId }, 'could not prepare a SQL cell');
+      return this.refuse(board, run, mode, '?', 'The server could not start this query; its log says why');
+    }
+  };
+
+  private async prepare(run: PreparedRun, room: Room, board: QueryBoard, mode: QueryMode): Promise<string> {
     let cell: SqlCell;
     try {
       cell = parseSqlCell(run.source);
@@ -76,7 +85,7 @@ export class SqlCells {
     }
     const refresh = this.refreshes.delete(`${run.fileId} ${run.cellId}`);
     const hash = queryHash(connection.name, normalizeSql(cell.sql), []);
-    const pinId = pinnedSnapshot(open.room.doc, run.cellId);
+    const pinId = pinnedSnapshot(room.doc, run.cellId);
     const pinned = pinId ? await this.options.store.get(pinId) : undefined;
     const base = { runId: run.runId, connection: connection.name, name: cell.name, mode, requestedBy: run.requestedBy, startedAt: Date.now(), elapsedMs: 0, rows: 0, bytes: 0 };
 
@@ -102,7 +111,7 @@ export class SqlCells {
     void this.query(run, cell, connection, board, controller, pinResult);
     const spec: CellSpec = { version: 1, name: cell.name, cellId: run.cellId, mode, reason, statusFile: this.options.statusFiles.pathFor(run.runId) };
     return kernelCode(spec);
-  };
+  }
 
   /** The kernel registry's onRunFinished hook. */
   onRunFinished = (runId: string, status: ExecutionStatus): void => {
@@ -133,6 +142,11 @@ export class SqlCells {
   /** The next run of this cell queries again and re-pins, whatever is pinned. */
   requestRefresh(fileId: string, cellId: string): void {
     this.refreshes.add(`${fileId} ${cellId}`);
+  }
+
+  /** The refresh was not queued after all (the kernel could not start). */
+  dropRefresh(fileId: string, cellId: string): void {
+    this.refreshes.delete(`${fileId} ${cellId}`);
   }
 
   /** Someone pinned another snapshot (or unpinned): every viewer sees the new choice. */

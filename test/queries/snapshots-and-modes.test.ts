@@ -161,6 +161,22 @@ test('--live gets the new data and re-pins', async () => {
   await edit('prices', '%%sql warehouse --as prices\nSELECT id, price FROM prices ORDER BY id');
 });
 
+test('a refresh queries again and re-pins, whatever is pinned', async () => {
+  const before = pinOf(viewer, 'prices');
+  await pg.query('UPDATE prices SET price = price + 1');
+  const response = await server.api('POST', `/api/notebooks/${fileId}/cells/prices/refresh`, undefined, runnerToken);
+  expect(response.status).toBe(202);
+  const [record] = (await response.json()).runs as ExecutionRecord[];
+  expect((await waitForRun(viewer, record.id)).status).toBe('ok');
+  await eventually(() => expect(pinOf(viewer, 'prices')).not.toBe(before));
+  expect(queryState(viewer, 'prices')).toMatchObject({ choice: 'query', reason: 'Refresh: querying again and re-pinning' });
+  await run('show-prices');
+  expect(await printedJSON(viewer, 'show-prices')).toEqual([102, 202]);
+  // Only that run: the next one uses the new pin.
+  expect((await run('prices')).status).toBe('ok');
+  expect(queryState(viewer, 'prices')).toMatchObject({ choice: 'pinned', snapshot: { id: pinOf(viewer, 'prices') } });
+});
+
 test('in live mode every run queries again, and shows how old its data is', async () => {
   editor.notebook.setMetadata({ ...editor.notebook.getMetadata(), tandem: { queries: 'live' } });
   await eventually(() => expect((viewer.notebook.getMetadata().tandem as { queries?: string } | undefined)?.queries).toBe('live'));
@@ -174,7 +190,7 @@ test('in live mode every run queries again, and shows how old its data is', asyn
     expect(state.snapshot!.pinned).toBe(false);
     expect(Date.now() - state.snapshot!.createdAt).toBeLessThan(60_000);
     await run('show-prices');
-    expect(await printedJSON(viewer, 'show-prices')).toEqual([price, 201]);
+    expect(await printedJSON(viewer, 'show-prices')).toEqual([price, 202]);
   }
   expect(await snapshotsOf('prices')).toHaveLength(before + 2);
   // A live notebook leaves the cell's pin (and so the file) alone.

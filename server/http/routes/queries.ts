@@ -109,9 +109,13 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
     if (!isSqlCell(sourceOf(cell))) throw badRequest('Only a SQL cell (one starting with %%sql) can be refreshed');
     deps.sqlCells.requestRefresh(fileId, cellId);
     const { identity } = requirePrincipal(request);
-    const result = await kernel.execute([cellId], { username: identity.username, name: identity.name, color: identity.color });
-    void reply.status(202);
-    return result;
+    try {
+      const result = await kernel.execute([cellId], { username: identity.username, name: identity.name, color: identity.color });
+      void reply.status(202);
+      return result;
+    } finally {
+      deps.sqlCells.dropRefresh(fileId, cellId);
+    }
   });
 }
 
