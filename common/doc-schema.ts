@@ -34,12 +34,42 @@ export interface KernelState {
   /** Why the kernel is in this state, for people: "Kernel died (exit code 1)". */
   message?: string;
   kernelspec?: { name: string; display_name: string; language?: string };
+  /** Id of the environment the kernel runs in (absent for a kernelspec used as installed). */
   environment?: string;
+  /** While status is 'provisioning': the build's phase, its progress (0 to 1) and latest installer line. */
   provisioning?: { phase: string; progress?: number; line?: string };
+  /** The kernel was taken from the warm pool (started ahead of time) rather than started for this notebook. */
+  pooled?: boolean;
+  /**
+   * Set while a kernel runs and the notebook's environment specification now resolves to
+   * another environment: the id a restart would switch to. Removed once they agree again.
+   */
+  pendingEnvironment?: string;
+  /** Why the notebook's environment specification cannot be used, for people; absent when it can. */
+  environmentError?: string;
   /** Epoch milliseconds. */
   startedAt?: number;
   lastActivity?: number;
 }
+
+/**
+ * A notebook's own dependencies, in its metadata at `metadata.tandem.environment`. Editors
+ * write it; the server validates it when a kernel starts and reports problems in the `kernel`
+ * map (`environmentError`, or status 'dead' with a message).
+ */
+export interface EnvironmentSpec {
+  /**
+   * Lines of a pip requirements file: PEP 508 requirements ("pandas>=2,<3"), and optionally
+   * --index-url, --extra-index-url, --find-links (a relative directory is the notebook's) and --no-index.
+   */
+  requirements: string[];
+  /** Interpreter versions accepted: "3.11" or PEP 440 specifiers such as ">=3.10,<3.13". */
+  python?: string;
+  /** The installed kernelspec whose Python the environment builds on; default: the notebook's kernel. */
+  kernel?: string;
+}
+/** Where the specification sits in notebook metadata: metadata[key].environment. */
+export const ENVIRONMENT_METADATA_KEY = 'tandem';
 
 export type ExecutionStatus =
   | 'queued'
