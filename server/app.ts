@@ -31,6 +31,7 @@ import { KernelRegistry } from './execution/kernel-registry';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { executionRoutes } from './http/routes/execution';
+import { createEnvironmentService, environmentRoutes } from './environments';
 import { queryRoutes } from './http/routes/queries';
 import { createSqlQueries } from './queries';
 
@@ -118,6 +119,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const outputs = new OutputStore(join(config.stateDir, 'outputs'));
   // SQL cells: connections, the snapshot store, and the hooks every run goes through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, rooms, log: logger.child({ component: 'queries' }) });
+  const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
   const kernels = new KernelRegistry({
     rooms,
     fileIds,
@@ -125,7 +127,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     store: outputs,
     limits: DEFAULT_OUTPUT_LIMITS,
     log: logger.child({ component: 'kernels' }),
-    defaultKernel: config.defaultKernel,
+    environments,
     cullIdleMs: config.cullIdleMs,
     runHooks: queries.runHooks,
   });
@@ -160,18 +162,16 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     fileIds,
     rooms,
     onEditorOpened: (fileId) => {
-      if (!config.kernelPrestart) return;
-      kernels
-        .forNotebook(fileId)
-        .then((kernel) => kernel.prestart())
-        .catch((error: unknown) => logger.warn({ fileId, err: error }, 'could not prestart the kernel'));
+      kernels.editorOpened(fileId, config.kernelPrestart).catch((error: unknown) => logger.warn({ fileId, err: error }, 'could not prestart the kernel'));
     },
   });
   executionRoutes(app, { kernels, outputs });
+  environmentRoutes(app, { environments, rooms, fileIds, paths });
   queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, rooms, kernels });
   await registerClient(app);
 
   const port = await listen(app, config);
+  environments.start();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/?token=${token}`;
   let closing: Promise<void> | undefined;
@@ -186,6 +186,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         await kernels.shutdownAll();
+        await environments.close();
         await queries.close();
         await rooms.closeAll();
         transport.close();

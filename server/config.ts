@@ -38,6 +38,8 @@ export interface Config {
   warmPool: number;
   /** Environments unused for this long are deleted; 0 never. */
   envGcMs: number;
+  /** How environments are built: uv when available (auto), uv only, or venv and pip only. */
+  envInstaller: 'auto' | 'uv' | 'pip';
 }
 
 interface OptionSpec {
@@ -65,6 +67,7 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'env-cache', env: 'TANDEM_ENV_CACHE', help: 'cache of built notebook environments (default STATE/envs)' },
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
   { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
+  { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -108,6 +111,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   const root = resolve(get('root')!);
   const logFormat = get('log-format') ?? (isTTY ? 'pretty' : 'json');
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError('--log-format must be pretty or json');
+  const envInstaller = get('env-installer');
+  if (envInstaller !== 'auto' && envInstaller !== 'uv' && envInstaller !== 'pip') throw new ConfigError('--env-installer must be auto, uv or pip');
   const token = get('token');
   if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters');
   const maxMessageBytes = number('max-message-mb', get('max-message-mb')!, 1, 1024) * 1024 * 1024;
@@ -138,5 +143,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     envCacheDir: resolve(get('env-cache') ?? join(resolve(get('state-dir') ?? join(root, '.tandem')), 'envs')),
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
+    envInstaller,
   };
 }

@@ -1,12 +1,14 @@
 // The kernels of all notebooks: one per notebook, created on the first run (or ahead of it,
-// when an editor opens the notebook and prestarting is on), culled when idle, and shut down
-// with the server. A room whose kernel is alive stays loaded, so its state outlives the
-// last tab closing.
+// when an editor opens the notebook and prestarting is on, or the notebook's own environment
+// is already built), culled when idle, and shut down with the server. Each kernel runs in its
+// notebook's environment, chosen afresh at every start and restart. A room whose kernel is
+// alive stays loaded, so its state outlives the last tab closing.
 
 import { dirname } from 'node:path';
-import * as Y from 'yjs';
-import { findKernelSpec, KernelSession, type BridgeLogger } from '../../kernel-bridge';
+import { KernelSession, type BridgeLogger } from '../../kernel-bridge';
 import type { RootPaths } from '../contents/paths';
+import type { EnvironmentService } from '../environments/environment-service';
+import { NotebookEnvironment } from '../environments/notebook-environment';
 import type { OpenRoom, RoomManager } from '../rooms/room-manager';
 import type { FileIdIndex } from '../storage/file-ids';
 import { kernelPythonPath } from '../queries/helper-path';
@@ -21,8 +23,8 @@ export interface KernelRegistryOptions {
   store: OutputStore;
   limits: OutputLimits;
   log: BridgeLogger & { child?: unknown };
-  /** Kernelspec for notebooks that name none (or one that is not installed). */
-  defaultKernel: string;
+  /** Environments (and the warm pool) that kernels start in. */
+  environments: EnvironmentService;
   /** Shut a kernel down after this long without activity; 0 never. */
   cullIdleMs: number;
   /** Hooks every notebook's runs go through (SQL cells). */
@@ -33,6 +35,7 @@ const CULL_CHECK_MS = 15_000;
 
 export class KernelRegistry {
   private readonly kernels = new Map<string, NotebookKernel>();
+  private readonly environments = new Map<string, NotebookEnvironment>();
   private readonly cullTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KernelRegistryOptions) {
@@ -44,6 +47,8 @@ export class KernelRegistry {
       const kernel = this.kernels.get(open.room.fileId);
       this.kernels.delete(open.room.fileId);
       await kernel?.dispose();
+      this.environments.get(open.room.fileId)?.dispose();
+      this.environments.delete(open.room.fileId);
     });
     if (options.cullIdleMs > 0) {
       this.cullTimer = setInterval(() => void this.cull(), Math.min(CULL_CHECK_MS, options.cullIdleMs));
@@ -78,6 +83,23 @@ export class KernelRegistry {
     return this.kernels.get(fileId);
   }
 
+  /**
+   * An editor opened the notebook: start its kernel ahead of the first run if `always`
+   * (--kernel-prestart), or if the notebook has its own environment and it is already built.
+   * Notebooks in the default environment need no prestart: they take a kernel from the warm pool.
+   */
+  async editorOpened(fileId: string, always: boolean): Promise<void> {
+    if (this.kernels.get(fileId)?.alive) return;
+    const open = await this.options.rooms.open(fileId);
+    let prestart = always;
+    try {
+      prestart ||= await this.environmentOf(fileId, open).ownEnvironmentReady();
+    } finally {
+      if (!prestart) this.options.rooms.release(fileId);
+    }
+    if (prestart) await (await this.forNotebook(fileId)).prestart();
+  }
+
   /** Called when a kernel may have stopped: an empty room can now unload. */
   released(fileId: string): void {
     this.options.rooms.release(fileId);
@@ -93,22 +115,41 @@ export class KernelRegistry {
     const path = this.options.fileIds.pathOf(fileId);
     if (path === undefined) throw new Error('The notebook no longer exists');
     const absolute = this.options.paths.resolve(path).absolute;
-    const metadata = open.room.doc.getMap('meta').get('metadata');
-    const wanted = metadata instanceof Y.Map ? (metadata.get('kernelspec') as { name?: unknown } | undefined)?.name : undefined;
-    const name = typeof wanted === 'string' && wanted ? wanted : this.options.defaultKernel;
-    const spec = (await findKernelSpec(name)) ?? (name !== this.options.defaultKernel ? await findKernelSpec(this.options.defaultKernel) : undefined);
-    if (!spec) {
-      throw new Error(
-        `No Jupyter kernel named "${name}" is installed. Install ipykernel (Debian: apt install python3-ipykernel; or pip install ipykernel).`,
-      );
-    }
+    const environment = this.environmentOf(fileId, open);
     // The `tandem` helper package (SQL cells, progress bars) is importable in every kernel.
     const env = { PYTHONPATH: kernelPythonPath() };
-    const session = new KernelSession({ spec, cwd: dirname(absolute), env, logger: this.options.log });
+    const session = new KernelSession({
+      spec: await environment.sessionSpec(),
+      cwd: dirname(absolute),
+      env,
+      runtime: environment.runtime,
+      logger: this.options.log,
+    });
+    environment.followSession(() => session.status);
     session.on('status', ({ status }) => {
-      if (status === 'shutdown' || status === 'dead') this.released(fileId);
+      if (status === 'shutdown' || status === 'dead') {
+        environment.kernelStopped();
+        this.released(fileId);
+      }
     });
     return session;
+  }
+
+  private environmentOf(fileId: string, open: OpenRoom): NotebookEnvironment {
+    let environment = this.environments.get(fileId);
+    if (!environment) {
+      environment = new NotebookEnvironment({
+        room: open.room,
+        service: this.options.environments,
+        notebookDir: () => {
+          const current = this.options.fileIds.pathOf(fileId);
+          return dirname(this.options.paths.resolve(current ?? '').absolute);
+        },
+        log: this.options.log,
+      });
+      this.environments.set(fileId, environment);
+    }
+    return environment;
   }
 
   private async cull(): Promise<void> {

@@ -1,0 +1,164 @@
+// The server's environments: the cache (STATE/envs by default), the warm pool of default-
+// environment kernels, and garbage collection. It also decides what a notebook's kernel runs
+// in: its own environment, the default one, or — for a kernel that is not ipykernel, or a named
+// kernelspec without an environment — the kernelspec as installed.
+
+import path from 'node:path';
+import {
+  findKernelSpec,
+  findKernelSpecs,
+  type BridgeLogger,
+  type KernelSpec,
+  LocalRuntime,
+} from '../../kernel-bridge';
+import {
+  type BuildPlan,
+  defaultPythonKernelSpec,
+  environmentKernelSpec,
+  Environments,
+  type InstallerMode,
+  InvalidEnvironmentSpec,
+  type NormalisedSpec,
+  normaliseEnvironmentSpec,
+  type PoolStatus,
+  pythonOfKernelSpec,
+  readEnvironmentSpec,
+  WarmPool,
+} from '../../kernel-bridge/environments';
+
+export interface EnvironmentServiceOptions {
+  cacheDir: string;
+  installer: InstallerMode;
+  /** Kernels of the default environment kept started ahead of time. */
+  warmPool: number;
+  /** Delete environments unused for this long; 0 never. */
+  gcMs: number;
+  /** The kernelspec for notebooks that name none. */
+  defaultKernel: string;
+  /** images/tandem-helper: installed into every environment once it exists. */
+  helperDir: string;
+  logger: BridgeLogger;
+}
+
+/** What a notebook's kernel runs. */
+export type Resolution =
+  | { kind: 'environment'; plan: BuildPlan; like: KernelSpec }
+  | { kind: 'kernelspec'; spec: KernelSpec };
+
+export interface NotebookRequest {
+  /** metadata.tandem.environment as stored, or undefined when the notebook has none. */
+  rawSpec: unknown;
+  /** metadata.kernelspec.name, if any. */
+  kernelName: string | undefined;
+  /** The notebook's folder: relative --find-links are resolved against it. */
+  baseDir: string;
+}
+
+const GC_INTERVAL_MS = 60 * 60_000;
+
+export class EnvironmentService {
+  readonly environments: Environments;
+  readonly runtime: LocalRuntime;
+  readonly pool: WarmPool | undefined;
+  private readonly gcTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: EnvironmentServiceOptions) {
+    this.environments = new Environments({
+      cacheDir: options.cacheDir,
+      installer: options.installer,
+      helperDir: options.helperDir,
+      logger: options.logger,
+    });
+    this.runtime = new LocalRuntime({ logger: options.logger });
+    if (options.warmPool > 0) {
+      let held: { id: string; release: () => void } | undefined;
+      this.pool = new WarmPool({
+        size: options.warmPool,
+        runtime: this.runtime,
+        idleCwd: path.join(options.cacheDir, '.pool'),
+        logger: options.logger,
+        target: async () => {
+          const resolution = await this.resolve({ rawSpec: undefined, kernelName: undefined, baseDir: options.cacheDir });
+          if (resolution.kind !== 'environment') throw new Error(`The default kernel "${options.defaultKernel}" is not ipykernel; there is nothing to pool`);
+          if (held?.id !== resolution.plan.id) {
+            held?.release();
+            held = { id: resolution.plan.id, release: this.environments.hold(resolution.plan.id) };
+          }
+          const built = await this.environments.ensure(resolution.plan);
+          return { environmentId: built.id, spec: environmentKernelSpec(built, resolution.like) };
+        },
+      });
+    }
+    if (options.gcMs > 0) {
+      this.gcTimer = setInterval(() => void this.collectGarbage(), Math.min(GC_INTERVAL_MS, options.gcMs));
+      this.gcTimer.unref();
+    }
+  }
+
+  /** Starts filling the warm pool and collects garbage once. */
+  start(): void {
+    this.pool?.start();
+    if (this.options.gcMs > 0) void this.collectGarbage();
+  }
+
+  poolStatus(): PoolStatus | undefined {
+    return this.pool?.status();
+  }
+
+  get installer(): InstallerMode {
+    return this.options.installer;
+  }
+
+  get cacheDir(): string {
+    return this.options.cacheDir;
+  }
+
+  /**
+   * What a notebook's kernel runs, without building anything. Throws InvalidEnvironmentSpec or
+   * NoInterpreter (both with messages for people) when the notebook's specification cannot be used.
+   */
+  async resolve(request: NotebookRequest): Promise<Resolution> {
+    const spec = this.normalise(request);
+    const name = spec?.kernel ?? request.kernelName ?? this.options.defaultKernel;
+    let installed = await findKernelSpec(name);
+    if (!installed && spec?.kernel) {
+      const names = (await findKernelSpecs()).map((found) => found.name);
+      throw new InvalidEnvironmentSpec(`kernel "${spec.kernel}" is not installed on this server${names.length ? ` (installed: ${names.join(', ')})` : ''}`);
+    }
+    // A notebook written elsewhere may name a kernel this server lacks: use the default one.
+    if (!installed && name !== this.options.defaultKernel) installed = await findKernelSpec(this.options.defaultKernel);
+    const python = installed ? pythonOfKernelSpec(installed) : undefined;
+    if (installed && !python) {
+      if (spec) throw new InvalidEnvironmentSpec(`the kernel "${installed.name}" does not run ipykernel, so no Python environment can be built for it`);
+      return { kind: 'kernelspec', spec: installed };
+    }
+    // A notebook that chose a kernelspec other than the default, and declares nothing, gets it as installed.
+    if (installed && !spec && installed.name !== this.options.defaultKernel) return { kind: 'kernelspec', spec: installed };
+    const plan = await this.environments.resolve({ spec, preferredPython: python });
+    return { kind: 'environment', plan, like: installed ?? defaultPythonKernelSpec() };
+  }
+
+  /** The default kernel's spec, or a plain ipykernel one when it is not installed. */
+  async defaultKernelSpec(): Promise<KernelSpec> {
+    return (await findKernelSpec(this.options.defaultKernel)) ?? defaultPythonKernelSpec();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.gcTimer);
+    this.environments.close();
+    await this.pool?.close();
+  }
+
+  private normalise(request: NotebookRequest): NormalisedSpec | undefined {
+    if (request.rawSpec === undefined || request.rawSpec === null) return undefined;
+    return normaliseEnvironmentSpec(readEnvironmentSpec(request.rawSpec), request.baseDir);
+  }
+
+  private async collectGarbage(): Promise<void> {
+    try {
+      await this.environments.collectGarbage(this.options.gcMs);
+    } catch (error) {
+      this.options.logger.warn({ error: String(error) }, 'environment garbage collection failed');
+    }
+  }
+}

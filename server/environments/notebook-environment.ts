@@ -1,0 +1,192 @@
+// One notebook's environment, seen from its document. It plans each kernel launch from the
+// specification in the notebook's metadata at that moment (building the environment first,
+// with the build's progress in the `kernel` map for everyone), records which environment the
+// kernel runs in and whether it came from the warm pool, and watches the metadata: when the
+// specification changes under a running kernel it says so (`pendingEnvironment`), and when it
+// is invalid it says why (`environmentError`), so the client can offer a restart or a fix.
+
+import * as Y from 'yjs';
+import { KernelLaunchError, type KernelSpec } from '../../kernel-bridge';
+import {
+  EnvironmentRuntime,
+  environmentKernelSpec,
+  InvalidEnvironmentSpec,
+  type LaunchedInfo,
+  type LaunchPlan,
+  NoInterpreter,
+} from '../../kernel-bridge/environments';
+import type { Room } from '../rooms/room';
+import type { EnvironmentService, Resolution } from './environment-service';
+import { KernelMapWriter } from './kernel-map';
+import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
+import { ProvisioningReporter } from './provisioning-reporter';
+
+export interface NotebookEnvironmentOptions {
+  room: Room;
+  service: EnvironmentService;
+  /** The notebook's folder now (it follows renames). */
+  notebookDir(): string;
+  log: { warn(obj: object, msg?: string): void };
+}
+
+type LiveStatus = 'starting' | 'restarting' | 'idle' | 'busy' | 'dead' | 'shutdown' | 'provisioning';
+
+// Spec edits arrive keystroke by keystroke from the Environment panel; check once they settle.
+const CHECK_DELAY_MS = 400;
+
+export class NotebookEnvironment {
+  readonly runtime: EnvironmentRuntime;
+  private readonly kernel: KernelMapWriter;
+  private readonly meta: Y.Map<unknown>;
+  private readonly onMetaChange: () => void;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private sessionStatus: () => string = () => 'shutdown';
+  /** What the live kernel runs: an environment id, or "kernelspec:<name>". */
+  private running: string | undefined;
+  private planHold: (() => void) | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: NotebookEnvironmentOptions) {
+    this.kernel = new KernelMapWriter(options.room);
+    this.meta = options.room.doc.getMap('meta');
+    this.runtime = new EnvironmentRuntime({
+      base: options.service.runtime,
+      pool: options.service.pool,
+      plan: () => this.plan(),
+      launched: (info) => this.launched(info),
+    });
+    this.onMetaChange = () => this.scheduleCheck();
+    this.meta.observeDeep(this.onMetaChange);
+    this.scheduleCheck();
+  }
+
+  /** Lets the binding read the session's status (to restore it after a build). */
+  followSession(status: () => string): void {
+    this.sessionStatus = status;
+  }
+
+  /** The kernelspec a session is created with: its name and display name are what people see. */
+  async sessionSpec(): Promise<KernelSpec> {
+    try {
+      const resolution = await this.resolve();
+      return resolution.kind === 'environment' ? resolution.like : resolution.spec;
+    } catch {
+      // An unusable specification is reported when the kernel starts, where runs can fail with
+      // the reason; the session itself must exist for that.
+      return this.options.service.defaultKernelSpec();
+    }
+  }
+
+  /** True when the notebook declares its own environment and it is already built (so prestarting is cheap). */
+  async ownEnvironmentReady(): Promise<boolean> {
+    if (environmentSpecOf(this.options.room.doc) === undefined) return false;
+    try {
+      const resolution = await this.resolve();
+      return resolution.kind === 'environment' && (await this.options.service.environments.lookup(resolution.plan.id)) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The kernel stopped (shut down or died): nothing runs in any environment for this notebook now. */
+  kernelStopped(): void {
+    this.running = undefined;
+    this.kernel.write({ pendingEnvironment: undefined });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.checkTimer);
+    this.meta.unobserveDeep(this.onMetaChange);
+    this.planHold?.();
+  }
+
+  private resolve(): Promise<Resolution> {
+    return this.options.service.resolve({
+      rawSpec: environmentSpecOf(this.options.room.doc),
+      kernelName: kernelNameOf(this.options.room.doc),
+      baseDir: this.options.notebookDir(),
+    });
+  }
+
+  private async plan(): Promise<LaunchPlan> {
+    let resolution: Resolution;
+    try {
+      resolution = await this.resolve();
+    } catch (error) {
+      const message = describeProblem(error);
+      this.kernel.write({ environmentError: message });
+      throw new KernelLaunchError(message);
+    }
+    this.kernel.write({ environmentError: undefined });
+    if (resolution.kind === 'kernelspec') return { spec: resolution.spec };
+
+    const { plan, like } = resolution;
+    const environments = this.options.service.environments;
+    this.planHold?.();
+    this.planHold = environments.hold(plan.id);
+    let built = await environments.lookup(plan.id);
+    if (built) {
+      await environments.cache.touch(plan.id);
+    } else {
+      const reporter = new ProvisioningReporter(this.kernel, plan.id);
+      reporter.begin();
+      try {
+        built = await environments.ensure(plan, (progress) => reporter.update(progress));
+      } catch (error) {
+        const message = describeError(error);
+        reporter.end('dead', message);
+        throw new KernelLaunchError(message);
+      }
+      reporter.end(this.sessionStatus() === 'restarting' ? 'restarting' : 'starting', 'Starting the kernel');
+    }
+    return { spec: environmentKernelSpec(built, like), environmentId: plan.id };
+  }
+
+  private launched(info: LaunchedInfo): void {
+    if (info.environmentId) {
+      // The environment is kept from garbage collection for as long as this kernel lives.
+      const release = this.options.service.environments.hold(info.environmentId);
+      void info.kernel.exited.then(release);
+    }
+    this.planHold?.();
+    this.planHold = undefined;
+    this.running = info.environmentId ?? 'kernelspec';
+    this.kernel.write({ environment: info.environmentId, pooled: info.pooled, pendingEnvironment: undefined });
+  }
+
+  private scheduleCheck(): void {
+    clearTimeout(this.checkTimer);
+    this.checkTimer = setTimeout(() => void this.check(), CHECK_DELAY_MS);
+    this.checkTimer.unref();
+  }
+
+  /** Compares the specification with what the live kernel runs, and reports problems. */
+  private async check(): Promise<void> {
+    let wanted: string | undefined;
+    let problem: string | undefined;
+    try {
+      const resolution = await this.resolve();
+      wanted = resolution.kind === 'environment' ? resolution.plan.id : 'kernelspec';
+    } catch (error) {
+      problem = describeProblem(error);
+    }
+    if (this.disposed) return;
+    const live = isLive(this.sessionStatus() as LiveStatus) ? this.running : undefined;
+    const pending = live !== undefined && wanted !== undefined && wanted !== live ? wanted : undefined;
+    this.kernel.write({ environmentError: problem, pendingEnvironment: pending });
+  }
+}
+
+function isLive(status: LiveStatus): boolean {
+  return status === 'starting' || status === 'restarting' || status === 'idle' || status === 'busy';
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeProblem(error: unknown): string {
+  if (error instanceof InvalidEnvironmentSpec || error instanceof NoInterpreter) return error.message;
+  return `The notebook's environment could not be prepared: ${describeError(error)}`;
+}
