@@ -74,11 +74,11 @@ def _read_with_pyarrow(pa, data, columns):
         if kind in ("date32", "timestamp", "timestamptz"):
             # Through int64 micros, so out-of-range values become NaT here too.
             if kind == "date32":
-                micros = chunked.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64) * _DAY_MICROS
+                micros = chunked.cast(pa.int32()).fill_null(0).to_numpy().astype(np.int64) * _DAY_MICROS
             else:
-                micros = chunked.cast(pa.int64()).to_numpy(zero_copy_only=False)
+                micros = chunked.cast(pa.int64()).fill_null(0).to_numpy()
             valid = None if chunked.null_count == 0 else ~chunked.is_null().to_numpy(zero_copy_only=False)
-            frame[i] = _times(np.where(valid if valid is not None else True, micros, 0), valid, kind == "timestamptz")
+            frame[i] = _times(micros, valid, kind == "timestamptz")
         elif kind in _NULLABLE and chunked.null_count:
             frame[i] = chunked.to_pandas(types_mapper={chunked.type: pd.api.types.pandas_dtype(_NULLABLE[kind])}.get).array
         else:
