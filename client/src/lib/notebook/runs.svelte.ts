@@ -7,6 +7,7 @@ import {
   QUERIES_MAP,
   type ExecutionRecord,
   type KernelState,
+  type QueryState,
 } from '@common/doc-schema';
 
 export interface CellRunInfo {
@@ -35,7 +36,8 @@ export class RunsModel {
   byCell = $state.raw(new Map<string, CellRunInfo>());
   /** The running run first, then the queued ones in order. */
   queue = $state.raw<ExecutionRecord[]>([]);
-  queries = $state.raw<Record<string, unknown>>({});
+  /** Cell id -> its SQL query's state. */
+  queries = $state.raw(new Map<string, QueryState>());
 
   readonly #kernel: Y.Map<unknown>;
   readonly #executions: Y.Map<unknown>;
@@ -45,7 +47,13 @@ export class RunsModel {
   };
   #onExecutions = (): void => this.#index();
   #onQueries = (): void => {
-    this.queries = this.#queries.toJSON() as Record<string, unknown>;
+    const next = new Map<string, QueryState>();
+    for (const [cellId, value] of this.#queries.entries()) {
+      const q = plain(value);
+      // Only well-formed entries are shown; the server is the only writer.
+      if (q && typeof q === 'object' && typeof (q as QueryState).phase === 'string') next.set(cellId, q as QueryState);
+    }
+    this.queries = next;
   };
 
   constructor(ydoc: Y.Doc) {
