@@ -34,10 +34,6 @@ export async function listDirectory(path: string): Promise<DirectoryModel> {
   return model as DirectoryModel;
 }
 
-export function getModel(path: string, content = false): Promise<ContentModel> {
-  return request<ContentModel>('GET', `${api(path)}?content=${content ? 1 : 0}`);
-}
-
 export function createNotebook(dir: string): Promise<ContentModel> {
   return request<ContentModel>('POST', api(dir), { body: { type: 'notebook' } });
 }
