@@ -76,6 +76,11 @@ export class EnvCache {
     }
   }
 
+  /** Resolves once no build is under way. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.builds.values()].map((build) => build.result));
+  }
+
   isBuilding(id: string): boolean {
     return this.builds.has(id);
   }

@@ -109,9 +109,10 @@ export class Environments {
     return collectGarbage(this.cache, maxIdleMs, this.logger);
   }
 
-  /** Stops builds and installs under way; for shutdown. */
-  close(): void {
+  /** Stops builds and installs under way, and waits until their processes are gone; for shutdown. */
+  async close(): Promise<void> {
     this.stopping.abort();
+    await Promise.all([this.cache.settled(), this.uv.settled(), this.helper.settled()]);
   }
 
   private async installerFor(base: Interpreter): Promise<Installer> {

@@ -39,6 +39,11 @@ export class HelperPackage {
     private readonly signal: AbortSignal,
   ) {}
 
+  /** Resolves once no build is under way. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.builds.values());
+  }
+
   /** The wheel to install, building it if needed; null while there is no usable helper. */
   async wheel(python: Interpreter): Promise<HelperWheel | null> {
     const fingerprint = await this.fingerprint();

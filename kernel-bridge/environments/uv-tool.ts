@@ -33,6 +33,11 @@ export class UvTool {
     return path.join(this.toolsDir, 'uv', 'bin', 'uv');
   }
 
+  /** Resolves once no install is under way. */
+  async settled(): Promise<void> {
+    await this.installing;
+  }
+
   /** uv's path if it is available now, without installing anything. */
   async find(): Promise<string | undefined> {
     for (const dir of (this.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {

@@ -145,8 +145,7 @@ export class EnvironmentService {
 
   async close(): Promise<void> {
     clearInterval(this.gcTimer);
-    this.environments.close();
-    await this.pool?.close();
+    await Promise.all([this.environments.close(), this.pool?.close()]);
   }
 
   private normalise(request: NotebookRequest): NormalisedSpec | undefined {

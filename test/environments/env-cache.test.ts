@@ -32,8 +32,8 @@ beforeAll(() => {
     logger: { debug: () => {}, info: note, warn: () => {}, error: () => {} },
   });
 });
-afterAll(() => {
-  environments.close();
+afterAll(async () => {
+  await environments.close();
   removeRoot(dir);
 });
 
