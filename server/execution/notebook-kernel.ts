@@ -284,6 +284,9 @@ export class NotebookKernel {
     const status = run.cancelled ? 'cancelled' : FINISH_STATUS[event.status];
     const message =
       run.cancelled ?? (event.status === 'aborted' ? (event.message ?? 'Not run: an earlier cell raised an error') : event.message);
+    // Before the record says the run finished, so that what the hook writes (a SQL cell's
+    // final query state) is already in the document when clients see the run end.
+    this.options.onRunFinished?.(event.runId, status);
     this.records.update(
       event.runId,
       { status, finishedAt: Date.now(), executionCount: event.executionCount ?? null, ...(message ? { message } : {}) },
@@ -291,7 +294,6 @@ export class NotebookKernel {
     );
     this.records.prune();
     this.setKernel({ lastActivity: Date.now() });
-    this.options.onRunFinished?.(event.runId, status);
   }
 
   private setKernel(patch: KernelState): void {

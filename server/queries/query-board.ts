@@ -29,6 +29,20 @@ export class QueryBoard {
     this.map = room.doc.getMap(QUERIES_MAP);
   }
 
+  /** Marks every active query in a freshly loaded document as ended, with a message. */
+  static endOrphans(room: Room, message: string): void {
+    const map = room.doc.getMap(QUERIES_MAP);
+    const orphans = [...map.entries()].filter(([, state]) => ACTIVE.has((state as QueryState).phase));
+    if (!orphans.length) return;
+    room.transact(() => {
+      const now = Date.now();
+      for (const [cellId, state] of orphans) {
+        const previous = state as QueryState;
+        map.set(cellId, { ...previous, phase: 'error', message, finishedAt: now, elapsedMs: now - previous.startedAt });
+      }
+    }, SERVER_ORIGIN);
+  }
+
   /** The cell's current state, as last set here or as found in the document. */
   get(cellId: string): QueryState | undefined {
     return this.cells.get(cellId)?.state ?? (this.map.get(cellId) as QueryState | undefined);

@@ -49,6 +49,9 @@ export class SqlCells {
   private readonly refreshes = new Set<string>();
 
   constructor(private readonly options: SqlCellsOptions) {
+    // Queries a previous server process was running ended with it; say so instead of leaving
+    // them "running" for ever in the document.
+    options.rooms.onLoad((open) => QueryBoard.endOrphans(open.room, 'The server restarted before this query finished'));
     options.rooms.onUnload((open) => {
       this.boards.get(open.room.fileId)?.dispose();
       this.boards.delete(open.room.fileId);

@@ -32,7 +32,9 @@ test("the Welcome notebook's SQL cell runs on the demo database on a fresh machi
   const [sql, use] = await execute(server, client.fileId, ['sql-demo', 'sql-use']);
   expect((await waitForRun(client, sql.id, undefined, 240_000)).status).toBe('ok');
   expect((await waitForRun(client, use.id)).status).toBe('ok');
-  expect([...phases]).toEqual(expect.arrayContaining(['queued', 'connecting', 'loading', 'done']));
+  // Phases are written at most four times a second, so quick ones may be skipped.
+  expect([...phases]).toEqual(expect.arrayContaining(['queued', 'done']));
+  expect([...phases].some((phase) => ['connecting', 'running', 'fetching', 'storing', 'loading'].includes(phase))).toBe(true);
   expect(queries.get('sql-demo')).toMatchObject({ connection: 'demo', name: 'revenue', phase: 'done', rows: 96, snapshot: { rows: 96, pinned: true } });
   const preview = outputsOf(client, 'sql-demo')[0].data as Record<string, string>;
   expect(preview['text/plain']).toMatch(/^revenue: 96 rows × 4 columns from demo · pinned snapshot/);
