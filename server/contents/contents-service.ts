@@ -209,6 +209,7 @@ export class ContentsService {
     await this.rooms.flushAll();
     await rename(from.absolute, to.absolute);
     this.fileIds.rename(from.apiPath, to.apiPath);
+    for (const fileId of this.fileIds.idsUnder(to.apiPath)) this.rooms.pathChanged(fileId);
     return this.get(to.apiPath, { content: false });
   }
 

@@ -13,6 +13,9 @@ import type { OutputStore } from './output-store';
 import { OutputWriter, type OutputLimits } from './output-writer';
 import { RunRecords } from './run-records';
 
+// How long a run request waits for keystrokes its sender made just before it.
+const WAIT_FOR_SOURCES_MS = 3000;
+
 const FINISH_STATUS: Record<RunFinishStatus, ExecutionStatus> = {
   ok: 'ok',
   error: 'error',
@@ -113,8 +116,12 @@ export class NotebookKernel {
     await session.start();
   }
 
-  /** Queues the given cells, in order. Unknown cells refuse the whole request. */
-  async execute(cellIds: string[], requestedBy: UserRef): Promise<{ runs: unknown[]; skipped: string[] }> {
+  /**
+   * Queues the given cells, in order. Unknown cells refuse the whole request. `after` is the
+   * requester's state vector: the sources that run include everything they had typed.
+   */
+  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array): Promise<{ runs: unknown[]; skipped: string[] }> {
+    if (after) await this.options.room.whenIncludes(after, WAIT_FOR_SOURCES_MS);
     const cells = new Map<string, Y.Map<unknown>>();
     for (const cell of this.options.room.doc.getArray('cells')) {
       if (cell instanceof Y.Map) cells.set(String(cell.get('id')), cell);

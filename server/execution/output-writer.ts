@@ -109,16 +109,14 @@ export class OutputWriter {
       const outputs = this.prepare(cell, cellId);
       const state = this.state(cellId);
       const size = sizeOf(output);
-      if (state.overflow) {
-        this.overflowMore(state.overflow, `${textOf(output)}\n`, size);
-        return;
-      }
       if (size > this.limits.maxOutputSize) {
         this.storeWhole(outputs, output, size);
         return;
       }
-      if (state.size + size > this.limits.maxCellSize) {
-        this.startOverflow(outputs, state, 'txt', `${textOf(output)}\n`, size);
+      // An error ends its run and says what went wrong: it is always shown, past any cap.
+      if (output.output_type !== 'error' && (state.overflow || state.size + size > this.limits.maxCellSize)) {
+        if (state.overflow) this.overflowMore(state.overflow, `${textOf(output)}\n`, size);
+        else this.startOverflow(outputs, state, 'txt', `${textOf(output)}\n`, size);
         return;
       }
       const ymap = outputToYMap(output);
@@ -195,13 +193,15 @@ export class OutputWriter {
     const last = outputs.length ? outputs.get(outputs.length - 1) : undefined;
     const ytext = last instanceof Y.Map && last.get('output_type') === 'stream' && last.get('name') === name ? last.get('text') : undefined;
     if (!(ytext instanceof Y.Text)) {
-      if (state.size + text.length > this.limits.maxCellSize || text.length > this.limits.maxOutputSize) {
-        this.startOverflow(outputs, state, 'txt', text, text.length);
-        return;
-      }
       const rendered = renderStream(text);
-      outputs.push([outputToYMap({ output_type: 'stream', name, text: rendered })]);
-      state.size += rendered.length;
+      const room = Math.max(0, Math.min(this.limits.maxOutputSize, this.limits.maxCellSize - state.size));
+      const shown = rendered.length <= room ? rendered : rendered.slice(0, room);
+      if (shown) {
+        outputs.push([outputToYMap({ output_type: 'stream', name, text: shown })]);
+        state.size += shown.length;
+      }
+      // More than fits at once: the head stays in the document, the whole goes to the store.
+      if (shown.length < rendered.length) this.startOverflow(outputs, state, 'txt', text, rendered.length - shown.length, shown.length);
       return;
     }
     const before = ytext.length;

@@ -18,6 +18,15 @@ export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_UNKNOWN_SESSION = 1003;
 export const CLOSE_INTERNAL_ERROR = 1011;
 export const CLOSE_POLICY = 1008;
+/** Access ended (a revoked share link): clients must not reconnect. */
+export const CLOSE_ACCESS_REVOKED = 4403;
+/** The notebook was deleted: clients must not reconnect. */
+export const CLOSE_NOTEBOOK_DELETED = 4404;
+
+/** A close reason clients can read: JSON, with a message for people. */
+export function closeReason(reason: string, message: string): string {
+  return JSON.stringify({ reason, message, reloadable: false });
+}
 
 /** A token bucket: `rate` events a second on average, bursts up to `burst`. */
 export class RateLimiter {

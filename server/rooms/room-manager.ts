@@ -13,7 +13,7 @@ import { badRequest, notFound } from '../http/errors';
 import type { RootPaths } from '../contents/paths';
 import type { DocHistory, DocStore } from '../storage/doc-store';
 import type { FileIdIndex } from '../storage/file-ids';
-import { CLOSE_GOING_AWAY } from './connection';
+import { CLOSE_GOING_AWAY, CLOSE_NOTEBOOK_DELETED, closeReason } from './connection';
 import { NotebookFile } from './notebook-file';
 import { Room, type RoomLogger } from './room';
 
@@ -102,6 +102,15 @@ export class RoomManager {
     return entry;
   }
 
+  /** Tells a loaded room where its file now is (`state.path`, as jupyter-collaboration has it). */
+  pathChanged(fileId: string): void {
+    const entry = this.rooms.get(fileId);
+    const path = this.options.fileIds.pathOf(fileId);
+    if (!entry || path === undefined) return;
+    const state = entry.room.doc.getMap('state');
+    if (state.get('path') !== path) entry.room.transact(() => state.set('path', path));
+  }
+
   /** Called when a connection leaves; an empty room unloads after the grace period. */
   release(fileId: string): void {
     const entry = this.rooms.get(fileId);
@@ -140,7 +149,7 @@ export class RoomManager {
     if (entry) {
       this.rooms.delete(fileId);
       clearTimeout(entry.grace);
-      entry.room.closeAll(CLOSE_GOING_AWAY, 'the notebook was deleted');
+      entry.room.closeAll(CLOSE_NOTEBOOK_DELETED, closeReason('deleted', 'This notebook was deleted.'));
       for (const hook of this.unloadHooks) await Promise.resolve(hook(entry)).catch(() => {});
       await entry.history.close();
       entry.room.destroy();
@@ -223,6 +232,7 @@ export class RoomManager {
     });
     this.rooms.set(fileId, entry);
     stored = undefined;
+    this.pathChanged(fileId);
     // Edits made to the file while the server was down are merged before anyone joins.
     await entry.file.checkForOutsideEdit();
     entry.file.scheduleSave();

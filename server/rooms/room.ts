@@ -144,6 +144,35 @@ export class Room {
     }
   }
 
+  /**
+   * Resolves once the document holds everything in `stateVector` (a client's view when it
+   * asked for something, such as a run of the cell it just typed into), or after `timeoutMs`.
+   * Keystrokes and the request travel on different connections, so either can arrive first.
+   */
+  whenIncludes(stateVector: Uint8Array, timeoutMs: number): Promise<boolean> {
+    let wanted: Map<number, number>;
+    try {
+      wanted = Y.decodeStateVector(stateVector);
+    } catch {
+      throw new ProtocolError('the state vector is malformed');
+    }
+    const covered = () => [...wanted].every(([client, clock]) => Y.getState(this.doc.store, client) >= clock);
+    if (covered()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!covered()) return;
+        finish(true);
+      };
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        this.doc.off('update', check);
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.doc.on('update', check);
+    });
+  }
+
   /** Runs a change as the server: outputs, kernel state, merges from the file. */
   transact(change: () => void, origin: unknown = SERVER_ORIGIN): void {
     this.doc.transact(change, origin);
@@ -171,9 +200,11 @@ export class Room {
       Y.applyUpdate(this.doc, update, connection);
       const repair = this.guard.takeRepair();
       if (repair) {
-        repaired = true;
+        // The check runs after every structural change; only a change it makes is news.
+        const before = this.held.length;
         this.doc.transact(repair, GUARD_ORIGIN);
-        this.options.log.warn({ fileId: this.fileId }, 'repaired a client change that broke the notebook schema');
+        repaired = this.held.length > before;
+        if (repaired) this.options.log.warn({ fileId: this.fileId }, 'repaired a client change that broke the notebook schema');
       }
     } finally {
       const held = this.held;

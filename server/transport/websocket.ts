@@ -10,7 +10,8 @@ import type { Role } from '../../common/doc-schema';
 import { requirePrincipal, requireRole, type Authenticator } from '../http/auth';
 import { forbidden, notFound } from '../http/errors';
 import {
-  CLOSE_GOING_AWAY,
+  CLOSE_ACCESS_REVOKED,
+  closeReason,
   CLOSE_SLOW_CLIENT,
   CLOSE_UNKNOWN_SESSION,
   RoomConnection,
@@ -127,7 +128,9 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
     connectionCount: () => sockets.size,
     closeShare(shareId) {
       for (const [socket, state] of sockets) {
-        if (state.shareId === shareId) socket.close(CLOSE_GOING_AWAY, 'the share link was revoked');
+        if (state.shareId === shareId) {
+          socket.close(CLOSE_ACCESS_REVOKED, closeReason('revoked', 'The link you opened this notebook with was revoked.'));
+        }
       }
     },
     close() {

@@ -66,6 +66,7 @@ test('a notebook keeps its fileId, room and share links when it is renamed', asy
   expect((await server.api('PATCH', '/api/contents/before.ipynb', { path: 'after.ipynb' })).status).toBe(200);
   const after = await openSession(server, 'after.ipynb');
   expect(after).toMatchObject({ fileId: session.fileId, sessionId: session.sessionId });
+  await eventually(() => expect(client.doc.getMap('state').get('path')).toBe('after.ipynb'));
   client.notebook.getCell(0).updateSource(4, 4, ' going');
   await eventually(() => {
     const onDisk = JSON.parse(readFileSync(join(server.root, 'after.ipynb'), 'utf8'));

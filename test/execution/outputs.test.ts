@@ -25,6 +25,7 @@ const cells = [
   { id: 'flood', source: 'for i in range(100000):\n    print(i)' },
   { id: 'display', source: 'from IPython.display import display\nh = display("first version", display_id=True)' },
   { id: 'update', source: 'h.update("second version")' },
+  { id: 'burst', source: 'import sys\nsys.stdout.write("y" * 3_000_000)\nsys.stdout.flush()\n1 / 0' },
   { id: 'clear', source: 'from IPython.display import clear_output\nprint("old")\nclear_output(wait=True)\nprint("new")' },
 ];
 
@@ -94,4 +95,16 @@ test('clear_output(wait=True) clears when the next output arrives', async () => 
   const [run] = await execute(server, fileId, ['clear']);
   await waitForRun(viewer, run.id);
   expect(outputsOf(viewer, 'clear')).toEqual([{ output_type: 'stream', name: 'stdout', text: 'new\n' }]);
+});
+
+test('a burst larger than the cap keeps its head in the cell, and the error after it still shows', async () => {
+  const [run] = await execute(server, fileId, ['burst']);
+  expect((await waitForRun(viewer, run.id)).status).toBe('error');
+  const outputs = outputsOf(viewer, 'burst');
+  expect(outputs[0]).toMatchObject({ output_type: 'stream', name: 'stdout' });
+  expect(String(outputs[0].text)).toBe('y'.repeat(2 * 1024 * 1024));
+  const marker = (outputs[1].data as Record<string, { omittedBytes: number; totalBytes: number }>)['application/vnd.tandem.truncated+json'];
+  expect(marker.totalBytes).toBe(3_000_000);
+  expect(marker.omittedBytes).toBe(3_000_000 - 2 * 1024 * 1024);
+  expect(outputs.at(-1)).toMatchObject({ output_type: 'error', ename: 'ZeroDivisionError' });
 });

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { ExecutionRecord } from '../../common/doc-schema';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import * as Y from 'yjs';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, recordOf, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
@@ -67,6 +68,22 @@ test('a run executes the source as it stood when it was requested', async () => 
   expect(record.source).toContain('print(2)');
   expect(outputsOf(watcher, 'q2')).toEqual([{ output_type: 'stream', name: 'stdout', text: '2\n' }]);
   cell.setSource(cells[1].source);
+  editor.destroy();
+});
+
+test('a run requested right after typing includes what was typed', async () => {
+  const editor = await connectNotebook(server, 'queue.ipynb');
+  for (let round = 0; round < 5; round++) {
+    const cell = editor.notebook.cells.find((c) => c.getId() === 'q3')!;
+    cell.setSource(`print("typed just now ${round}")`);
+    const after = Buffer.from(Y.encodeStateVector(editor.doc)).toString('base64');
+    const response = await server.api('POST', `/api/notebooks/${fileId}/execute`, { cellIds: ['q3'], after });
+    expect(response.status).toBe(202);
+    const [run] = (await response.json()).runs;
+    expect(run.source).toBe(`print("typed just now ${round}")`);
+    await waitForRun(watcher, run.id);
+  }
+  editor.notebook.cells.find((c) => c.getId() === 'q3')!.setSource(cells[2].source);
   editor.destroy();
 });
 

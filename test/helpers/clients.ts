@@ -50,7 +50,7 @@ export async function connectNotebook(server: TandemProcess, path: string, optio
     disableBc: true,
     maxBackoffTime: 300,
     // A rebuilt history must not be merged into: stop, as the browser client does.
-    shouldReconnect: (event: { code: number }) => event.code !== 1003,
+    shouldReconnect: (event: { code: number }) => event.code !== 1003 && !(event.code >= 4400 && event.code < 4500),
   });
   provider.on('connection-close', (event) => {
     if (event) closes.push({ code: event.code, reason: event.reason });

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { KernelRegistry } from '../../execution/kernel-registry';
 import type { OutputStore } from '../../execution/output-store';
 import { requireRole } from '../auth';
-import { notFound } from '../errors';
+import { ProtocolError } from '../../protocol/messages';
+import { badRequest, notFound } from '../errors';
 
 type FileParams = { fileId: string };
 type RunParams = { fileId: string; id: string };
@@ -17,21 +18,32 @@ export function executionRoutes(app: FastifyInstance, deps: { kernels: KernelReg
     color: identity.color,
   });
 
-  app.post<{ Params: FileParams; Body: { cellIds: string[] } }>(
+  app.post<{ Params: FileParams; Body: { cellIds: string[]; after?: string } }>(
     '/api/notebooks/:fileId/execute',
     {
       schema: {
         body: {
           type: 'object',
           required: ['cellIds'],
-          properties: { cellIds: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', maxLength: 256 } } },
+          properties: {
+            cellIds: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', maxLength: 256 } },
+            // The client's Yjs state vector (base64): run what it saw, including its last keystrokes.
+            after: { type: 'string', maxLength: 65_536 },
+          },
         },
       },
     },
     async (request, reply) => {
       requireRole(request, request.params.fileId, 'runner');
       const kernel = await deps.kernels.forNotebook(request.params.fileId);
-      const result = await kernel.execute(request.body.cellIds, who(request.principal!.identity));
+      const after = request.body.after === undefined ? undefined : new Uint8Array(Buffer.from(request.body.after, 'base64'));
+      let result;
+      try {
+        result = await kernel.execute(request.body.cellIds, who(request.principal!.identity), after);
+      } catch (error) {
+        if (error instanceof ProtocolError) throw badRequest(`after: ${error.message}`);
+        throw error;
+      }
       void reply.status(202);
       return result;
     },

@@ -10,8 +10,14 @@ export interface QueuedRun {
 
 const base = (fileId: string): string => `/api/notebooks/${encodeURIComponent(fileId)}`;
 
-export async function execute(fileId: string, cellIds: string[]): Promise<QueuedRun[]> {
-  const reply = await request<{ runs?: QueuedRun[] }>('POST', `${base(fileId)}/execute`, { body: { cellIds } });
+/**
+ * Queues cells. `after` is this client's Yjs state vector: the server waits until it has
+ * everything in it, so the run includes the keystrokes sent just before.
+ */
+export async function execute(fileId: string, cellIds: string[], after?: Uint8Array): Promise<QueuedRun[]> {
+  const body: { cellIds: string[]; after?: string } = { cellIds };
+  if (after) body.after = btoa(String.fromCharCode(...after));
+  const reply = await request<{ runs?: QueuedRun[] }>('POST', `${base(fileId)}/execute`, { body });
   return reply?.runs ?? [];
 }
 

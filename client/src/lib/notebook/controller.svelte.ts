@@ -327,7 +327,7 @@ export class NotebookController {
     }
     await this.session.flush();
     try {
-      await execute(this.fileId, code);
+      await execute(this.fileId, code, Y.encodeStateVector(this.session.ydoc));
     } catch (err) {
       toasts.error(err, 'Could not run');
     }
