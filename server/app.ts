@@ -185,8 +185,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     url,
     close: () => {
       closing ??= (async () => {
-        await kernels.shutdownAll();
-        await environments.close();
+        // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
+        await Promise.all([kernels.shutdownAll(), environments.close()]);
         await queries.close();
         await rooms.closeAll();
         transport.close();

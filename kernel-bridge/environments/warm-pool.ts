@@ -79,7 +79,11 @@ export class WarmPool {
    */
   async claim(environmentId: string, target: Personalisation): Promise<LaunchedKernel | undefined> {
     const index = this.ready.findIndex((pooled) => pooled.environmentId === environmentId);
-    if (index === -1) return undefined;
+    if (index === -1) {
+      // The default environment may have changed (a new helper package): replace what is pooled.
+      if (this.ready.length) this.fill(true);
+      return undefined;
+    }
     const [pooled] = this.ready.splice(index, 1);
     pooled.claimed = true;
     this.fill();
@@ -106,15 +110,16 @@ export class WarmPool {
     await Promise.all(left.map((pooled) => this.discard(pooled)));
   }
 
-  private fill(): void {
-    if (this.closed || this.filling || this.retryTimer || this.ready.length >= this.options.size) return;
+  /** Starts filling in the background; `recheck` asks for the target even when the pool is full. */
+  private fill(recheck = false): void {
+    if (this.closed || this.filling || this.retryTimer || (!recheck && this.ready.length >= this.options.size)) return;
     this.filling = this.fillUp().finally(() => {
       this.filling = undefined;
     });
   }
 
   private async fillUp(): Promise<void> {
-    while (!this.closed && this.ready.length < this.options.size) {
+    while (!this.closed) {
       try {
         const target = await this.options.target();
         this.environmentId = target.environmentId;

@@ -95,10 +95,24 @@ export class EnvironmentService {
     }
   }
 
-  /** Starts filling the warm pool and collects garbage once. */
+  /** Starts filling the warm pool (when the default kernel is ipykernel) and collects garbage once. */
   start(): void {
-    this.pool?.start();
+    if (this.pool) void this.startPool(this.pool);
     if (this.options.gcMs > 0) void this.collectGarbage();
+  }
+
+  private async startPool(pool: WarmPool): Promise<void> {
+    try {
+      const resolution = await this.resolve({ rawSpec: undefined, kernelName: undefined, baseDir: this.options.cacheDir });
+      if (resolution.kind !== 'environment') {
+        this.options.logger.info({ kernel: this.options.defaultKernel }, 'no warm pool: the default kernel does not run ipykernel');
+        return;
+      }
+    } catch (error) {
+      // No Python yet, say: the pool tries again on its own, and says why.
+      this.options.logger.warn({ error: String(error) }, 'the default environment cannot be resolved yet');
+    }
+    pool.start();
   }
 
   poolStatus(): PoolStatus | undefined {

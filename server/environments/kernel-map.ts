@@ -10,6 +10,7 @@ export type KernelPatch = { [K in keyof KernelState]?: KernelState[K] | undefine
 
 export class KernelMapWriter {
   private readonly map: Y.Map<unknown>;
+  private closed = false;
 
   constructor(private readonly room: Room) {
     this.map = room.doc.getMap(KERNEL_MAP);
@@ -19,7 +20,13 @@ export class KernelMapWriter {
     return this.map.get(key);
   }
 
+  /** Later writes do nothing: the room is going away (a build may still be finishing). */
+  close(): void {
+    this.closed = true;
+  }
+
   write(patch: KernelPatch): void {
+    if (this.closed) return;
     const changes = Object.entries(patch).filter(([key, value]) =>
       value === undefined ? this.map.has(key) : JSON.stringify(this.map.get(key)) !== JSON.stringify(value),
     );

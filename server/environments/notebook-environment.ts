@@ -96,6 +96,7 @@ export class NotebookEnvironment {
 
   dispose(): void {
     this.disposed = true;
+    this.kernel.close();
     clearTimeout(this.checkTimer);
     this.meta.unobserveDeep(this.onMetaChange);
     this.planHold?.();
