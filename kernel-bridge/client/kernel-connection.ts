@@ -121,8 +121,17 @@ export class KernelConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private async receiveLoop(channel: Channel, socket: Dealer | Subscriber): Promise<void> {
+    const budget = channel === 'iopub' ? new ByteBudget(IOPUB_BYTES_PER_SECOND, IOPUB_BURST_BYTES) : undefined;
     try {
-      for await (const frames of socket) this.handleFrames(channel, frames);
+      for await (const frames of socket) {
+        this.handleFrames(channel, frames);
+        // Past the budget, stop reading for a moment: what the kernel sends meanwhile waits
+        // in, then overflows, ZeroMQ's small queue, instead of taking the server's event loop
+        // (and every other notebook's responsiveness) with it.
+        const wait = budget?.spend(frames.reduce((n, frame) => n + frame.length, 0)) ?? 0;
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.closed) return;
+      }
     } catch (error) {
       if (!this.closed) this.options.logger.error({ channel, error: describeError(error) }, 'kernel socket failed');
     }
@@ -150,5 +159,27 @@ export class KernelConnection extends EventEmitter<ConnectionEvents> {
     } catch (error) {
       this.options.logger.error({ event, error: describeError(error) }, 'kernel message listener threw');
     }
+  }
+}
+
+/** iopub bytes a second one kernel may make the server process; a flood beyond is dropped. */
+const IOPUB_BYTES_PER_SECOND = 16 * 1024 * 1024;
+const IOPUB_BURST_BYTES = 32 * 1024 * 1024;
+
+/** A token bucket of bytes: how long to wait after spending some. */
+class ByteBudget {
+  private available: number;
+  private last = Date.now();
+
+  constructor(private readonly perSecond: number, private readonly burst: number) {
+    this.available = burst;
+  }
+
+  spend(bytes: number): number {
+    const now = Date.now();
+    this.available = Math.min(this.burst, this.available + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    this.available -= bytes;
+    return this.available >= 0 ? 0 : Math.ceil((-this.available / this.perSecond) * 1000);
   }
 }

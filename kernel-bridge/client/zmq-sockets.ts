@@ -23,9 +23,27 @@ export function createDealer(routingId: string): zmq.Dealer {
   return new zmq.Dealer({ ...common, routingId });
 }
 
+/**
+ * The largest iopub message accepted. A kernel whose output thread falls behind can batch
+ * hundreds of megabytes into one stream message (ipykernel does, under a print loop); libzmq
+ * drops the connection on a larger one instead of handing it to us, and reconnects. What is
+ * lost is output that would have been cut anyway: the server keeps far less of any output.
+ */
+export const MAX_IOPUB_MESSAGE_BYTES = 32 * 1024 * 1024;
+/**
+ * iopub messages queued for us at most (libzmq's default is 1,000). When a kernel outputs
+ * faster than the server takes it, a publisher drops what does not fit rather than block;
+ * together with the size limit this bounds what one kernel can make the server hold.
+ */
+export const IOPUB_QUEUE_MESSAGES = 8;
+
 /** An iopub Subscriber, subscribed to every topic. */
 export function createSubscriber(): zmq.Subscriber {
-  const socket = new zmq.Subscriber({ ...common });
+  const socket = new zmq.Subscriber({
+    ...common,
+    maxMessageSize: MAX_IOPUB_MESSAGE_BYTES,
+    receiveHighWaterMark: IOPUB_QUEUE_MESSAGES,
+  });
   socket.subscribe();
   return socket;
 }

@@ -21,6 +21,11 @@ export interface KernelSessionOptions {
   cwd: string;
   /** Extra environment for the kernel, over the spec's. */
   env?: Record<string, string>;
+  /**
+   * Code run silently in every new kernel (after start and each restart) before any queued
+   * run: it is sent first on the shell channel, which the kernel serves in order.
+   */
+  setupCode?: string;
   /** Where the kernel runs; a LocalRuntime by default. */
   runtime?: KernelRuntime;
   logger?: BridgeLogger;
@@ -239,6 +244,16 @@ export class KernelSession extends EventEmitter<SessionEvents> {
       this.onKernelLost(incarnation, `The kernel died unexpectedly (${describeExit(exit)})`);
     });
     connection.startHeartbeat();
+    if (this.options.setupCode) {
+      connection.send('shell', 'execute_request', {
+        code: this.options.setupCode,
+        silent: true,
+        store_history: false,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: false,
+      });
+    }
     this.touch();
     this.setStatus('idle', 'Kernel ready');
     this.runs.attach(this.transportFor(incarnation));

@@ -12,6 +12,7 @@ import { NotebookEnvironment } from '../environments/notebook-environment';
 import type { OpenRoom, RoomManager } from '../rooms/room-manager';
 import type { FileIdIndex } from '../storage/file-ids';
 import { kernelPythonPath } from '../queries/helper-path';
+import { PYTHON_KERNEL_SETUP } from './kernel-setup';
 import { NotebookKernel, type NotebookKernelOptions } from './notebook-kernel';
 import type { OutputStore } from './output-store';
 import type { OutputLimits } from './output-writer';
@@ -118,10 +119,12 @@ export class KernelRegistry {
     const environment = this.environmentOf(fileId, open);
     // The `tandem` helper package (SQL cells, progress bars) is importable in every kernel.
     const env = { PYTHONPATH: kernelPythonPath() };
+    const spec = await environment.sessionSpec();
     const session = new KernelSession({
-      spec: await environment.sessionSpec(),
+      spec,
       cwd: dirname(absolute),
       env,
+      setupCode: spec.language === 'python' ? PYTHON_KERNEL_SETUP : undefined,
       runtime: environment.runtime,
       logger: this.options.log,
     });

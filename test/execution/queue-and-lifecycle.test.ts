@@ -162,6 +162,13 @@ test('an output flood is cut at the cap, keeps server memory bounded, and can be
     peak = Math.max(peak, rssOf(server.process.pid!));
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Meanwhile another notebook's collaborators still see each other's edits.
+  await server.api('PUT', '/api/contents/calm.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'c', source: '' }]) });
+  const [calmA, calmB] = [await connectNotebook(server, 'calm.ipynb'), await connectNotebook(server, 'calm.ipynb')];
+  calmA.notebook.getCell(0).setSource('typed during the flood');
+  await eventually(() => expect(calmB.notebook.getCell(0).getSource()).toBe('typed during the flood'), 10_000);
+  calmA.destroy();
+  calmB.destroy();
   await eventually(() => {
     const outputs = outputsOf(watcher, 'flood');
     expect(outputs.at(-1)?.data).toHaveProperty(['application/vnd.tandem.truncated+json']);
