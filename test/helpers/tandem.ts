@@ -88,7 +88,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
     });
   });
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Tandem did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`Tandem did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Tandem is running at http:\/\/[^:]+:(\d+)\/\?token=(\S+)\n/.exec(output);

@@ -26,7 +26,7 @@ export async function startTandem(): Promise<Tandem> {
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Tandem did not start in time:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`Tandem did not start in time:\n${output}`)), 60_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const m = /Tandem is running at (http:\/\/[^\s/]+)/.exec(output);
