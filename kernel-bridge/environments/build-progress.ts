@@ -11,10 +11,11 @@ export interface BuildProgress {
   line?: string;
 }
 
-export type BuildPhase = 'waiting' | 'creating' | 'installing' | 'helper' | 'checking' | 'finishing';
+export type BuildPhase = 'waiting' | 'queued' | 'creating' | 'installing' | 'helper' | 'checking' | 'finishing';
 
 const PHASES: Record<BuildPhase, { label: string; from: number; to: number }> = {
   waiting: { label: 'Waiting for another build of this environment', from: 0, to: 0 },
+  queued: { label: 'Waiting for other environments to finish building', from: 0, to: 0 },
   creating: { label: 'Creating the environment', from: 0.02, to: 0.1 },
   installing: { label: 'Installing packages', from: 0.1, to: 0.85 },
   helper: { label: 'Installing the Tandem helper', from: 0.85, to: 0.9 },

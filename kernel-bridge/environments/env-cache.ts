@@ -12,6 +12,7 @@ import { type BuildProgress, ProgressTracker } from './build-progress';
 import { type BuildPlan, buildEnvironment, EnvironmentBuildFailed, type EnvironmentManifest, MANIFEST } from './environment-build';
 import { envPython, type Installer } from './installer';
 import type { Interpreter } from './interpreter';
+import { BuildSlots } from './build-slots';
 import { tryLock, waitForUnlock } from './cache-lock';
 
 export interface BuiltEnvironment {
@@ -30,6 +31,8 @@ export interface EnvCacheOptions {
   logger: BridgeLogger;
   /** Aborted on shutdown: builds under way stop, and their callers see them fail. */
   signal: AbortSignal;
+  /** Builds run at once, at most (others wait their turn). */
+  maxBuilds: number;
 }
 
 export type ProgressListener = (progress: BuildProgress) => void;
@@ -46,8 +49,11 @@ export const LAST_USED = '.last-used';
 export class EnvCache {
   private readonly builds = new Map<string, SharedBuild>();
   private readonly holds = new Map<string, number>();
+  private readonly slots: BuildSlots;
 
-  constructor(private readonly options: EnvCacheOptions) {}
+  constructor(private readonly options: EnvCacheOptions) {
+    this.slots = new BuildSlots(options.maxBuilds);
+  }
 
   get dir(): string {
     return this.options.dir;
@@ -161,9 +167,12 @@ export class EnvCache {
     }
     const staging = path.join(this.options.dir, `.staging-${plan.id}-${randomBytes(4).toString('hex')}`);
     const final = this.pathOf(plan.id);
+    let releaseSlot: (() => void) | undefined;
     try {
       const done = await this.lookup(plan.id);
       if (done) return done;
+      if (this.slots.full) tracker.enter('queued');
+      releaseSlot = await this.slots.take(this.options.signal);
       // Something without a manifest is no environment (a copy torn by hand); we hold the lock.
       await rm(final, { recursive: true, force: true });
       const installer = await this.options.installer(plan.base);
@@ -190,6 +199,7 @@ export class EnvCache {
       this.options.logger.warn({ environment: plan.id, error: failure.message, output: failure.output.slice(-20).join('\n') }, 'environment build failed');
       throw failure;
     } finally {
+      releaseSlot?.();
       await lock.release();
     }
   }

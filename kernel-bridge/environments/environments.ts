@@ -29,6 +29,8 @@ export interface EnvironmentsOptions {
   env?: NodeJS.ProcessEnv;
   /** Where uv is installed when it is not on the PATH. Default ~/.cache/tandem/tools. */
   toolsDir?: string;
+  /** Builds run at once, at most. Default 2. */
+  maxBuilds?: number;
 }
 
 export interface EnvironmentRequest {
@@ -67,6 +69,7 @@ export class Environments {
       buildTimeoutMs: options.buildTimeoutMs ?? 20 * 60_000,
       logger: this.logger,
       signal,
+      maxBuilds: options.maxBuilds ?? 2,
     });
   }
 

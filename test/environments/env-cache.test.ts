@@ -82,3 +82,25 @@ test('environments unused for a while are collected, and one a kernel runs in is
   expect(await environments.lookup(busy.id)).toBeDefined();
   release();
 });
+
+test('builds beyond the limit wait their turn, and say so', { timeout: BUILD_MS }, async () => {
+  const oneAtATime = new Environments({ cacheDir: join(dir, 'envs-one'), installer: 'pip', maxBuilds: 1 });
+  try {
+    const spec = (version: string) => normaliseEnvironmentSpec({ requirements: [`cached-pkg==${version}`, '--find-links ./wheels', '--no-index'] }, dir);
+    const [first, second] = await Promise.all(['1.0.0', '2.0.0'].map((version) => oneAtATime.resolve({ spec: spec(version), preferredPython: '/usr/bin/python3' })));
+    const heard: Record<string, string[]> = { first: [], second: [] };
+    const done: string[] = [];
+    await Promise.all(
+      (['first', 'second'] as const).map((name) =>
+        oneAtATime.ensure(name === 'first' ? first : second, (progress) => heard[name].push(progress.phase)).then(() => done.push(name)),
+      ),
+    );
+    // Whichever got the slot second waited for it, said so, and finished last.
+    const queued = done[1];
+    expect(heard[queued][0]).toBe('Waiting for other environments to finish building');
+    expect(heard[queued]).toContain('Installing packages');
+    expect(heard[done[0]]).not.toContain('Waiting for other environments to finish building');
+  } finally {
+    await oneAtATime.close();
+  }
+});
