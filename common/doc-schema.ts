@@ -42,7 +42,8 @@ export interface KernelState {
   pooled?: boolean;
   /**
    * Set while a kernel runs and the notebook's environment specification now resolves to
-   * another environment: the id a restart would switch to. Removed once they agree again.
+   * another environment: the id a restart would switch to ("kernelspec" when it would run an
+   * installed kernelspec as it is). Removed once they agree again.
    */
   pendingEnvironment?: string;
   /** Why the notebook's environment specification cannot be used, for people; absent when it can. */

@@ -41,7 +41,7 @@ export class NotebookEnvironment {
   private readonly onMetaChange: () => void;
   private checkTimer: NodeJS.Timeout | undefined;
   private sessionStatus: () => string = () => 'shutdown';
-  /** What the live kernel runs: an environment id, or "kernelspec:<name>". */
+  /** What the live kernel runs: an environment id, or "kernelspec" for a kernelspec used as installed. */
   private running: string | undefined;
   private planHold: (() => void) | undefined;
   private disposed = false;
@@ -139,7 +139,8 @@ export class NotebookEnvironment {
         reporter.end('dead', message);
         throw new KernelLaunchError(message);
       }
-      reporter.end(this.sessionStatus() === 'restarting' ? 'restarting' : 'starting', 'Starting the kernel');
+      const restarting = this.sessionStatus() === 'restarting';
+      reporter.end(restarting ? 'restarting' : 'starting', restarting ? 'Restarting the kernel' : 'Starting the kernel');
     }
     return { spec: environmentKernelSpec(built, like), environmentId: plan.id };
   }
@@ -171,6 +172,7 @@ export class NotebookEnvironment {
       wanted = resolution.kind === 'environment' ? resolution.plan.id : 'kernelspec';
     } catch (error) {
       problem = describeProblem(error);
+      if (!isSpecProblem(error)) this.options.log.warn({ error: problem }, "could not resolve a notebook's environment");
     }
     if (this.disposed) return;
     const live = isLive(this.sessionStatus() as LiveStatus) ? this.running : undefined;
@@ -187,7 +189,12 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A problem with what the notebook asks for (which people fix), not with the server. */
+function isSpecProblem(error: unknown): error is InvalidEnvironmentSpec | NoInterpreter {
+  return error instanceof InvalidEnvironmentSpec || error instanceof NoInterpreter;
+}
+
 function describeProblem(error: unknown): string {
-  if (error instanceof InvalidEnvironmentSpec || error instanceof NoInterpreter) return error.message;
+  if (isSpecProblem(error)) return error.message;
   return `The notebook's environment could not be prepared: ${describeError(error)}`;
 }
