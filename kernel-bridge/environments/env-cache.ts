@@ -11,7 +11,6 @@ import { type BridgeLogger, describeError } from '../logger';
 import { type BuildProgress, ProgressTracker } from './build-progress';
 import { type BuildPlan, buildEnvironment, EnvironmentBuildFailed, type EnvironmentManifest, MANIFEST } from './environment-build';
 import { envPython, type Installer } from './installer';
-import type { Interpreter } from './interpreter';
 import { BuildSlots } from './build-slots';
 import { tryLock, waitForUnlock } from './cache-lock';
 
@@ -25,8 +24,8 @@ export interface BuiltEnvironment {
 
 export interface EnvCacheOptions {
   dir: string;
-  /** The installer for a build on this base interpreter. */
-  installer(base: Interpreter): Promise<Installer>;
+  /** The installer for a build. */
+  installer(plan: BuildPlan): Promise<Installer>;
   buildTimeoutMs: number;
   logger: BridgeLogger;
   /** Aborted on shutdown: builds under way stop, and their callers see them fail. */
@@ -175,7 +174,7 @@ export class EnvCache {
       releaseSlot = await this.slots.take(this.options.signal);
       // Something without a manifest is no environment (a copy torn by hand); we hold the lock.
       await rm(final, { recursive: true, force: true });
-      const installer = await this.options.installer(plan.base);
+      const installer = await this.options.installer(plan);
       this.options.logger.info(
         { environment: plan.id, installer: installer.kind, python: plan.base.path, requirements: plan.requirements.length },
         'environment build started',

@@ -11,7 +11,7 @@ import { type BuildPlan, EnvironmentBuildFailed } from './environment-build';
 import { environmentId } from './environment-id';
 import { HelperPackage } from './helper-package';
 import { type Installer, PipInstaller, UvInstaller } from './installer';
-import { findInterpreter, type Interpreter } from './interpreter';
+import { findInterpreter } from './interpreter';
 import type { IndexOptions, NormalisedSpec } from './spec';
 import { type InstallerMode, UvTool } from './uv-tool';
 
@@ -65,7 +65,7 @@ export class Environments {
     this.helper = new HelperPackage(options.helperDir, path.join(options.cacheDir, '.helper'), this.logger, signal);
     this.cache = new EnvCache({
       dir: options.cacheDir,
-      installer: (base) => this.installerFor(base),
+      installer: (plan) => this.installerFor(plan),
       buildTimeoutMs: options.buildTimeoutMs ?? 20 * 60_000,
       logger: this.logger,
       signal,
@@ -118,15 +118,17 @@ export class Environments {
     await Promise.all([this.cache.settled(), this.uv.settled(), this.helper.settled()]);
   }
 
-  private async installerFor(base: Interpreter): Promise<Installer> {
+  private async installerFor(plan: BuildPlan): Promise<Installer> {
+    const { base } = plan;
     if (this.mode !== 'pip') {
       const uv = (await this.uv.find()) ?? (this.mode === 'uv' ? await this.uv.install(base) : undefined);
       if (uv) return new UvInstaller(uv);
       if (this.mode === 'uv') {
         throw new EnvironmentBuildFailed('uv is not on the PATH and could not be installed; start Tandem with --env-installer auto or pip');
       }
-      // In the background: this build goes on with pip, later ones get uv.
-      void this.uv.install(base);
+      // Fetched only once there is something to install (never for a default environment over
+      // a Python that has ipykernel), in the background: this build goes on with pip.
+      if (plan.requirements.length || plan.installsKernel) void this.uv.install(base);
     }
     if (!base.hasPip && !base.hasEnsurepip) {
       throw new EnvironmentBuildFailed(
