@@ -27,8 +27,11 @@ export interface EnvironmentsOptions {
   logger?: BridgeLogger;
   /** Where interpreters and uv are looked up (PATH). Default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Where uv is installed when it is not on the PATH. Default ~/.cache/tandem/tools. */
-  toolsDir?: string;
+  /**
+   * Caches shared by every Tandem of this user, whatever their environment caches: uv (when it
+   * is not on the PATH) and wheels of the helper package, by content. Default ~/.cache/tandem.
+   */
+  sharedCacheDir?: string;
   /** Builds run at once, at most. Default 2. */
   maxBuilds?: number;
 }
@@ -40,9 +43,9 @@ export interface EnvironmentRequest {
   preferredPython?: string;
 }
 
-/** uv is a tool of the user's, not of one cache: every server and test of that user shares one. */
-function defaultToolsDir(env: NodeJS.ProcessEnv): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'tandem', 'tools');
+/** uv and the helper's wheels belong to no one cache: every server and test of the user shares them. */
+function defaultSharedCacheDir(env: NodeJS.ProcessEnv): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'tandem');
 }
 
 const NO_INDEX_OPTIONS: IndexOptions = { extraIndexUrls: [], findLinks: [], noIndex: false };
@@ -61,8 +64,9 @@ export class Environments {
     this.mode = options.installer ?? 'auto';
     this.env = options.env ?? process.env;
     const signal = this.stopping.signal;
-    this.uv = new UvTool(options.toolsDir ?? defaultToolsDir(this.env), this.logger, this.env, signal);
-    this.helper = new HelperPackage(options.helperDir, path.join(options.cacheDir, '.helper'), this.logger, signal);
+    const shared = options.sharedCacheDir ?? defaultSharedCacheDir(this.env);
+    this.uv = new UvTool(path.join(shared, 'tools'), this.logger, this.env, signal);
+    this.helper = new HelperPackage(options.helperDir, path.join(shared, 'helper-wheels'), this.logger, signal);
     this.cache = new EnvCache({
       dir: options.cacheDir,
       installer: (plan) => this.installerFor(plan),

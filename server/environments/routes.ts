@@ -5,13 +5,13 @@
 // through the document, like any other metadata.
 
 import { readdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { InvalidEnvironmentSpec, NoInterpreter } from '../../kernel-bridge/environments';
+import type { RootPaths } from '../contents/paths';
 import { requireOwner, requireRole } from '../http/auth';
 import type { RoomManager } from '../rooms/room-manager';
 import type { FileIdIndex } from '../storage/file-ids';
-import type { RootPaths } from '../contents/paths';
-import { dirname } from 'node:path';
 import type { EnvironmentService } from './environment-service';
 import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
 

@@ -14,9 +14,13 @@ export async function putNotebook(server: TandemProcess, path: string, cells: Si
   if (response.status >= 300) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
 }
 
-/** Changes the notebook's environment the way the Environment panel does: in the shared metadata. */
+/**
+ * Changes the notebook's environment the way the Environment panel does: in the shared
+ * metadata, keeping the other keys of metadata.tandem (such as `queries`).
+ */
 export function setEnvironment(client: NotebookClient, environment: EnvironmentSpec): void {
-  client.notebook.setMetadata('tandem', { environment } as never);
+  const tandem = (client.notebook.getMetadata('tandem') ?? {}) as Record<string, unknown>;
+  client.notebook.setMetadata('tandem', { ...tandem, environment } as never);
 }
 
 export function kernelOf(client: NotebookClient): KernelState {
