@@ -1,6 +1,7 @@
 // Serves the browser client (built by Vite into client/dist): its assets under /assets/, and
 // its single page for /, /tree/... and /notebooks/... . Pages carry a Content-Security-Policy
-// so that nothing injected into the app's origin can run script.
+// so that nothing injected into the app's origin can run script; the output sandbox, where
+// outputs' own scripts run in an opaque origin, is served with a policy of its own.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,31 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'self'",
+].join('; ');
+
+/**
+ * The policy of /sandbox/output.html, the frame in which outputs that carry script run (HTML
+ * with <script>, application/javascript). A srcdoc or blob: frame would inherit the app's
+ * policy, under which no inline script runs; this document has its own. The app frames it with
+ * sandbox="allow-scripts" only, and the `sandbox` directive below makes its origin opaque even
+ * when it is opened some other way, so its scripts never reach the app's page, cookies or API.
+ * Scripts may come inline or from https: (plotly, bokeh and the like load from CDNs), but
+ * nothing may connect anywhere, so an output cannot call the API or send data out by fetch.
+ * 'unsafe-eval' gives nothing more than inline script already does here, and charting libraries
+ * compile expressions with it.
+ */
+export const SANDBOX_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'unsafe-inline' 'unsafe-eval' https: blob: data:",
+  "style-src 'unsafe-inline' https:",
+  'img-src data: blob: https:',
+  'font-src data: https:',
+  'media-src data: blob: https:',
+  "connect-src 'none'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'self'",
+  'sandbox allow-scripts',
 ].join('; ');
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Tandem</title>
@@ -52,6 +78,18 @@ export async function registerClient(app: FastifyInstance): Promise<void> {
   app.get('/tree', (_request, reply) => page(reply));
   app.get('/tree/*', (_request, reply) => page(reply));
   app.get('/notebooks/*', (_request, reply) => page(reply));
+  // The output sandbox (see SANDBOX_CONTENT_SECURITY_POLICY), built from client/public.
+  app.get('/sandbox/output.html', (_request, reply) => {
+    const path = `${DIST}sandbox/output.html`;
+    if (!existsSync(path)) return reply.status(404).send();
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('Content-Security-Policy', SANDBOX_CONTENT_SECURITY_POLICY)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'no-referrer')
+      .header('Cache-Control', 'no-cache')
+      .send(readFileSync(path));
+  });
   for (const file of ['favicon.ico', 'favicon.svg']) {
     app.get(`/${file}`, (_request, reply) => {
       const path = `${DIST}${file}`;

@@ -1,8 +1,10 @@
 // Outputs are untrusted: a notebook from anyone must not run script in the app's origin,
-// where it could act with the viewer's session. The outputs come from the file itself, so
-// no kernel is needed.
+// where it could act with the viewer's session. Static HTML is sanitised inline; HTML that
+// carries script (and application/javascript) runs in /sandbox/output.html, framed with
+// sandbox="allow-scripts" only: an opaque origin with no cookies, no API and no network. The
+// outputs come from the file itself, so no kernel is needed.
 import { expect, test } from 'vitest';
-import { cell, openNotebook, ownerUrl, person, putNotebook, screenshot } from './support/browser';
+import { cell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -39,10 +41,11 @@ test('an HTML output with <script> and an onerror handler runs nothing in the ap
   try {
     await openNotebook(p, ownerUrl(s.tandem, 'hostile.ipynb'));
     const out = cell(p.page, 0);
-    // The harmless part of the hostile output is shown, without its script, and says so.
-    await out.locator('#framed', { hasText: 'framed output' }).waitFor();
-    await out.locator('[data-testid="scripts-removed"]').waitFor();
-    await out.locator('#inline-ok').waitFor();
+    // The hostile output is shown in the sandbox frame, where its script runs harmlessly.
+    const frame = out.frameLocator('iframe[data-testid="sandboxed-output"]');
+    await frame.locator('#framed', { hasText: 'framed output' }).waitFor();
+    await frame.locator('body[data-ran="yes"]').waitFor();
+    await out.locator('[data-testid="html-output"] #inline-ok').waitFor();
     await out.locator('[data-testid="image-output"]').waitFor();
     await cell(p.page, 1).locator('strong', { hasText: 'bold' }).waitFor();
     await p.page.waitForTimeout(1000);
@@ -54,6 +57,74 @@ test('an HTML output with <script> and an onerror handler runs nothing in the ap
     expect(await p.page.locator('.notebook-page [onerror], .notebook-page script, .notebook-page svg[onload]').count()).toBe(0);
     expect(await out.locator('.output').last().innerText()).toContain("'<script>alert(1)</script>'");
     await screenshot(p.page, 'notebook-outputs');
+    expect(p.errors).toEqual([]);
+  } finally {
+    await p.context.close();
+  }
+});
+
+// What the frame's script can learn about where it runs, written into its own DOM.
+const PROBING_SCRIPT = `
+  const chart = document.getElementById('chart');
+  chart.textContent = 'drawn by script';
+  chart.style.cssText = 'height: 300px; display: flex; align-items: flex-end; gap: 6px';
+  for (const h of [120, 210, 90, 260, 170]) {
+    const bar = document.createElement('span');
+    bar.style.cssText = 'width: 36px; background: #1976d2; height: ' + h + 'px';
+    chart.append(bar);
+  }
+  document.body.dataset.origin = String(window.origin);
+  try { document.body.dataset.cookie = typeof document.cookie; } catch (e) { document.body.dataset.cookie = 'denied'; }
+  try { document.body.dataset.parent = String(parent.location.href); } catch (e) { document.body.dataset.parent = 'denied'; }
+  fetch('/api/me').then(() => { document.body.dataset.fetch = 'allowed'; }, () => { document.body.dataset.fetch = 'blocked'; });
+`;
+
+test('a script in an HTML output runs in its sandboxed frame, which grows to fit what it drew, with no way to the app or the network', async () => {
+  await putNotebook(s.tandem, 'interactive.ipynb', [
+    {
+      source: 'chart()',
+      execution_count: 1,
+      outputs: [
+        { output_type: 'display_data', metadata: {}, data: { 'text/html': `<div id="chart">waiting</div><script>${PROBING_SCRIPT}</script>`, 'text/plain': 'chart' } },
+        { output_type: 'display_data', metadata: {}, data: { 'text/html': '<table><thead><tr><th>city</th></tr></thead><tbody><tr><td>Lisbon</td></tr></tbody></table>', 'text/plain': 'table' } },
+      ],
+    },
+    {
+      source: 'Javascript(...)',
+      execution_count: 2,
+      outputs: [
+        {
+          output_type: 'display_data',
+          metadata: {},
+          data: { 'application/javascript': 'element.textContent = "written by JavaScript </script> safely"; element.id = "js-out";', 'text/plain': '<IPython.core.display.Javascript object>' },
+        },
+      ],
+    },
+  ]);
+  const p = await person(s.browser);
+  try {
+    await openNotebook(p, ownerUrl(s.tandem, 'interactive.ipynb'));
+    const frames = cell(p.page, 0).locator('iframe[data-testid="sandboxed-output"]');
+    await expectCount(frames, 1);
+    expect(await frames.getAttribute('sandbox')).toBe('allow-scripts');
+    const frame = cell(p.page, 0).frameLocator('iframe[data-testid="sandboxed-output"]');
+    await frame.locator('#chart', { hasText: 'drawn by script' }).waitFor();
+    await frame.locator('body[data-fetch]').waitFor();
+    const probe = await frame.locator('body').evaluate((body) => ({ ...(body as HTMLElement).dataset }));
+    expect(probe).toEqual({ origin: 'null', cookie: 'denied', parent: 'denied', fetch: 'blocked' });
+
+    // The frame told the app how tall its content grew, and the app made room for it.
+    await expect.poll(async () => (await frames.boundingBox())?.height ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(300);
+    // A static table stays inline and sanitised, in the app's own look.
+    await cell(p.page, 0).locator('[data-testid="html-output"] td', { hasText: 'Lisbon' }).waitFor();
+    // application/javascript gets the same frame, and an `element` to draw into.
+    await cell(p.page, 1).frameLocator('iframe[data-testid="sandboxed-output"]').locator('#js-out', { hasText: 'written by JavaScript </script> safely' }).waitFor();
+
+    // The frame's document comes with a policy of its own: scripts, but no connections.
+    const policy = (await fetch(`${s.tandem.url}/sandbox/output.html`)).headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("connect-src 'none'");
+    expect(policy).toContain('sandbox allow-scripts');
+    await screenshot(p.page, 'notebook-interactive-output');
     expect(p.errors).toEqual([]);
   } finally {
     await p.context.close();

@@ -5,6 +5,8 @@ export const MIME_ORDER = [
   TRUNCATED_MIME,
   PROGRESS_MIME,
   'application/vnd.jupyter.widget-view+json',
+  // Runs in the sandbox frame; JupyterLab also prefers it to the HTML beside it.
+  'application/javascript',
   'text/html',
   'image/svg+xml',
   'image/png',

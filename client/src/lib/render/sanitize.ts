@@ -26,7 +26,7 @@ export function sanitizeHtml(html: string): string {
   });
 }
 
-/** True when the output relied on script: the UI says that part is not shown. */
+/** True when the output relies on script: it is shown in the sandbox frame instead (sandbox.ts). */
 export function hasScript(html: string): boolean {
   return /<script[\s>]/i.test(html);
 }
