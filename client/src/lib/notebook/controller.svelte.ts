@@ -300,6 +300,12 @@ export class NotebookController {
     if (this.canEdit) this.undoManager.redo();
   }
 
+  /** Clears the outputs of the selected cells, or of every cell; everyone sees them go. */
+  clearOutputs(scope: 'selected' | 'all'): void {
+    if (!this.#guardEdit()) return;
+    edits.clearOutputs(this.ycells, scope === 'all' ? 'all' : this.selectedIds());
+  }
+
   toggleOutputs(): void {
     const ids = this.selectedIds();
     const hide = ids.some((id) => !this.hiddenOutputs.has(id));

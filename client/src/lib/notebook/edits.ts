@@ -1,5 +1,5 @@
 // Structural edits to the shared cell list: insert, delete, move, change type, split, merge,
-// paste. Every edit runs in one transaction with LOCAL_ORIGIN, so collaborators see it as one
+// paste, clear outputs. Every edit runs in one transaction with LOCAL_ORIGIN, so collaborators see it as one
 // change and our undo manager (and only ours) can take it back.
 import * as Y from 'yjs';
 import type { CellType } from './cell.svelte';
@@ -160,6 +160,22 @@ export function mergeCells(ycells: Y.Array<YCell>, ids: string[]): string | null
     for (const i of indices.slice(1).reverse()) ycells.delete(i, 1);
   });
   return String(first.get('id'));
+}
+
+/**
+ * Clears code cells' outputs and execution counts, as JupyterLab's "Clear Outputs" does.
+ * Outputs are otherwise the server's to write; clearing them is the one change people make.
+ */
+export function clearOutputs(ycells: Y.Array<YCell>, ids: string[] | 'all'): void {
+  const wanted = ids === 'all' ? null : new Set(ids);
+  transact(ycells, () => {
+    for (const cell of ycells) {
+      if (cell.get('cell_type') !== 'code' || (wanted && !wanted.has(String(cell.get('id'))))) continue;
+      const outputs = cell.get('outputs');
+      if (outputs instanceof Y.Array && outputs.length) outputs.delete(0, outputs.length);
+      if (cell.get('execution_count') !== null) cell.set('execution_count', null);
+    }
+  });
 }
 
 export interface CellJSON {
