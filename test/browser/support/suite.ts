@@ -3,18 +3,18 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ensureClientBuilt } from './build';
 import { launchChromium } from './browser';
-import { startTandem, type Tandem } from './tandem';
+import { startTandem, type Tandem, type TandemOptions } from './tandem';
 
 export interface Suite {
   tandem: Tandem;
   browser: Browser;
 }
 
-export function useSuite(): Suite {
+export function useSuite(options: TandemOptions = {}): Suite {
   const suite = {} as Suite;
   beforeAll(async () => {
     await ensureClientBuilt();
-    [suite.tandem, suite.browser] = await Promise.all([startTandem(), launchChromium()]);
+    [suite.tandem, suite.browser] = await Promise.all([startTandem(options), launchChromium()]);
   }, 180_000);
   afterAll(async () => {
     await suite.browser?.close();

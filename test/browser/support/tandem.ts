@@ -1,82 +1,49 @@
-// Starts a real Tandem server for a browser test: port 0, a temporary root, a known token.
-// (When test/helpers/tandem.ts lands, this can delegate to it.)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { REPO } from './build';
+// A real Tandem server for a browser test: port 0, a temporary root, a known token. It is the
+// shared test server (test/helpers/tandem.ts: `node --import tsx server/cli.ts serve`, so
+// signals reach the server itself), with the small API the browser tests use.
+import { startTandem as startServer, type StartOptions, type TandemProcess } from '../../helpers/tandem';
+import { rmSync } from 'node:fs';
 
 export interface Tandem {
   url: string;
   token: string;
   root: string;
-  /** Calls the API as the owner, with the token header. */
+  /** The server process, for its logs. */
+  server: TandemProcess;
+  /** Calls the API as the owner, with the token header; throws on an error status. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
-export async function startTandem(): Promise<Tandem> {
-  const root = mkdtempSync(join(tmpdir(), 'tandem-browser-'));
-  const token = randomBytes(16).toString('hex');
-  const child: ChildProcess = spawn(
-    join(REPO, 'node_modules/.bin/tsx'),
-    ['server/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--root', root, '--token', token],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' } },
-  );
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Tandem did not start in time:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /Tandem is running at (http:\/\/[^\s/]+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Tandem exited with ${code} before it was ready:\n${output}`));
-    });
+export type TandemOptions = Pick<StartOptions, 'args' | 'env'>;
+
+export async function startTandem(options: TandemOptions = {}): Promise<Tandem> {
+  const server = await startServer({
+    args: options.args,
+    // Browser tests read no server logs unless something fails; keep them short.
+    env: { TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn', ...options.env },
   });
-  // Ready means /api/status answers.
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/api/status`)).ok) break;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 
   async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { Authorization: `token ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await server.api(method, path, body);
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
   return {
-    url,
-    token,
-    root,
+    url: server.base,
+    token: server.token,
+    root: server.root,
+    server,
     api,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(root, { recursive: true, force: true });
+      const stopped = server.stop();
+      // A server that does not stop in time is killed: a test run must not hang on it.
+      const timer = setTimeout(() => void server.kill9(), 10_000);
+      await stopped;
+      clearTimeout(timer);
+      rmSync(server.root, { recursive: true, force: true });
     },
   };
 }
