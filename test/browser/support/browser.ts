@@ -37,13 +37,15 @@ export interface CellSpec {
   execution_count?: number | null;
 }
 
-export function notebookJson(cells: CellSpec[]): Record<string, unknown> {
+/** A notebook of these cells; `metadata` is added to the notebook's own (e.g. `tandem`). */
+export function notebookJson(cells: CellSpec[], metadata: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
       kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
       language_info: { name: 'python' },
+      ...metadata,
     },
     cells: cells.map((c, i) => {
       const type = c.type ?? 'code';
@@ -53,8 +55,8 @@ export function notebookJson(cells: CellSpec[]): Record<string, unknown> {
   };
 }
 
-export async function putNotebook(t: Tandem, path: string, cells: CellSpec[]): Promise<void> {
-  await t.api('PUT', `/api/contents/${encodeURI(path)}`, { type: 'notebook', format: 'json', content: notebookJson(cells) });
+export async function putNotebook(t: Tandem, path: string, cells: CellSpec[], metadata: Record<string, unknown> = {}): Promise<void> {
+  await t.api('PUT', `/api/contents/${encodeURI(path)}`, { type: 'notebook', format: 'json', content: notebookJson(cells, metadata) });
 }
 
 export async function shareLink(t: Tandem, path: string, role: 'viewer' | 'runner' | 'editor'): Promise<string> {

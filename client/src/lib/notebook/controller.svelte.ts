@@ -4,7 +4,7 @@
 import { tick } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import * as Y from 'yjs';
-import { roleAtLeast, type Role } from '@common/doc-schema';
+import { roleAtLeast, type EnvironmentSpec, type Role } from '@common/doc-schema';
 import { answerInput, cancelRun, execute, kernelAction } from '../api/execution';
 import type { Me } from '../api/me';
 import { toasts } from '../ui/toasts.svelte';
@@ -14,10 +14,12 @@ import { clipboardCells, copyCells } from './clipboard';
 import * as edits from './edits';
 import { NotebookModel } from './notebook.svelte';
 import { PresenceModel } from './presence.svelte';
+import { writeEnvironment, writeQueryMode, type QueryMode } from './tandem-metadata';
 import { RunsModel } from './runs.svelte';
 import { LOCAL_ORIGIN, type NotebookSession } from './session.svelte';
 
 export type Mode = 'command' | 'edit';
+export type SidePanel = 'environment';
 export type RunMode = 'stay' | 'advance' | 'insert';
 
 export class NotebookController {
@@ -38,6 +40,8 @@ export class NotebookController {
   /** Cells whose editor must exist now, although they are off screen (see CellEditorHost). */
   readonly mountRequests = new SvelteSet<string>();
   lineNumbers = $state(false);
+  /** The panel open beside the cells, if any; a view setting, not shared. */
+  sidePanel = $state<SidePanel | null>(null);
   canUndo = $state(false);
   canRedo = $state(false);
 
@@ -313,6 +317,24 @@ export class NotebookController {
       if (hide) this.hiddenOutputs.add(id);
       else this.hiddenOutputs.delete(id);
     }
+  }
+
+  togglePanel(panel: SidePanel): void {
+    this.sidePanel = this.sidePanel === panel ? null : panel;
+  }
+
+  // ---- notebook settings (metadata.tandem) --------------------------------------------
+
+  /** Declares the notebook's dependencies (null: the default environment); everyone sees it. */
+  setEnvironment(spec: EnvironmentSpec | null): void {
+    if (!this.#guardEdit()) return;
+    writeEnvironment(this.session.ydoc, spec);
+  }
+
+  /** Whether SQL cells load their pinned snapshots (reproducible) or query on every run (live). */
+  setQueryMode(mode: QueryMode): void {
+    if (!this.#guardEdit()) return;
+    writeQueryMode(this.session.ydoc, mode);
   }
 
   toggleLineNumbers(): void {

@@ -2,23 +2,38 @@
 // A cell keeps its CellModel (and so its editor) for as long as its Y.Map lives.
 import * as Y from 'yjs';
 import { CellModel } from './cell.svelte';
+import { queryModeOf, readTandem, type QueryMode, type TandemMetadata } from './tandem-metadata';
 
 export class NotebookModel {
   cells = $state.raw<CellModel[]>([]);
   /** The kernelspec's display name from the notebook's metadata, until a kernel reports its own. */
   kernelName = $state<string | null>(null);
+  /** metadata.kernelspec.name, which an environment builds on unless it names another. */
+  kernelspecName = $state<string | null>(null);
+  /** Tandem's own notebook metadata: the environment specification and the query mode. */
+  tandem = $state.raw<TandemMetadata>({});
+  queryMode = $state<QueryMode>('reproducible');
+  readonly #ydoc: Y.Doc;
   readonly #meta: Y.Map<unknown>;
   #onMeta = (): void => {
     const metadata = this.#meta.get('metadata');
-    const json = (metadata instanceof Y.Map ? metadata.toJSON() : metadata) as { kernelspec?: { display_name?: unknown } } | undefined;
+    const json = (metadata instanceof Y.Map ? metadata.toJSON() : metadata) as { kernelspec?: { display_name?: unknown; name?: unknown } } | undefined;
     const name = json?.kernelspec?.display_name;
     this.kernelName = typeof name === 'string' ? name : null;
+    const specName = json?.kernelspec?.name;
+    this.kernelspecName = typeof specName === 'string' && specName ? specName : null;
+    const tandem = readTandem(this.#ydoc);
+    // Metadata changes with every edit of any key: keep the old object when ours is unchanged,
+    // so views of it do not redraw.
+    if (JSON.stringify(tandem) !== JSON.stringify(this.tandem)) this.tandem = tandem;
+    this.queryMode = queryModeOf(tandem);
   };
   readonly ycells: Y.Array<Y.Map<unknown>>;
   #models = new Map<Y.Map<unknown>, CellModel>();
   #onCells = (): void => this.#read();
 
   constructor(ydoc: Y.Doc) {
+    this.#ydoc = ydoc;
     this.ycells = ydoc.getArray<Y.Map<unknown>>('cells');
     this.#read();
     this.ycells.observe(this.#onCells);

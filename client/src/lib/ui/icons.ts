@@ -33,6 +33,10 @@ export const ICONS = {
   split: 'M4 12h16M8 8l-4 4 4 4M16 8l4 4-4 4',
   more: 'M5 12h.01M12 12h.01M19 12h.01',
   check: 'M5 12.5l4.5 4.5L19 7',
+  package: 'M12 3l8 4.5v9L12 21l-8-4.5v-9zM4 7.5l8 4.5 8-4.5M12 12v9M8 5.3l8 4.4',
+  database: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
+  pin: 'M9 3.5h6M10 3.5v6L7 13h10l-3-3.5v-6M12 13v7.5',
+  history: 'M3.5 12a8.5 8.5 0 1 0 2.5-6M3 4v4.5h4.5M12 7.5V12l3 2',
 } as const;
 
 export type IconName = keyof typeof ICONS;
