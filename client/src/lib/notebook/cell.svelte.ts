@@ -9,6 +9,12 @@ function asCellType(v: unknown): CellType {
   return v === 'markdown' || v === 'raw' ? v : 'code';
 }
 
+function pinOf(metadata: Record<string, unknown>): string | null {
+  const tandem = metadata.tandem;
+  const pin = tandem && typeof tandem === 'object' ? (tandem as { snapshot?: unknown }).snapshot : undefined;
+  return typeof pin === 'string' && pin ? pin : null;
+}
+
 export class CellModel {
   readonly id: string;
   type = $state<CellType>('code');
@@ -20,6 +26,10 @@ export class CellModel {
   outputs = $state.raw<OutputModel[]>([]);
   /** Mirrors the first line of the source, for SQL detection and the table of contents. */
   firstLine = $state('');
+  /** A SQL cell: a code cell whose first line is `%%sql …`; the server runs its query. */
+  isSql = $derived(this.type === 'code' && /^%%sql(\s|$)/.test(this.firstLine));
+  /** The snapshot pinned in the cell (`metadata.tandem.snapshot`), which a reproducible run loads. */
+  pinnedSnapshot = $derived(pinOf(this.metadata));
 
   #youtputs: Y.Array<unknown> | null = null;
   #ymeta: Y.Map<unknown> | null = null;

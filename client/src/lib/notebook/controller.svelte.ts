@@ -6,6 +6,7 @@ import { SvelteSet } from 'svelte/reactivity';
 import * as Y from 'yjs';
 import { roleAtLeast, type EnvironmentSpec, type Role } from '@common/doc-schema';
 import { answerInput, cancelRun, execute, kernelAction } from '../api/execution';
+import { pinSnapshot, refreshCell, unpinSnapshot } from '../api/snapshots';
 import type { Me } from '../api/me';
 import { toasts } from '../ui/toasts.svelte';
 import type { CellEditor } from '../editor/cell-editor';
@@ -417,6 +418,31 @@ export class NotebookController {
       await cancelRun(this.fileId, runId);
     } catch (err) {
       toasts.error(err, 'Could not cancel the run');
+    }
+  }
+
+  /** Runs a SQL cell once with a fresh query, which its result then replaces as the pin. */
+  async refreshQuery(cellId: string): Promise<void> {
+    if (!this.canRun) return;
+    // The server runs the source it has: send the keystrokes first.
+    await this.session.flush();
+    try {
+      await refreshCell(this.fileId, cellId);
+    } catch (err) {
+      toasts.error(err, 'Could not refresh the query');
+    }
+  }
+
+  /** Pins one of a SQL cell's snapshots, or (null) unpins so its next run queries again. */
+  async pin(cellId: string, snapshotId: string | null): Promise<boolean> {
+    if (!this.canEdit) return false;
+    try {
+      if (snapshotId) await pinSnapshot(this.fileId, cellId, snapshotId);
+      else await unpinSnapshot(this.fileId, cellId);
+      return true;
+    } catch (err) {
+      toasts.error(err, snapshotId ? 'Could not pin the snapshot' : 'Could not unpin the snapshot');
+      return false;
     }
   }
 

@@ -41,3 +41,10 @@ export function formatBytes(n: number | null | undefined): string {
   }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
+
+/** A moment as people say it: the time for today, the date and time for other days. */
+export function formatWhen(when: number, now = Date.now()): string {
+  const d = new Date(when);
+  const sameDay = d.toDateString() === new Date(now).toDateString();
+  return sameDay ? formatClock(when) : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${formatClock(when)}`;
+}
