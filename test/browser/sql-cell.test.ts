@@ -83,7 +83,7 @@ test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one, 
 }, 150_000);
 
 test('an editor switches the notebook to live, and every run then queries again, as everyone sees', async () => {
-  await putNotebook(s.tandem, 'live.ipynb', [{ source: CLOCK }]);
+  await putNotebook(s.tandem, 'live.ipynb', [{ source: CLOCK }], { tandem: { owner: 'analytics' } });
   const editor = await person(s.browser);
   const viewer = await person(s.browser);
   try {
@@ -92,6 +92,9 @@ test('an editor switches the notebook to live, and every run then queries again,
     await viewer.page.locator('[data-testid="query-mode"][data-mode="reproducible"]').waitFor();
     await editor.page.getByTestId('query-mode').getByRole('radio', { name: 'Live' }).click();
     await viewer.page.locator('[data-testid="query-mode"][data-mode="live"]').waitFor();
+    // The switch writes metadata.tandem.queries and keeps the notebook's other Tandem keys.
+    const model = await s.tandem.api<{ content: { metadata: { tandem?: unknown } } }>('GET', '/api/contents/live.ipynb?content=1');
+    expect(model.content.metadata.tandem).toEqual({ owner: 'analytics', queries: 'live' });
     // Viewers see the mode but cannot change it.
     expect(await viewer.page.getByTestId('query-mode').getByRole('radio', { name: 'Live' }).isDisabled()).toBe(true);
 
