@@ -2,10 +2,9 @@
 // the .ipynb when there is none) before anyone can join it; concurrent opens share one
 // load; an empty room stays for a grace period so a reconnect finds it warm.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import * as Y from 'yjs';
 import { buildInitialUpdate } from '../notebook/notebook-doc';
 import { InvalidNotebookError, readNotebookJSON } from '../notebook/validate';
@@ -183,11 +182,11 @@ export class RoomManager {
       return current === undefined ? undefined : this.options.paths.resolve(current).absolute;
     };
     const doc = new Y.Doc({ gc: true });
-    let stored = this.options.store.load(fileId);
+    const stored = this.options.store.load(fileId);
     let history: DocHistory;
     if (stored) {
       doc.transact(() => {
-        for (const update of stored!.updates) Y.applyUpdate(doc, update);
+        for (const update of stored.updates) Y.applyUpdate(doc, update);
       });
       if (stored.tornBytes) {
         this.options.log.warn({ fileId, tornBytes: stored.tornBytes }, 'cut a torn record from the update log');
@@ -196,15 +195,8 @@ export class RoomManager {
     } else {
       history = await this.rebuild(fileId, absolutePath() ?? '', doc);
     }
-    const entry: Entry = {
-      room: undefined as unknown as Room,
-      file: undefined as unknown as NotebookFile,
-      history,
-      sessionId: history.sessionId,
-      grace: undefined,
-    };
     const log = this.options.log;
-    entry.file = new NotebookFile({
+    const file = new NotebookFile({
       fileId,
       doc,
       history,
@@ -214,13 +206,13 @@ export class RoomManager {
       saveDelayMs: this.options.saveDelayMs,
       saveMaxDelayMs: this.options.saveMaxDelayMs,
     });
-    entry.room = new Room({
+    const room = new Room({
       fileId,
       doc,
       log,
       append: (update) => history.append(update),
       onChange: () => {
-        entry.file.scheduleSave();
+        file.scheduleSave();
         if (history.logBytes > this.options.compactBytes) {
           history.compact(() => Y.encodeStateAsUpdate(doc)).catch((error: unknown) => {
             log.error({ fileId, err: error }, 'background compaction failed; the log keeps everything');
@@ -230,12 +222,12 @@ export class RoomManager {
       onEmpty: () => this.release(fileId),
       onFailure: () => void this.unload(fileId),
     });
-    this.rooms.set(fileId, entry);
-    stored = undefined;
-    this.pathChanged(fileId);
+    const entry: Entry = { room, file, history, sessionId: history.sessionId, grace: undefined };
     // Edits made to the file while the server was down are merged before anyone joins.
-    await entry.file.checkForOutsideEdit();
-    entry.file.scheduleSave();
+    await file.checkForOutsideEdit();
+    this.rooms.set(fileId, entry);
+    this.pathChanged(fileId);
+    file.scheduleSave();
     for (const hook of this.loadHooks) hook(entry);
     log.info({ fileId, path: apiPath }, 'room loaded');
     return entry;

@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ContentFormat, ContentsService, ContentType, SaveBody } from '../../contents/contents-service';
 import type { RootPaths } from '../../contents/paths';
 import type { Share, ShareStore } from '../../auth/shares';
@@ -78,13 +78,13 @@ export function contentsRoutes(app: FastifyInstance, deps: ContentsRouteDeps): v
 
   const createHandler = async (
     request: FastifyRequest<{ Params: Partial<PathParams>; Body: { type?: ContentType; ext?: string; copy_from?: string } | null }>,
-    reply: { status(code: number): unknown },
+    reply: FastifyReply,
   ) => {
     requireOwner(request);
     const body = request.body ?? {};
     if (body.type !== undefined && !TYPES.includes(body.type)) throw badRequest(`Unknown type ${String(body.type)}`);
     const model = await deps.contents.create(request.params['*'] ?? '', body);
-    reply.status(201);
+    void reply.status(201);
     return model;
   };
   app.post('/api/contents', createHandler);
