@@ -97,10 +97,17 @@ test('a changed environment offers a restart into it; a failed build shows the i
     await editor.page.keyboard.press('Control+Enter');
     await cell(editor.page, 0).locator('[data-testid="stream-output"]', { hasText: '1.2.3' }).waitFor({ timeout: BUILD_MS });
 
-    // A version that is not there: the running kernel keeps the old environment until a restart.
+    // A specification the server cannot read is explained at once, to everyone.
     const panel = await openPanel(editor);
+    await declare(editor, offline('tiny-pkg=2.0.0'));
+    await panel.getByTestId('environment-error').getByText('use == to pin a version').waitFor({ timeout: 10_000 });
+    await viewer.page.getByTestId('environment-error-notice').waitFor();
+    await screenshot(viewer.page, 'environment-invalid-viewer');
+
+    // A version that is not there: the running kernel keeps the old environment until a restart.
     await declare(editor, offline('tiny-pkg==9.9.9'));
     await viewer.page.getByTestId('environment-pending-notice').waitFor({ timeout: 10_000 });
+    await expectCount(panel.getByTestId('environment-error'), 0);
     await expectCount(viewer.page.getByRole('button', { name: 'Restart into the new environment' }), 0);
     await panel.getByTestId('environment-pending').getByRole('button', { name: 'Restart into the new environment' }).click();
     await editor.page.getByRole('dialog').getByRole('button', { name: 'Restart' }).click();

@@ -71,3 +71,12 @@ export function splitMessage(message: string): { headline: string; details: stri
   const nl = message.indexOf('\n');
   return nl < 0 ? { headline: message, details: '' } : { headline: message.slice(0, nl).replace(/:$/, ''), details: message.slice(nl + 1) };
 }
+
+/**
+ * Why the specification cannot be used, without the server's preamble saying that it cannot
+ * (the panel and the strip say that in their own heading).
+ */
+export function specProblem(message: string): string {
+  const reason = message.replace(/^This notebook's environment \(metadata\.tandem\.environment\) cannot be used: /, '');
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
