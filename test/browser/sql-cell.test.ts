@@ -38,7 +38,7 @@ async function runCell(p: Person, index: number): Promise<void> {
   await p.page.keyboard.press('Control+Enter');
 }
 
-test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one, and the next run loads it for everyone', async () => {
+test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one that the next run loads for everyone, and unpins it', async () => {
   await putNotebook(s.tandem, 'pins.ipynb', [{ source: CLOCK }]);
   const editor = await person(s.browser);
   const viewer = await person(s.browser);
@@ -75,6 +75,11 @@ test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one, 
     await cell(viewer.page, 0).getByText('Reproducible: using the pinned snapshot').waitFor({ timeout: 30_000 });
     await done(viewer).waitFor({ timeout: 30_000 });
     await cell(viewer.page, 0).locator('.output', { hasText: `pinned snapshot ${earlier.slice(0, 12)}` }).waitFor({ timeout: 30_000 });
+
+    // Unpinning leaves the cell without a pin: its next run will query again.
+    await rows.nth(1).getByRole('button', { name: 'Unpin', exact: true }).click();
+    await cell(viewer.page, 0).getByText('unpinned the snapshot; the next run queries again').waitFor();
+    await expectCount(cell(viewer.page, 0).locator('[data-testid="snapshot-row"][data-pinned="true"]'), 0);
     expect([...editor.errors, ...viewer.errors]).toEqual([]);
   } finally {
     await editor.context.close();
