@@ -31,6 +31,7 @@ import { KernelRegistry } from './execution/kernel-registry';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { executionRoutes } from './http/routes/execution';
+import { kernelspecRoutes } from './http/routes/kernelspecs';
 import { createEnvironmentService, environmentRoutes } from './environments';
 import { queryRoutes } from './http/routes/queries';
 import { createSqlQueries } from './queries';
@@ -166,6 +167,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     },
   });
   executionRoutes(app, { kernels, outputs });
+  kernelspecRoutes(app, config.defaultKernel);
   environmentRoutes(app, { environments, rooms, fileIds, paths });
   queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, rooms, kernels });
   await registerClient(app);

@@ -152,9 +152,11 @@ export class NotebookKernel {
     await this.session?.interrupt();
   }
 
+  /** Restarts the kernel, or starts it if none is running yet (nothing to restart). */
   async restart(): Promise<void> {
     const session = await this.ensureSession();
-    await session.restart();
+    if (session.status === 'shutdown') await session.start();
+    else await session.restart();
   }
 
   async shutdown(message?: string): Promise<void> {

@@ -108,3 +108,11 @@ test('a burst larger than the cap keeps its head in the cell, and the error afte
   expect(marker.omittedBytes).toBe(3_000_000 - 2 * 1024 * 1024);
   expect(outputs.at(-1)).toMatchObject({ output_type: 'error', ename: 'ZeroDivisionError' });
 });
+
+test('the installed kernels are listed in the Jupyter Server shape', async () => {
+  const listing = await (await server.api('GET', '/api/kernelspecs')).json();
+  expect(listing.default).toBe('python3');
+  expect(listing.kernelspecs.python3.spec).toMatchObject({ language: 'python', env: {} });
+  expect(listing.kernelspecs.python3.spec.display_name).toMatch(/Python/);
+  expect((await server.api('GET', '/api/kernelspecs', undefined, null)).status).toBe(401);
+});

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { KernelRegistry } from '../../execution/kernel-registry';
 import type { OutputStore } from '../../execution/output-store';
 import { requireRole } from '../auth';
-import { ProtocolError } from '../../protocol/messages';
-import { badRequest, notFound } from '../errors';
+import { notFound } from '../errors';
+import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
 
 type FileParams = { fileId: string };
 type RunParams = { fileId: string; id: string };
@@ -28,22 +28,16 @@ export function executionRoutes(app: FastifyInstance, deps: { kernels: KernelReg
           properties: {
             cellIds: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', maxLength: 256 } },
             // The client's Yjs state vector (base64): run what it saw, including its last keystrokes.
-            after: { type: 'string', maxLength: 65_536 },
+            after: AFTER_SCHEMA,
           },
         },
       },
     },
     async (request, reply) => {
       requireRole(request, request.params.fileId, 'runner');
+      const after = parseAfter(request.body.after);
       const kernel = await deps.kernels.forNotebook(request.params.fileId);
-      const after = request.body.after === undefined ? undefined : new Uint8Array(Buffer.from(request.body.after, 'base64'));
-      let result;
-      try {
-        result = await kernel.execute(request.body.cellIds, who(request.principal!.identity), after);
-      } catch (error) {
-        if (error instanceof ProtocolError) throw badRequest(`after: ${error.message}`);
-        throw error;
-      }
+      const result = await kernel.execute(request.body.cellIds, who(request.principal!.identity), after);
       void reply.status(202);
       return result;
     },

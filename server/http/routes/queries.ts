@@ -16,6 +16,7 @@ import type { Room } from '../../rooms/room';
 import type { RoomManager } from '../../rooms/room-manager';
 import { requirePrincipal, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
+import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
 
 export interface QueryRouteDeps {
   store: SnapshotStore;
@@ -35,20 +36,27 @@ async function readable(request: FastifyRequest, store: SnapshotStore, id: strin
 }
 
 export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
-  app.get<{ Querystring: { notebook: string; cell?: string } }>(
+  app.get<{ Querystring: { notebook: string; cell?: string; limit?: number } }>(
     '/api/snapshots',
     {
       schema: {
         querystring: {
           type: 'object',
           required: ['notebook'],
-          properties: { notebook: ID_PARAM, cell: { type: 'string', maxLength: 256 }, token: { type: 'string' } },
+          properties: {
+            notebook: ID_PARAM,
+            cell: { type: 'string', maxLength: 256 },
+            // Newest first; a live notebook gathers snapshots on every run.
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            token: { type: 'string' },
+          },
         },
       },
     },
     async (request) => {
       requireRole(request, request.query.notebook, 'viewer');
-      return { snapshots: await deps.store.list(request.query.notebook, request.query.cell) };
+      const all = await deps.store.list(request.query.notebook, request.query.cell);
+      return { snapshots: all.slice(0, request.query.limit ?? 100), total: all.length };
     },
   );
 
@@ -100,8 +108,12 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
   });
 
   // Runs the cell once with a fresh query, re-pinning its result, whatever is pinned.
-  app.post<{ Params: CellParams }>('/api/notebooks/:fileId/cells/:cellId/refresh', async (request, reply) => {
+  app.post<{ Params: CellParams; Body: { after?: string } | null }>(
+    '/api/notebooks/:fileId/cells/:cellId/refresh',
+    { schema: { body: { type: ['object', 'null'], properties: { after: AFTER_SCHEMA } } } },
+    async (request, reply) => {
     requireRole(request, request.params.fileId, 'runner');
+    const after = parseAfter(request.body?.after);
     const { fileId, cellId } = request.params;
     const kernel = await deps.kernels.forNotebook(fileId);
     const cell = findCell(deps.rooms.get(fileId)!.room.doc, cellId);
@@ -110,13 +122,14 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
     deps.sqlCells.requestRefresh(fileId, cellId);
     const { identity } = requirePrincipal(request);
     try {
-      const result = await kernel.execute([cellId], { username: identity.username, name: identity.name, color: identity.color });
+      const result = await kernel.execute([cellId], { username: identity.username, name: identity.name, color: identity.color }, after);
       void reply.status(202);
       return result;
     } finally {
       deps.sqlCells.dropRefresh(fileId, cellId);
     }
-  });
+    },
+  );
 }
 
 function sourceOf(cell: Y.Map<unknown>): string {
