@@ -1,11 +1,17 @@
 // Notebooks the workloads run on, built from the real notebooks in ../shared/corpus so that
 // sizes and shapes (long sources, PNG outputs, HTML tables) are those of real work.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as Y from 'yjs';
 import { YNotebook } from '@jupyter/ydoc';
 
-export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/notebooks');
+// The shared corpus sits beside the checkout; CI may check out elsewhere on the same machine.
+export const CORPUS_DIR = join(
+  [process.env.TANDEM_CORPUS, resolve(import.meta.dirname, '../../../shared/corpus'), '/work/shared/corpus'].find(
+    (dir): dir is string => Boolean(dir) && existsSync(join(dir!, 'notebooks')),
+  ) ?? resolve(import.meta.dirname, '../../../shared/corpus'),
+  'notebooks',
+);
 
 export interface NotebookJson {
   nbformat: number;
