@@ -1,6 +1,6 @@
 // Reads a process's memory and CPU from /proc (Linux), so every server is measured the same way
 // from outside, whatever language it is written in.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export interface MemoryKb {
@@ -32,18 +32,56 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User plus system CPU time the process has used, in seconds (threads included). */
-export function readCpuSeconds(pid: number): number | null {
+/** The fields of /proc/PID/stat after the command name, which may hold spaces or parentheses. */
+function statFields(pid: number | 'self'): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces or parentheses; fields resume after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / clockTicks();
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return null;
+    return null; // The process is gone.
   }
+}
+
+/** User plus system CPU time the process has used, in seconds (threads included). */
+export function readCpuSeconds(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / clockTicks() : null;
+}
+
+/** CPU seconds of children this process has waited for (cutime + cstime): a finished load process and its kernels. */
+export function reapedChildrenCpuSeconds(): number {
+  const fields = statFields('self');
+  return fields ? (Number(fields[13]) + Number(fields[14])) / clockTicks() : 0;
+}
+
+/**
+ * CPU seconds used by a process and everything below it: its own time, its reaped children's,
+ * and that of its live descendants (a server's kernels). A kernel that exits between two
+ * readings moves from the live sum into its parent's reaped total, so differences stay right.
+ */
+export function readTreeCpuSeconds(pid: number): number | null {
+  const own = statFields(pid);
+  if (!own) return null;
+  const children = new Map<number, number[]>();
+  const stats = new Map<number, string[]>();
+  for (const name of readdirSync('/proc')) {
+    const child = Number(name);
+    if (!Number.isInteger(child)) continue;
+    const fields = statFields(child);
+    if (!fields) continue;
+    stats.set(child, fields);
+    const parent = Number(fields[1]);
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const total = (f: string[]): number => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let ticks = total(own);
+  const queue = [...(children.get(pid) ?? [])];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    const f = stats.get(next);
+    if (f) ticks += total(f);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return ticks / clockTicks();
 }
 
 /** Polls VmRSS every `intervalMs`, keeping the maximum: peak memory within one phase. */

@@ -42,7 +42,8 @@ export function baseUrl(s: ServerInfo): string {
 export async function api<T>(s: ServerInfo, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${baseUrl(s)}${path}`, {
     method,
-    headers: { authorization: `token ${s.token}`, 'content-type': 'application/json' },
+    // No content type without a body: Fastify refuses an empty body that claims to be JSON.
+    headers: { authorization: `token ${s.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

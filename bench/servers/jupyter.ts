@@ -2,9 +2,10 @@
 // keeps its update store (SQLite) and saves the file, as a real deployment does. When pip
 // cannot install it here, the run goes on without it and says so.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { findKernelSpec } from '../../kernel-bridge/index.js';
 import { freePort, startProcess, waitForHttp } from '../lib/spawn.js';
 import { WORK } from './paths.js';
 import type { Launcher } from './types.js';
@@ -64,6 +65,12 @@ export const jupyter: Launcher = {
         },
       }),
     );
+    // The kernel jobs compare Tandem and Jupyter Server on one kernel: give Jupyter the python3
+    // kernelspec Tandem finds (Debian's ipykernel). It goes on JUPYTER_PATH, which outranks
+    // every other place; the user data directory would not, since jupyter_core prefers the
+    // venv's own (and its ipykernel) when the server runs in a venv.
+    const spec = await findKernelSpec('python3');
+    if (spec) cpSync(spec.resourceDir, join(home, 'path/kernels/python3'), { recursive: true, dereference: true });
     const proc = startProcess(
       SERVER,
       [
@@ -81,6 +88,7 @@ export const jupyter: Launcher = {
           JUPYTER_CONFIG_DIR: join(home, 'config'),
           JUPYTER_DATA_DIR: join(home, 'data'),
           JUPYTER_RUNTIME_DIR: join(home, 'runtime'),
+          JUPYTER_PATH: join(home, 'path'),
         },
         logFile: opts.logFile,
       },

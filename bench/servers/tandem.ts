@@ -22,7 +22,7 @@ export async function startTandem(opts: TandemStartOptions): Promise<RunningServ
   const token = opts.token ?? randomBytes(16).toString('hex');
   const proc = startProcess(
     process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--root', root, '--token', token],
+    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--root', root, '--token', token, ...(opts.args ?? [])],
     { cwd: REPO, logFile: opts.logFile },
   );
   try {

@@ -31,6 +31,8 @@ export interface StartOptions {
   logFile: string;
   /** Fixed port (the chaos run restarts on the same one); 0 or absent picks a free one. */
   port?: number;
+  /** Extra command-line options (Tandem's `--warm-pool 0`); launchers without options ignore them. */
+  args?: string[];
 }
 
 export interface Launcher {
