@@ -39,6 +39,32 @@ export interface FootprintParams {
 export interface ConformanceParams {
   edits: number;
 }
+export interface KernelParams {
+  /** Unmeasured runs on a warm kernel first (JIT, first-use caches on every side). */
+  warmupRuns: number;
+  /** Measured runs of a cell that prints and ends, on a warm kernel. */
+  warmSamples: number;
+  /** Measured runs of a cell that prints, flushes and keeps running for runningSleepSeconds. */
+  runningSamples: number;
+  runningSleepSeconds: number;
+  /** Pause between warm runs, so each starts on an idle kernel and server. */
+  gapMs: number;
+  /** New notebooks (or kernels) per cold-start figure, after the first on a fresh server. */
+  coldSamples: number;
+  /** Tandem without a pool also times notebooks with their own (one-package) environment. */
+  ownEnvironment: boolean;
+  /** How long a person reads a notebook before running it, for the prestart figure. */
+  readingPauseMs: number;
+  /** Per request and kernel start; the first run on a fresh Tandem gets ten times this (it builds an environment). */
+  timeoutSeconds: number;
+}
+export interface EnvironmentParams {
+  /** Cold builds per figure (each in a new cache). */
+  samples: number;
+  installers: Array<'pip' | 'uv'>;
+  /** Also build an environment with a package from PyPI (needs the network). */
+  pypi: boolean;
+}
 
 export interface BenchConfig {
   servers: Flavor[];
@@ -52,6 +78,10 @@ export interface BenchConfig {
   presence: PresenceParams;
   footprint: FootprintParams;
   conformance: ConformanceParams;
+  /** Servers the kernel jobs compare Tandem with (only Jupyter Server runs kernels). */
+  kernelServers: Flavor[];
+  kernel: KernelParams;
+  environments: EnvironmentParams;
   /** A load process that runs longer than this is killed and its figures marked missing. */
   jobTimeoutSeconds: number;
 }
@@ -71,10 +101,24 @@ export const full: BenchConfig = {
   presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
   footprint: { settleMs: 2000, idleConnections: 500, notebooks: 20, notebookFile: FOOTPRINT_NOTEBOOK },
   conformance: { edits: 300 },
+  kernelServers: ['jupyter'],
+  kernel: {
+    warmupRuns: 5,
+    warmSamples: 200,
+    runningSamples: 20,
+    runningSleepSeconds: 0.3,
+    gapMs: 50,
+    coldSamples: 10,
+    ownEnvironment: true,
+    readingPauseMs: 2000,
+    timeoutSeconds: 30,
+  },
+  environments: { samples: 3, installers: ['pip', 'uv'], pypi: true },
   jobTimeoutSeconds: 180,
 };
 
-// Jupyter Server takes seconds to start for each of the run's jobs; the quick run leaves it out.
+// Jupyter Server takes seconds to start for each of the run's jobs; the quick run leaves it out
+// of the document workloads, but keeps it for the two kernel jobs, where it is the only peer.
 export const quick: BenchConfig = {
   servers: ['tandem', 'y-websocket', 'hocuspocus', 'floor'],
   conformanceOn: CONFORMANCE_ON,
@@ -85,5 +129,19 @@ export const quick: BenchConfig = {
   presence: { clients: 100, awarenessHz: 1, editsPerSecond: 10, seconds: 3, warmupSeconds: 1 },
   footprint: { settleMs: 800, idleConnections: 100, notebooks: 5, notebookFile: FOOTPRINT_NOTEBOOK },
   conformance: { edits: 60 },
+  kernelServers: ['jupyter'],
+  kernel: {
+    warmupRuns: 5,
+    warmSamples: 40,
+    runningSamples: 5,
+    runningSleepSeconds: 0.3,
+    gapMs: 50,
+    coldSamples: 3,
+    ownEnvironment: true,
+    readingPauseMs: 2000,
+    timeoutSeconds: 30,
+  },
+  // No PyPI in the quick run: the network makes it slow and its figure noisy.
+  environments: { samples: 1, installers: ['pip', 'uv'], pypi: false },
   jobTimeoutSeconds: 60,
 };

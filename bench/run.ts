@@ -1,17 +1,19 @@
 // npm run bench [-- --quick] [--servers=tandem,floor] [--suites=propagation,join]
-// Runs every job against every server, each server fresh and alone, the load in a separate
-// process, then writes bench/RESULTS.md (and the raw figures to bench/.work/results.json).
+// Runs every job against each of its targets (every server, unless the job names its own: the
+// kernel jobs add the kernel driven with no server), each server fresh and alone, the load in a
+// separate process, then writes bench/RESULTS.md (and the raw figures to
+// bench/.work/results.json).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { full, quick } from './config.js';
-import { jobsFor, type Job } from './suites/index.js';
+import { jobsFor, serverTargets, type Job, type Target } from './suites/index.js';
 import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
 import type { Flavor, RunningServer } from './servers/types.js';
 import type { DriverOutput } from './driver.js';
-import { machineInfo, writeReport, type RunRecord } from './report.js';
-import { machineBusySeconds, readCpuSeconds } from './lib/proc.js';
+import { machineInfo, writeReport, type JobRecord, type RunRecord } from './report.js';
+import { machineBusySeconds, reapedChildrenCpuSeconds, readTreeCpuSeconds } from './lib/proc.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--report-only')) {
@@ -23,9 +25,16 @@ const isQuick = args.includes('--quick');
 const option = (name: string): string[] | null =>
   args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1].split(',').filter(Boolean) ?? null;
 const config = isQuick ? quick : full;
-const wantedServers = (option('servers') as Flavor[] | null) ?? config.servers;
+const chosenServers = option('servers') as Flavor[] | null;
+const wantedServers = chosenServers ?? config.servers;
 const wantedSuites = option('suites');
 const jobs = jobsFor(config).filter((j) => !wantedSuites || wantedSuites.some((s) => j.id.startsWith(s)));
+// The servers the chosen jobs use. Jobs that name their targets (the kernel jobs) bring their
+// own, Jupyter Server even in the quick run, unless --servers says otherwise.
+const jobServers = jobs.flatMap((j) => (j.targets ? j.targets.flatMap((t) => (t.server ? [t.server] : [])) : wantedServers));
+const checkedServers = [...wantedServers, ...jobServers].filter(
+  (f, i, all) => all.indexOf(f) === i && jobServers.includes(f) && (!chosenServers || chosenServers.includes(f)),
+);
 
 const runDir = join(WORK, 'run');
 rmSync(runDir, { recursive: true, force: true });
@@ -40,27 +49,37 @@ const record: RunRecord = {
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
   machine: machineInfo(),
   servers: [],
-  jobs: jobs.map((j) => ({ id: j.id, title: j.title, workload: j.workload, results: {} })),
+  jobs: [],
   durationSeconds: 0,
 };
 
-for (const flavor of wantedServers) {
+for (const flavor of checkedServers) {
   const launcher = LAUNCHERS[flavor];
   log(`checking ${flavor}`);
   const why = await launcher.unavailable();
   record.servers.push({ flavor, label: launcher.label, unavailable: why });
   if (why) log(`  ${flavor} skipped: ${why}`);
 }
-const available = record.servers.filter((s) => !s.unavailable);
+const available = new Set(record.servers.filter((s) => !s.unavailable).map((s) => s.flavor));
+const conformanceServer = config.conformanceOn.find((f) => available.has(f) && wantedServers.includes(f));
 
-function runDriver(job: Job, server: RunningServer, dir: string): Promise<DriverOutput> {
+/** The job's columns that can run here, in table order. */
+function targetsOf(job: Job): Target[] {
+  let targets = job.targets ?? serverTargets(wantedServers);
+  // The provider check is about the load client, so once per run is enough.
+  if (job.suite === 'conformance') targets = targets.filter((t) => t.server === conformanceServer);
+  return targets.filter((t) => t.server === null || (available.has(t.server) && (!chosenServers || chosenServers.includes(t.server))));
+}
+
+function runDriver(job: Job, target: Target, server: RunningServer | null, dir: string): Promise<DriverOutput> {
   const taskFile = join(dir, 'task.json');
   const resultFile = join(dir, 'result.json');
+  const timeoutSeconds = job.timeoutSeconds ?? config.jobTimeoutSeconds;
   writeFileSync(
     taskFile,
     JSON.stringify({
       suite: job.suite,
-      task: { server: server.info, params: job.params, connectBatch: config.connectBatch, workDir: dir },
+      task: { server: server?.info ?? null, target: target.key, params: job.params, connectBatch: config.connectBatch, workDir: dir },
       resultFile,
     }),
   );
@@ -69,44 +88,50 @@ function runDriver(job: Job, server: RunningServer, dir: string): Promise<Driver
       cwd: REPO,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), config.jobTimeoutSeconds * 1000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (existsSync(resultFile)) resolve(JSON.parse(readFileSync(resultFile, 'utf8')) as DriverOutput);
-      else resolve({ ok: false, error: signal === 'SIGKILL' ? `load process killed after ${config.jobTimeoutSeconds} s` : `load process exited with ${code ?? signal}` });
+      else resolve({ ok: false, error: signal === 'SIGKILL' ? `load process killed after ${timeoutSeconds} s` : `load process exited with ${code ?? signal}` });
     });
   });
 }
 
-const conformanceServer = config.conformanceOn.find((f) => available.some((s) => s.flavor === f));
-for (const [i, job] of jobs.entries()) {
-  // The provider check is about the load client, so once per run is enough.
-  const targets = job.suite === 'conformance' ? available.filter((s) => s.flavor === conformanceServer) : available;
-  for (const s of targets) {
-    const dir = join(runDir, `${job.id}-${s.flavor}`);
+for (const job of jobs) {
+  const targets = targetsOf(job).map((t) => ({ ...t, label: t.label ?? (t.server ? LAUNCHERS[t.server].label : t.key) }));
+  const jobRecord: JobRecord = { id: job.id, title: job.title, workload: job.workload, targets: targets.map(({ key, label, role, server }) => ({ key, label, role, server })), results: {} };
+  record.jobs.push(jobRecord);
+  for (const t of targets) {
+    const dir = join(runDir, `${job.id}-${t.key}`);
     mkdirSync(dir, { recursive: true });
-    log(`${job.title}: ${s.label}`);
-    let server: RunningServer;
-    try {
-      server = await LAUNCHERS[s.flavor].start({ workDir: dir, logFile: join(dir, 'server.log') });
-    } catch (err) {
-      record.jobs[i].results[s.flavor] = { ok: false, error: `server did not start: ${(err as Error).message}` };
-      log(`  server did not start: ${(err as Error).message}`);
-      continue;
+    log(`${job.title}: ${t.label}`);
+    let server: RunningServer | null = null;
+    if (t.server) {
+      try {
+        server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args: t.serverArgs });
+      } catch (err) {
+        jobRecord.results[t.key] = { ok: false, error: `server did not start: ${(err as Error).message}` };
+        log(`  server did not start: ${(err as Error).message}`);
+        continue;
+      }
     }
     let crashed: string | null = null;
-    void server.exited.then((code) => (crashed = String(code)));
+    void server?.exited.then((code) => (crashed = String(code)));
     const busy0 = machineBusySeconds();
-    const server0 = readCpuSeconds(server.info.pid) ?? 0;
+    const server0 = server ? (readTreeCpuSeconds(server.info.pid) ?? 0) : 0;
+    const load0 = reapedChildrenCpuSeconds();
     const t0 = performance.now();
-    const out = await runDriver(job, server, dir);
+    const out = await runDriver(job, t, server, dir);
     if (out.ok) {
-      // CPU that neither the server nor the load used: other work on the machine, which makes
-      // the figures noisier. Reported so that a reader can discount a disturbed run.
+      // CPU that neither the server (with its kernels) nor the load process (with its own
+      // kernels) used: other work on the machine, which makes the figures noisier. Reported so
+      // that a reader can discount a disturbed run.
       const seconds = (performance.now() - t0) / 1000;
-      const serverCpu = (readCpuSeconds(server.info.pid) ?? server0) - server0;
-      const loadCores = out.result.metrics.find((x) => x.label === 'load process CPU, whole run')?.value ?? 0;
-      const other = (machineBusySeconds() - busy0 - serverCpu) / seconds - loadCores;
+      const serverCpu = server ? (readTreeCpuSeconds(server.info.pid) ?? server0) - server0 : 0;
+      // The load process has exited and been reaped by now, so its CPU, and that of every
+      // kernel it started and reaped, is in our children's total.
+      const loadCpu = reapedChildrenCpuSeconds() - load0;
+      const other = (machineBusySeconds() - busy0 - serverCpu - loadCpu) / seconds;
       out.result.metrics.push({ label: 'other processes on the machine', unit: 'cores', value: Math.max(0, other), better: 'none' });
     }
     if (crashed !== null) {
@@ -114,8 +139,8 @@ for (const [i, job] of jobs.entries()) {
       if (out.ok) out.result.notes.push(note);
       else out.error += ` ${note}`;
     }
-    await server.stop();
-    record.jobs[i].results[s.flavor] = out;
+    await server?.stop();
+    jobRecord.results[t.key] = out;
     if (!out.ok) log(`  failed: ${out.error.split('\n')[0]}`);
     else log(`  ${out.result.metrics.slice(0, 3).map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`).join(', ')}`);
   }

@@ -48,3 +48,20 @@ export function moveCell(doc: Y.Doc, from: number, to: number): void {
     cells.insert(Math.min(to, cells.length), [copy]);
   });
 }
+
+/** The text of a cell's outputs (stream text, or text/plain), as any client of the document sees it. */
+export function outputTextOf(doc: Y.Doc, cellId: string): string {
+  for (const cell of cellsOf(doc)) {
+    if (!(cell instanceof Y.Map) || cell.get('id') !== cellId) continue;
+    const outputs = cell.get('outputs');
+    if (!(outputs instanceof Y.Array)) return '';
+    let text = '';
+    for (const output of outputs) {
+      const o = (output instanceof Y.Map ? output.toJSON() : output) as { text?: unknown; data?: Record<string, unknown> };
+      const t = o.text ?? o.data?.['text/plain'];
+      text += Array.isArray(t) ? t.join('') : typeof t === 'string' ? t : '';
+    }
+    return text;
+  }
+  return '';
+}

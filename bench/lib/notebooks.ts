@@ -71,6 +71,16 @@ export function typingNotebook(count: number): NotebookJson {
   return { nbformat: 4, nbformat_minor: 5, metadata: METADATA, cells: renumber(cells, 'type') };
 }
 
+/** Code cells with the given ids and sources, no outputs: the kernel workloads' notebooks. */
+export function codeNotebook(cells: Array<{ id: string; source: string }>, metadata: Record<string, unknown> = {}): NotebookJson {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { ...METADATA, ...metadata },
+    cells: cells.map(({ id, source }) => ({ id, cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source })),
+  };
+}
+
 /** A corpus notebook upgraded to 4.5 ids, for footprint and conformance runs. */
 export function corpusNotebook45(file: string): NotebookJson {
   const nb = readCorpusNotebook(file);

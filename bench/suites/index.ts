@@ -1,8 +1,11 @@
 // Every suite by name, with the workload description printed above its table in RESULTS.md.
 import type { BenchConfig } from '../config.js';
+import type { Flavor } from '../servers/types.js';
 import { conformance } from './conformance.js';
+import { environments } from './environments.js';
 import { footprintConnections, footprintNotebooks } from './footprint.js';
 import { join } from './join.js';
+import { kernelCold, kernelWarm } from './kernel.js';
 import { pairing } from './pairing.js';
 import { presence } from './presence.js';
 import { propagation } from './propagation.js';
@@ -16,9 +19,29 @@ export const SUITES = {
   presence,
   'footprint-connections': footprintConnections,
   'footprint-notebooks': footprintNotebooks,
+  'kernel-warm': kernelWarm,
+  'kernel-cold': kernelCold,
+  environments,
 } satisfies Record<string, Suite<never>>;
 
 export type SuiteName = keyof typeof SUITES;
+
+/** One column of a job's table: a server (fresh for each job), or something measured without one. */
+export interface Target {
+  /** Unique within the job; the key of its results. */
+  key: string;
+  /** Column heading; a server target without one takes its launcher's label. */
+  label?: string;
+  /** The server started for this target, or null when the load process measures on its own. */
+  server: Flavor | null;
+  /** Extra command-line options for that server. */
+  serverArgs?: string[];
+  /**
+   * Tandem's own figures; a peer's (a loss against it is a loss); or a bound that no server can
+   * beat (the floor relay, the kernel driven directly, the installer alone), to show overhead.
+   */
+  role: 'tandem' | 'peer' | 'bound';
+}
 
 export interface Job {
   /** Unique within a run: suite plus variant. */
@@ -27,6 +50,15 @@ export interface Job {
   title: string;
   workload: string;
   params: unknown;
+  /** Default: every server of the run, each a column. */
+  targets?: Target[];
+  /** Default: the config's jobTimeoutSeconds. */
+  timeoutSeconds?: number;
+}
+
+/** The columns of a job that names none: every server, Tandem first and the floor last. */
+export function serverTargets(flavors: Flavor[]): Target[] {
+  return flavors.map((f) => ({ key: f, server: f, role: f === 'tandem' ? 'tandem' : f === 'floor' ? 'bound' : 'peer' }));
 }
 
 /** The run's jobs, in the order they run and appear. */
@@ -88,5 +120,69 @@ export function jobsFor(c: BenchConfig): Job[] {
     workload: `${f.notebooks} copies of ${f.notebookFile} (110 KB of JSON) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks.`,
     params: f,
   });
+  jobs.push(...kernelJobs(c));
   return jobs;
+}
+
+const DIRECT: Target = { key: 'direct', label: 'direct ZeroMQ', server: null, role: 'bound' };
+
+function kernelJobs(c: BenchConfig): Job[] {
+  const k = c.kernel;
+  // The collaboration extension has nothing to do with kernels: name the server (its version is
+  // in RESULTS.md's list of servers).
+  const peers: Target[] = c.kernelServers.map((f) => ({ key: f, label: f === 'jupyter' ? 'Jupyter Server' : undefined, server: f, role: 'peer' }));
+  const kernel = "Every target runs the same kernel: the `python3` kernelspec Tandem finds (Debian's /usr/bin/python3, ipykernel 6.17); Jupyter Server is given that kernelspec too";
+  const e = c.environments;
+  return [
+    {
+      id: 'kernel-warm',
+      suite: 'kernel-warm',
+      title: 'Kernel: first output, warm kernel',
+      workload:
+        `${kernel}. After ${k.warmupRuns} unmeasured runs, ${k.warmSamples} runs of a cell that prints a new number and ends, ${k.gapMs} ms apart, then ${k.runningSamples} of one that prints it with flush=True and sleeps ${k.runningSleepSeconds} s ("cell still running"). ` +
+        `Time runs from the request to the moment the number is in the client. Tandem: \`POST /api/notebooks/{fileId}/execute\` by an editor (with its state vector, as the web client sends it), read in the editor's and a viewer's YNotebook (y-websocket provider, viewer share link). ` +
+        'Jupyter Server: `execute_request` on the kernel channels WebSocket, read as the first output on iopub (the requester); as JupyterLab does with jupyter-collaboration, the requester then writes it into the shared notebook, where a second YNotebook client (the viewer) reads it. ' +
+        `"kernel bridge alone" is Tandem's KernelSession and "direct ZeroMQ" its raw KernelConnection, each in the load process with no server: the bounds for Tandem's overhead.`,
+      params: k,
+      targets: [{ key: 'tandem', server: 'tandem', role: 'tandem' }, ...peers, { key: 'bridge', label: 'kernel bridge alone', server: null, role: 'bound' }, DIRECT],
+      timeoutSeconds: 120 + ((k.warmSamples + k.warmupRuns) * (k.gapMs + 200) + k.runningSamples * (k.runningSleepSeconds * 1000 + k.gapMs + 400)) / 1000,
+    },
+    {
+      id: 'kernel-cold',
+      suite: 'kernel-cold',
+      title: 'Kernel: first output, cold start',
+      workload:
+        `${kernel}. A cell that prints runs first in a new notebook, whose kernel must start; time to the first output at the requester, ${k.coldSamples} new notebooks (or kernels) per figure, each shut down before the next, plus the first run on a freshly started server. ` +
+        `Tandem: the notebook is written and opened by an editor, then \`POST .../execute\`, read in the editor's YNotebook; with \`--warm-pool 0\`, and with the default warm pool (refilled before each sample). ` +
+        'Jupyter Server: `POST /api/kernels`, the channels socket, kernel_info until iopub answers, `execute_request`, first output on iopub. ' +
+        `Direct ZeroMQ: the kernel bridge's LocalRuntime and KernelConnection in the load process. ` +
+        (k.ownEnvironment
+          ? `Tandem without a pool also runs notebooks that declare their own environment (one package from a local wheel): the first builds it on the way; later ones find it built and are run at once, or after ${k.readingPauseMs / 1000} s of reading (their kernel is prestarted when an editor opens them).`
+          : ''),
+      params: k,
+      targets: [
+        { key: 'tandem-no-pool', label: 'Tandem, no warm pool', server: 'tandem', serverArgs: ['--warm-pool', '0'], role: 'tandem' },
+        { key: 'tandem', label: 'Tandem, default warm pool', server: 'tandem', role: 'tandem' },
+        ...peers,
+        DIRECT,
+      ],
+      timeoutSeconds: 300 + k.coldSamples * (k.timeoutSeconds + k.readingPauseMs / 1000) * 2,
+    },
+    {
+      id: 'environments',
+      suite: 'environments',
+      title: 'Environments: ready time',
+      workload:
+        `Time until a notebook's environment is ready to start a kernel in, over Debian's /usr/bin/python3 (which has ipykernel), built with ${e.installers.join(' and ')}: a cold build (a new cache), and a cache hit (a second notebook with the same specification). ` +
+        `Specifications: none (the default environment), one package from a local wheel (no index)${e.pypi ? ', and requests==2.32.3 from PyPI' : ''}; median of ${e.samples}. ` +
+        `"Tandem" is the kernel bridge's Environments as the server uses it (resolve, content-addressed cache, build in a temporary place and rename, the helper package installed into every environment), in the load process; "installer alone" runs the same venv and install commands and nothing else. ` +
+        'Jupyter Server has no per-notebook environments (a kernelspec per environment is made by hand), so it has no column.',
+      params: e,
+      targets: [
+        { key: 'tandem', label: 'Tandem', server: null, role: 'tandem' },
+        { key: 'installer', label: 'installer alone', server: null, role: 'bound' },
+      ],
+      timeoutSeconds: 120 + e.samples * (e.pypi ? 3 : 2) * e.installers.length * 60,
+    },
+  ];
 }

@@ -24,6 +24,14 @@ export interface SuiteTask<P> {
   /** Connections opened at once while clients join. */
   connectBatch: number;
   workDir: string;
+  /** Which of the job's targets this load process measures: its column in RESULTS.md. */
+  target: string;
 }
+
+/**
+ * The task of a job whose targets include some with no server (the kernel driven directly,
+ * an installer run by hand): the load process then measures the thing itself.
+ */
+export type TargetTask<P> = Omit<SuiteTask<P>, 'server'> & { server: ServerInfo | null };
 
 export type Suite<P> = (task: SuiteTask<P>) => Promise<SuiteResult>;
