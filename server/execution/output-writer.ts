@@ -1,8 +1,9 @@
 // Writes what kernels produce into the shared document, so every collaborator and viewer
 // sees the same outputs and they outlive the tab that asked for them.
 //
-// - Stream text is coalesced and written a few times a second, into one Y.Text per stream,
-//   with carriage returns and backspaces applied as a terminal would.
+// - Stream text is written into one Y.Text per stream, with carriage returns and backspaces
+//   applied as a terminal would: the first text after a quiet spell at once, what follows it
+//   coalesced and written a few times a second.
 // - clear_output(wait) clears at once, or when the next output arrives.
 // - update_display_data updates every output made with that display_id, in any cell.
 // - Outputs are capped, per output and per cell. Past the cap the document keeps the head
@@ -98,8 +99,20 @@ export class OutputWriter {
     const last = state.pending.at(-1);
     if (last && last.name === name) last.text += text;
     else state.pending.push({ name, text });
-    this.timer ??= setTimeout(() => this.flushAll(), this.limits.flushIntervalMs);
+    if (this.timer) return;
+    // Quiet until now: write at once, so a cell's first line shows without waiting for a
+    // timer. What follows within the interval is coalesced, and the window stays open while
+    // text keeps coming, so a chatty cell costs one document update per interval.
+    this.flushCell(cellId);
+    this.timer = setTimeout(this.onTick, this.limits.flushIntervalMs);
   }
+
+  private readonly onTick = (): void => {
+    this.timer = undefined;
+    let wrote = false;
+    for (const cellId of this.cells.keys()) wrote = this.flushCell(cellId) || wrote;
+    if (wrote) this.timer = setTimeout(this.onTick, this.limits.flushIntervalMs);
+  };
 
   add(cellId: string, output: OutputJSON, displayId?: string): void {
     this.flushCell(cellId);
@@ -172,9 +185,10 @@ export class OutputWriter {
     this.displays.clear();
   }
 
-  private flushCell(cellId: string): void {
+  /** Writes the cell's pending stream text; says whether there was any. */
+  private flushCell(cellId: string): boolean {
     const state = this.cells.get(cellId);
-    if (!state || state.pending.length === 0) return;
+    if (!state || state.pending.length === 0) return false;
     const pending = state.pending;
     state.pending = [];
     this.target.transact(() => {
@@ -183,6 +197,7 @@ export class OutputWriter {
       const outputs = this.prepare(cell, cellId);
       for (const { name, text } of pending) this.writeStream(outputs, state, name, text);
     });
+    return true;
   }
 
   private writeStream(outputs: OutputsArray, state: CellState, name: string, text: string): void {
