@@ -2,6 +2,7 @@
 // Prints the chaos run's counts and exits non-zero if anything was lost, duplicated or unequal.
 import { join } from 'node:path';
 import { runChaos } from './chaos/run-chaos.js';
+import { buildTandem } from './lib/bundle.js';
 import { WORK } from './servers/paths.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -9,6 +10,7 @@ const arg = (name: string, fallback: number): number => {
   return a ? Number(a.split('=')[1]) : fallback;
 };
 
+buildTandem();
 const report = await runChaos({
   clients: arg('clients', 8),
   seconds: arg('seconds', 60),

@@ -3,6 +3,7 @@
 // got through, or a second room that stopped delivering.
 import { join } from 'node:path';
 import { runFuzz } from './fuzz/run-fuzz.js';
+import { buildTandem } from './lib/bundle.js';
 import { WORK } from './servers/paths.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -10,6 +11,7 @@ const arg = (name: string, fallback: number): number => {
   return a ? Number(a.split('=')[1]) : fallback;
 };
 
+buildTandem();
 const report = await runFuzz({
   framesPerRole: arg('frames', 2000),
   hostileRounds: arg('rounds', 2),

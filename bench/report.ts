@@ -58,11 +58,11 @@ export function machineInfo(): MachineInfo {
 
 const HOW: Record<Flavor, string> = {
   tandem:
-    '`node --import tsx server/cli.ts serve`: documents in an update log on disk (appended before broadcast), saved to `.ipynb`, roles enforced.',
+    '`node dist/server/cli.mjs serve` (the bundle `npm start` runs): documents in an update log on disk (appended before broadcast), saved to `.ipynb`, roles enforced.',
   'y-websocket': '`bin/server.js` under plain Node: documents in memory only, no auth.',
-  hocuspocus: '`bench/servers/hocuspocus-main.ts` under the tsx loader, no extensions: documents in memory only, no auth.',
+  hocuspocus: '`bench/servers/hocuspocus-main.ts`, bundled and run under plain Node, no extensions: documents in memory only, no auth.',
   jupyter: 'Jupyter Server with jupyter-collaboration from PyPI (Python, pycrdt): SQLite update store and file saves, token auth.',
-  floor: '`bench/servers/floor-main.ts`: forwards frames between a room\'s sockets and keeps no document; the room\'s first client serves joins.',
+  floor: '`bench/servers/floor-main.ts`, bundled and run under plain Node: forwards frames between a room\'s sockets and keeps no document; the room\'s first client serves joins.',
 };
 
 function fmt(v: number | null | undefined, unit: Metric['unit']): string {

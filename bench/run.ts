@@ -13,6 +13,7 @@ import { BENCH, REPO, WORK } from './servers/paths.js';
 import type { Flavor, RunningServer } from './servers/types.js';
 import type { DriverOutput } from './driver.js';
 import { machineInfo, writeReport, type JobRecord, type RunRecord } from './report.js';
+import { buildTandem } from './lib/bundle.js';
 import { machineBusySeconds, reapedChildrenCpuSeconds, readTreeCpuSeconds } from './lib/proc.js';
 
 const args = process.argv.slice(2);
@@ -53,6 +54,7 @@ const record: RunRecord = {
   durationSeconds: 0,
 };
 
+if (checkedServers.includes('tandem')) buildTandem();
 for (const flavor of checkedServers) {
   const launcher = LAUNCHERS[flavor];
   log(`checking ${flavor}`);

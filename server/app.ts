@@ -4,7 +4,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -23,6 +22,7 @@ import { meRoutes } from './http/routes/me';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
 import { redactUrl } from './log';
+import { projectPath } from './project-files';
 import { RoomManager } from './rooms/room-manager';
 import { DocStore } from './storage/doc-store';
 import { FileIdIndex } from './storage/file-ids';
@@ -77,7 +77,7 @@ async function listen(app: FastifyInstance, config: Config): Promise<number> {
 function seedRoot(root: string): void {
   if (existsSync(root)) return;
   mkdirSync(root, { recursive: true });
-  copyFileSync(fileURLToPath(new URL('./assets/Welcome.ipynb', import.meta.url)), join(root, 'Welcome.ipynb'));
+  copyFileSync(projectPath('server', 'assets', 'Welcome.ipynb'), join(root, 'Welcome.ipynb'));
 }
 
 export async function createTandem(config: Config, logger: Logger): Promise<Tandem> {

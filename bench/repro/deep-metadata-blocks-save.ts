@@ -14,11 +14,13 @@ import { cellsOf, typeInto } from '../lib/cells.js';
 import { api, importNotebook, urlOf } from '../lib/rooms.js';
 import { typingNotebook } from '../lib/notebooks.js';
 import { startTandem } from '../servers/tandem.js';
+import { buildTandem } from '../lib/bundle.js';
 import { WORK } from '../servers/paths.js';
 import { sleep } from '../suites/common.js';
 
 const workDir = join(WORK, 'repro-deep-metadata');
 rmSync(workDir, { recursive: true, force: true });
+buildTandem();
 const server = await startTandem({ workDir, logFile: join(workDir, 'server.log') });
 const s = server.info;
 const { fileId, sessionId } = await importNotebook(s, 'deep.ipynb', typingNotebook(2));

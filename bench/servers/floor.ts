@@ -1,5 +1,6 @@
 // The floor relay (bench/servers/floor-main.ts), started like the Node servers it bounds.
 import { join } from 'node:path';
+import { bundledPeer } from '../lib/bundle.js';
 import { freePort, startProcess } from '../lib/spawn.js';
 import { BENCH, REPO } from './paths.js';
 import type { Launcher } from './types.js';
@@ -10,7 +11,7 @@ export const floor: Launcher = {
   unavailable: async () => null,
   async start(opts) {
     const port = opts.port || (await freePort());
-    const proc = startProcess(process.execPath, ['--import', 'tsx', join(BENCH, 'servers/floor-main.ts')], {
+    const proc = startProcess(process.execPath, [bundledPeer(join(BENCH, 'servers/floor-main.ts'))], {
       cwd: REPO,
       env: { HOST: '127.0.0.1', PORT: String(port) },
       logFile: opts.logFile,

@@ -1,6 +1,7 @@
 // @hocuspocus/server 4.x through bench/servers/hocuspocus-main.ts, with no extensions.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundledPeer } from '../lib/bundle.js';
 import { freePort, startProcess } from '../lib/spawn.js';
 import { BENCH, NODE_MODULES, REPO } from './paths.js';
 import type { Launcher } from './types.js';
@@ -15,7 +16,7 @@ export const hocuspocus: Launcher = {
   unavailable: async () => null,
   async start(opts) {
     const port = opts.port || (await freePort());
-    const proc = startProcess(process.execPath, ['--import', 'tsx', join(BENCH, 'servers/hocuspocus-main.ts')], {
+    const proc = startProcess(process.execPath, [bundledPeer(join(BENCH, 'servers/hocuspocus-main.ts'))], {
       cwd: REPO,
       env: { HOST: '127.0.0.1', PORT: String(port) },
       logFile: opts.logFile,

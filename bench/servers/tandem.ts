@@ -1,14 +1,15 @@
-// Starts Tandem through its command line (DESIGN.md section 4). It runs under Node with the tsx
-// loader directly (not the `tsx` wrapper, which would put a second process between us and the
-// server: SIGKILL must reach the server itself, and /proc must read the server itself).
+// Starts Tandem through its command line (DESIGN.md section 4), as `npm start` runs it: Node on
+// the bundle in dist/, started directly (not through npm, which would put a second process
+// between us and the server: SIGKILL must reach the server itself, and /proc must read the
+// server itself). The bench's entry points build the bundle first (bench/lib/bundle.ts).
 import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { TANDEM_BUNDLE } from '../lib/bundle.js';
 import { startProcess, waitForHttp } from '../lib/spawn.js';
 import { REPO } from './paths.js';
 import type { Launcher, RunningServer, StartOptions } from './types.js';
 
-const CLI = join(REPO, 'server/cli.ts');
 
 export interface TandemStartOptions extends StartOptions {
   /** Reuse a root (restart after a kill); by default a fresh one under workDir. */
@@ -22,7 +23,7 @@ export async function startTandem(opts: TandemStartOptions): Promise<RunningServ
   const token = opts.token ?? randomBytes(16).toString('hex');
   const proc = startProcess(
     process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--root', root, '--token', token, ...(opts.args ?? [])],
+    [TANDEM_BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--root', root, '--token', token, ...(opts.args ?? [])],
     { cwd: REPO, logFile: opts.logFile },
   );
   try {
@@ -44,6 +45,6 @@ export async function startTandem(opts: TandemStartOptions): Promise<RunningServ
 export const tandem: Launcher = {
   flavor: 'tandem',
   label: 'Tandem',
-  unavailable: async () => (existsSync(CLI) ? null : 'server/cli.ts does not exist yet'),
+  unavailable: async () => (existsSync(TANDEM_BUNDLE) ? null : `${TANDEM_BUNDLE} is missing: run npm run build:server`),
   start: (opts) => startTandem(opts),
 };

@@ -1,16 +1,16 @@
 // Notebook environments in the server: the service (cache, warm pool, garbage collection) made
 // from the settings, and its HTTP routes.
 
-import { fileURLToPath } from 'node:url';
 import type { BridgeLogger } from '../../kernel-bridge';
 import type { Config } from '../config';
+import { projectPath } from '../project-files';
 import { EnvironmentService } from './environment-service';
 
 export { EnvironmentService } from './environment-service';
 export { environmentRoutes } from './routes';
 
 /** The helper package's source, beside the server in the repository (and in the server image). */
-const HELPER_DIR = fileURLToPath(new URL('../../images/tandem-helper', import.meta.url));
+const HELPER_DIR = projectPath('images', 'tandem-helper');
 
 export function createEnvironmentService(config: Config, logger: BridgeLogger): EnvironmentService {
   return new EnvironmentService({

@@ -4,11 +4,11 @@
 // outputs' own scripts run in an opaque origin, is served with a policy of its own.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { projectPath } from '../project-files';
 
-const DIST = fileURLToPath(new URL('../../client/dist/', import.meta.url));
+const DIST = `${projectPath('client', 'dist')}/`;
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

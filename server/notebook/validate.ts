@@ -4,7 +4,7 @@
 // a notebook: schema errors in a version it knows, and duplicate cell ids.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../project-files';
 import AjvDraft04 from 'ajv-draft-04';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isJSONObject, type JSONObject, type NotebookJSON } from '../../common/nbformat';
@@ -32,8 +32,8 @@ const loaded = new Set<string>();
 function schemaKey(minor: number, relaxed: boolean): string {
   const key = `nbformat-4.${minor}${relaxed ? '-relaxed' : ''}`;
   if (!loaded.has(key)) {
-    const url = new URL(`./schema/nbformat.v4.${minor}.schema.json`, import.meta.url);
-    const schema = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as JSONObject;
+    const file = projectPath('server', 'notebook', 'schema', `nbformat.v4.${minor}.schema.json`);
+    const schema = JSON.parse(readFileSync(file, 'utf8')) as JSONObject;
     ajv.addSchema(relaxed ? withoutAdditionalPropertyBans(schema) : schema, key);
     loaded.add(key);
   }

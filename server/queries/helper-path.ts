@@ -2,10 +2,10 @@
 // SQL cells load their snapshots through it, and notebook code can report progress with it.
 
 import { delimiter } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../project-files';
 
 /** The directory to put on a kernel's PYTHONPATH: it holds the `tandem` package. */
-export const HELPER_PYTHON_PATH = fileURLToPath(new URL('../../images/tandem-helper/src', import.meta.url));
+export const HELPER_PYTHON_PATH = projectPath('images', 'tandem-helper', 'src');
 
 /** PYTHONPATH for a kernel: the helper first, then whatever the server was given. */
 export function kernelPythonPath(inherited: string | undefined = process.env.PYTHONPATH): string {

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '../..');
-// Node itself runs the server (tsx only as a loader), so signals reach the server process.
-const NODE_ARGS = ['--import', 'tsx'];
+// The server as `npm start` runs it: Node on the bundle in dist/ (test/global-setup.ts builds
+// it), so signals reach the server process itself. Source maps keep stack traces readable.
+const NODE_ARGS = ['--enable-source-maps'];
 
 /** Replies read by tests are arbitrary JSON; each test asserts on the fields it needs. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,7 +61,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
   // An empty token means: let the server generate one (read back from its URL line).
   let token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
   const args = [
-    'server/cli.ts',
+    'dist/server/cli.mjs',
     'serve',
     '--port',
     String(options.port ?? 0),

@@ -4,11 +4,15 @@
 // since Postgres in WebAssembly holds a few hundred MB.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { projectPath, RUNNING_FROM_BUNDLE } from '../../project-files';
 import type { DemoEvent, DemoRequest } from './demo-protocol';
 import { QueryCancelled, QueryFailed, type QuerySink, type QuerySource } from './source';
 
-const PROCESS_FILE = fileURLToPath(new URL('./demo-db-process.ts', import.meta.url));
+// The bundle has the process as an entry of its own; from sources it runs under the same tsx
+// loader as the server (fork passes the server's own node options on).
+const PROCESS_FILE = RUNNING_FROM_BUNDLE
+  ? projectPath('dist', 'server', 'queries', 'sources', 'demo-db-process.mjs')
+  : projectPath('server', 'queries', 'sources', 'demo-db-process.ts');
 const IDLE_STOP_MS = 10 * 60_000;
 /** How long a cancelled query may take to stop between batches before its process is ended. */
 const STOP_GRACE_MS = 300;

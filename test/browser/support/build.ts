@@ -49,7 +49,7 @@ export async function ensureClientBuilt(): Promise<void> {
       continue;
     }
     try {
-      if (isStale()) await run('npm', ['run', 'build'], { cwd: REPO, maxBuffer: 32 * 1024 * 1024 });
+      if (isStale()) await run('npm', ['run', 'build:client'], { cwd: REPO, maxBuffer: 32 * 1024 * 1024 });
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
     }

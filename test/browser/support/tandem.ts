@@ -1,6 +1,6 @@
 // A real Tandem server for a browser test: port 0, a temporary root, a known token. It is the
-// shared test server (test/helpers/tandem.ts: `node --import tsx server/cli.ts serve`, so
-// signals reach the server itself), with the small API the browser tests use.
+// shared test server (test/helpers/tandem.ts: `node dist/server/cli.mjs serve`, as
+// `npm start` runs it), with the small API the browser tests use.
 import { startTandem as startServer, type StartOptions, type TandemProcess } from '../../helpers/tandem';
 import { rmSync } from 'node:fs';
 
