@@ -26,6 +26,7 @@ export type {
   StreamContent,
   UpdateDisplayDataContent,
 } from './protocol/content';
+export { executeRequest, hiddenExecuteRequest, type ExecuteRequestContent } from './protocol/requests';
 export { findKernelSpec, findKernelSpecs, jupyterDataDirs, type DiscoveryOptions } from './kernelspec/discovery';
 export type { InterruptMode, KernelSpec } from './kernelspec/kernelspec';
 export { LocalRuntime, type LocalRuntimeOptions } from './runtimes/local-runtime';

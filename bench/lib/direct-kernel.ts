@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { KernelConnection, type IncomingMessage } from '../../kernel-bridge/client/kernel-connection.js';
 import { waitUntilReady } from '../../kernel-bridge/client/kernel-ready.js';
-import { findKernelSpec, KernelSession, LocalRuntime, silentLogger, type KernelSpec } from '../../kernel-bridge/index.js';
+import { executeRequest, findKernelSpec, KernelSession, LocalRuntime, silentLogger, type KernelSpec } from '../../kernel-bridge/index.js';
 import type { LaunchedKernel } from '../../kernel-bridge/runtimes/runtime.js';
 
 /** The kernelspec every target runs: the one Tandem finds for notebooks that name `python3`. */
@@ -78,14 +78,7 @@ export class DirectKernel {
         else resolve({ firstOutputMs: first.ms, doneMs: performance.now() - started, firstText: first.text });
       };
       this.connection.on('message', onMessage);
-      msgId = this.connection.send('shell', 'execute_request', {
-        code,
-        silent: false,
-        store_history: true,
-        user_expressions: {},
-        allow_stdin: false,
-        stop_on_error: true,
-      });
+      msgId = this.connection.send('shell', 'execute_request', executeRequest(code, { allow_stdin: false }));
     });
   }
 

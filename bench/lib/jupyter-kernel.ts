@@ -5,6 +5,7 @@
 // writes them into the shared document, for everyone else to see.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { executeRequest } from '../../kernel-bridge/index.js';
 import type { ServerInfo } from '../servers/types.js';
 import { api } from './rooms.js';
 
@@ -124,14 +125,7 @@ export class JupyterKernel {
       let replied = false;
       let idleMs: number | undefined;
       const started = performance.now();
-      const msgId = this.send('shell', 'execute_request', {
-        code,
-        silent: false,
-        store_history: true,
-        user_expressions: {},
-        allow_stdin: false,
-        stop_on_error: true,
-      });
+      const msgId = this.send('shell', 'execute_request', executeRequest(code, { allow_stdin: false }));
       const timer = setTimeout(() => {
         this.waiting.delete(msgId);
         reject(new Error(`no answer to execute_request within ${timeoutMs} ms`));

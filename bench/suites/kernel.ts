@@ -216,6 +216,19 @@ async function openJupyterWarm(server: ServerInfo, params: KernelParams): Promis
   };
 }
 
+/** A kernel started and asked to print: time from the start to the first output; then it is shut down. */
+async function timeColdStart(
+  start: () => Promise<{ execute(code: string, timeoutMs: number): Promise<{ firstOutputMs: number }>; shutdown(): Promise<void> }>,
+  timeoutMs: number,
+): Promise<number> {
+  const started = performance.now();
+  const kernel = await start();
+  const sent = performance.now();
+  const t = await kernel.execute(PRINT, timeoutMs);
+  await kernel.shutdown();
+  return sent - started + t.firstOutputMs;
+}
+
 /**
  * Cold: a kernel must start before the first output. Each sample is a new notebook (Tandem) or
  * a new kernel (Jupyter Server, direct), timed from the request to run to the first output at
@@ -229,30 +242,14 @@ export async function kernelCold(task: TargetTask<KernelParams>): Promise<SuiteR
   const samples: number[] = [];
   if (task.target === 'direct') {
     const spec = await benchKernelSpec();
-    const once = async (): Promise<number> => {
-      const started = performance.now();
-      const kernel = await DirectKernel.start(spec, task.workDir, ms(params));
-      const sent = performance.now();
-      const t = await kernel.execute(PRINT, ms(params));
-      const elapsed = sent - started + t.firstOutputMs;
-      await kernel.shutdown();
-      return elapsed;
-    };
+    const once = () => timeColdStart(() => DirectKernel.start(spec, task.workDir, ms(params)), ms(params));
     first = await once();
     for (let i = 0; i < params.coldSamples; i++) samples.push(await once());
     notes.push(
       `Kernel: ${spec.argv.slice(0, 3).join(' ')}, launched and connected by the kernel bridge in this process, then execute_request. With no server, "first run on a freshly started server" is the first kernel this process started.`,
     );
   } else if (server?.flavor === 'jupyter') {
-    const once = async (): Promise<number> => {
-      const started = performance.now();
-      const kernel = await JupyterKernel.start(server, 'python3', ms(params));
-      const sent = performance.now();
-      const t = await kernel.execute(PRINT, ms(params));
-      const elapsed = sent - started + t.firstOutputMs;
-      await kernel.shutdown();
-      return elapsed;
-    };
+    const once = () => timeColdStart(() => JupyterKernel.start(server, 'python3', ms(params)), ms(params));
     first = await once();
     for (let i = 0; i < params.coldSamples; i++) samples.push(await once());
     notes.push('"First run on a freshly started server" is the first kernel after the server answered /api/status.');

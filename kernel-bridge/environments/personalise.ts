@@ -7,6 +7,7 @@
 
 import type { IncomingMessage, KernelConnection } from '../client/kernel-connection';
 import { parentMsgId } from '../protocol/message';
+import { hiddenExecuteRequest } from '../protocol/requests';
 
 export interface Personalisation {
   cwd: string;
@@ -46,14 +47,7 @@ export function personalisationCode(target: Personalisation, poolCwd: string): s
 /** Runs the personalisation in the kernel; rejects if it fails or gets no reply in time. */
 export function personalise(connection: KernelConnection, target: Personalisation, poolCwd: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const msgId = connection.send('shell', 'execute_request', {
-      code: personalisationCode(target, poolCwd),
-      silent: true,
-      store_history: false,
-      user_expressions: {},
-      allow_stdin: false,
-      stop_on_error: false,
-    });
+    const msgId = connection.send('shell', 'execute_request', hiddenExecuteRequest(personalisationCode(target, poolCwd)));
     const timer = setTimeout(() => finish(new PersonalisationFailed(`no reply within ${timeoutMs} ms`)), timeoutMs);
     const onMessage = ({ channel, message, typed }: IncomingMessage): void => {
       if (channel !== 'shell' || parentMsgId(message) !== msgId || typed?.msgType !== 'execute_reply') return;

@@ -9,6 +9,7 @@ import type { KernelSpec } from '../kernelspec/kernelspec';
 import { type BridgeLogger, describeError, silentLogger } from '../logger';
 import type { KernelInfoReplyContent } from '../protocol/content';
 import { type JupyterMessage, parentMsgId } from '../protocol/message';
+import { executeRequest, hiddenExecuteRequest } from '../protocol/requests';
 import { LocalRuntime } from '../runtimes/local-runtime';
 import type { KernelRuntime } from '../runtimes/runtime';
 import type { RunRequest, SessionEvents, SessionStatus } from './events';
@@ -245,14 +246,7 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     });
     connection.startHeartbeat();
     if (this.options.setupCode) {
-      connection.send('shell', 'execute_request', {
-        code: this.options.setupCode,
-        silent: true,
-        store_history: false,
-        user_expressions: {},
-        allow_stdin: false,
-        stop_on_error: false,
-      });
+      connection.send('shell', 'execute_request', hiddenExecuteRequest(this.options.setupCode));
     }
     this.touch();
     this.setStatus('idle', 'Kernel ready');
@@ -265,17 +259,14 @@ export class KernelSession extends EventEmitter<SessionEvents> {
         connection.send(
           'shell',
           'execute_request',
-          {
-            code: request.code,
+          executeRequest(request.code, {
             silent: request.silent ?? false,
             store_history: request.storeHistory ?? true,
-            user_expressions: {},
-            allow_stdin: true,
             // JupyterLab's stop_on_error is applied by the RunScheduler. The kernel's own would
             // abort nothing of ours, since runs go one at a time, except by accident: after an
             // error, ipykernel aborts whatever arrives in the next instant, which can be our next run.
             stop_on_error: false,
-          },
+          }),
           { username: request.username },
         ),
       inputReply: (parent, value, username) => connection.send('stdin', 'input_reply', { value }, { parent, username }),
