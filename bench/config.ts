@@ -127,7 +127,7 @@ export const quick: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 3, warmupSeconds: 0.5 },
   join: { clients: 20, notebookBytes: 1_500_000, timeoutSeconds: 30 },
   presence: { clients: 100, awarenessHz: 1, editsPerSecond: 10, seconds: 3, warmupSeconds: 1 },
-  footprint: { settleMs: 800, idleConnections: 100, notebooks: 5, notebookFile: FOOTPRINT_NOTEBOOK },
+  footprint: { settleMs: 1500, idleConnections: 100, notebooks: 20, notebookFile: FOOTPRINT_NOTEBOOK },
   conformance: { edits: 60 },
   kernelServers: ['jupyter'],
   kernel: {

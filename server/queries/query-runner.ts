@@ -4,14 +4,20 @@
 // no snapshot behind.
 
 import type { UserRef } from '../../common/doc-schema';
-import { columnFor } from './arrow/pg-columns';
-import { IpcFileWriter } from './arrow/ipc-file-writer';
+import type { columnFor } from './arrow/pg-columns';
+import type { IpcFileWriter } from './arrow/ipc-file-writer';
 import type { ResolvedConnection } from './connections';
 import { normalizeSql, queryHash } from './sql-cell';
 import { sealSnapshot, type SnapshotMeta } from './snapshots/snapshot';
 import type { PendingData, SnapshotStore } from './snapshots/snapshot-store';
 import { QueryCancelled, QueryFailed, type SourcePhase } from './sources/source';
 import type { SourceRegistry } from './sources/source-registry';
+
+/** Arrow (several MB of code) is loaded with the first query, so a server that runs none does not hold it. */
+async function arrowWriting(): Promise<{ IpcFileWriter: typeof IpcFileWriter; columnFor: typeof columnFor }> {
+  const [{ IpcFileWriter }, { columnFor }] = await Promise.all([import('./arrow/ipc-file-writer'), import('./arrow/pg-columns')]);
+  return { IpcFileWriter, columnFor };
+}
 
 export type RunnerPhase = 'queued' | SourcePhase | 'storing';
 
@@ -89,6 +95,7 @@ export class QueryRunner {
     let writer: IpcFileWriter | undefined;
     try {
       pending = await this.store.beginData();
+      const { IpcFileWriter, columnFor } = await arrowWriting();
       writer = await IpcFileWriter.create(pending.path);
       const file = writer;
       const startedAt = Date.now();

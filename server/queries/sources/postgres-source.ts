@@ -2,10 +2,16 @@
 // result of any size passes in bounded memory. Each query has its own connection, so that
 // cancelling one (pg_cancel_backend from a second connection) touches nothing else.
 
-import pg from 'pg';
-import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import type Cursor from 'pg-cursor';
 import type { PostgresClientConfig } from '../connections';
 import { describePgError, FETCH_ROWS, QueryCancelled, QueryFailed, type QuerySink, type QuerySource, type ResultField } from './source';
+
+/** The Postgres driver, loaded on the first query: a server whose notebooks never query Postgres does not hold it. */
+async function driver(): Promise<{ Client: typeof pg.Client; Cursor: typeof Cursor }> {
+  const [{ default: pgModule }, { default: CursorClass }] = await Promise.all([import('pg'), import('pg-cursor')]);
+  return { Client: pgModule.Client, Cursor: CursorClass };
+}
 
 // Every value arrives as Postgres's text form; the Arrow columns parse them (see pg-columns).
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
@@ -32,7 +38,8 @@ export class PostgresSource implements QuerySource {
   async run(sql: string, sink: QuerySink, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw new QueryCancelled();
     sink.phase('connecting');
-    const client = new pg.Client({ ...this.config, application_name: 'tandem', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const { Client, Cursor } = await driver();
+    const client = new Client({ ...this.config, application_name: 'tandem', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // A dropped connection is reported by the query that was using it; this keeps it from
     // being thrown as an uncaught 'error' event.
     client.on('error', () => undefined);
@@ -82,7 +89,8 @@ export class PostgresSource implements QuerySource {
   /** Stops the backend's current query, from a second connection, as psql's Ctrl-C does. */
   private async cancelBackend(pid: number | undefined): Promise<void> {
     if (!pid) return;
-    const admin = new pg.Client({ ...this.config, application_name: 'tandem-cancel', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const { Client } = await driver();
+    const admin = new Client({ ...this.config, application_name: 'tandem-cancel', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     admin.on('error', () => undefined);
     try {
       await admin.connect();
