@@ -73,3 +73,33 @@ test('input() asks the person who ran the cell, and tells everyone else who it w
     await other.context.close();
   }
 }, 150_000);
+
+test('restarting asks first only when a kernel holds everyone’s variables', async () => {
+  await putNotebook(s.tandem, 'restart.ipynb', [{ source: 'x = 41\nprint(x + 1)' }]);
+  const runner = await person(s.browser);
+  try {
+    await openNotebook(runner, ownerUrl(s.tandem, 'restart.ipynb'));
+    const page = runner.page;
+    const kernel = page.locator('[data-testid="kernel-status"]');
+    await expect.poll(() => kernel.getAttribute('data-status')).toBe('none');
+
+    // No kernel yet: nothing to lose, so Restart starts one without a question.
+    await page.getByRole('button', { name: 'Restart', exact: true }).click();
+    await kernel.and(page.locator('[data-status="idle"]')).waitFor({ timeout: 90_000 });
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    // A kernel with state: Restart asks, and Cancel leaves the state in place.
+    await editCell(page, 0);
+    await page.keyboard.press('Control+Enter');
+    await cell(page, 0).locator('[data-testid="stream-output"]', { hasText: '42' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Restart', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('all variables will be lost for everyone');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await kernel.getAttribute('data-status')).toBe('idle');
+  } finally {
+    await runner.context.close();
+  }
+}, 150_000);

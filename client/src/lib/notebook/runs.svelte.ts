@@ -39,6 +39,17 @@ export class RunsModel {
   /** Cell id -> its SQL query's state. */
   queries = $state.raw(new Map<string, QueryState>());
 
+  /**
+   * Whether a restart would cost anyone anything: a kernel that is up (or coming up) holds
+   * everyone's variables, and queued runs would be cancelled. With no kernel, a dead one and
+   * an empty queue, restarting only starts one, so the client need not ask first.
+   */
+  get restartLosesWork(): boolean {
+    const status = this.kernel.status;
+    const up = status === 'idle' || status === 'busy' || status === 'starting' || status === 'restarting' || status === 'provisioning';
+    return up || this.queue.length > 0;
+  }
+
   readonly #kernel: Y.Map<unknown>;
   readonly #executions: Y.Map<unknown>;
   readonly #queries: Y.Map<unknown>;
