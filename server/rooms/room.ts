@@ -28,6 +28,13 @@ const GUARD_ORIGIN = Symbol('tandem-schema-guard');
 /** The largest awareness state one client may publish (cursor, selection, name...). */
 const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
 const VIEWER_COUNT_THROTTLE_MS = 250;
+/**
+ * Presence changes are fanned out together, at most once per this interval. A room of
+ * hundreds of editors moving their cursors would otherwise cost one frame per change per
+ * client, and document edits would queue behind them. The first change after a quiet spell
+ * goes out at once, so a small room sees no delay.
+ */
+export const AWARENESS_BATCH_MS = 40;
 
 export interface RoomLogger {
   info(obj: object, msg?: string): void;
@@ -61,6 +68,8 @@ export class Room {
   private joinState: Uint8Array | undefined;
   private viewers = 0;
   private viewerTimer: NodeJS.Timeout | undefined;
+  private readonly awarenessChanged = new Set<number>();
+  private awarenessTimer: NodeJS.Timeout | undefined;
   private failed = false;
 
   constructor(private readonly options: RoomOptions) {
@@ -187,6 +196,7 @@ export class Room {
 
   destroy(): void {
     clearTimeout(this.viewerTimer);
+    clearTimeout(this.awarenessTimer);
     this.doc.off('update', this.onUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
@@ -285,14 +295,30 @@ export class Room {
     };
   }
 
-  private readonly onAwarenessUpdate = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const changed = [...added, ...updated, ...removed];
-    const message = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    this.broadcast(message, origin instanceof RoomConnection ? origin : undefined);
+  private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+    for (const clientID of [...added, ...updated, ...removed]) this.awarenessChanged.add(clientID);
+    if (this.awarenessTimer) return;
+    this.flushAwareness();
+    this.awarenessTimer = setTimeout(this.onAwarenessTick, AWARENESS_BATCH_MS);
   };
+
+  /** The batch window ends: send what changed in it, and keep the window open while changes keep coming. */
+  private readonly onAwarenessTick = (): void => {
+    this.awarenessTimer = undefined;
+    if (this.flushAwareness()) this.awarenessTimer = setTimeout(this.onAwarenessTick, AWARENESS_BATCH_MS);
+  };
+
+  /**
+   * One frame with the latest state of every client that changed, to everyone. A sender gets
+   * its own state back with the clock it sent, which y-protocols ignores.
+   */
+  private flushAwareness(): boolean {
+    if (this.awarenessChanged.size === 0) return false;
+    const changed = [...this.awarenessChanged];
+    this.awarenessChanged.clear();
+    this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
+    return true;
+  }
 
   private changeViewerCount(delta: number): void {
     this.viewers += delta;

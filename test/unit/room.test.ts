@@ -1,11 +1,12 @@
 // The room without any transport: connections are in-memory sinks (CONVENTIONS: sans-IO).
 import { expect, test } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { Role } from '../../common/doc-schema';
 import { identityFromSeed } from '../../server/auth/identity';
-import { encodeSyncStep1, encodeSyncUpdate } from '../../server/protocol/messages';
+import { decodeAwarenessUpdate, decodeClientMessage, encodeAwarenessMessage, encodeSyncStep1, encodeSyncUpdate } from '../../server/protocol/messages';
 import { RoomConnection } from '../../server/rooms/connection';
-import { Room } from '../../server/rooms/room';
+import { AWARENESS_BATCH_MS, Room } from '../../server/rooms/room';
 
 function makeRoom() {
   const doc = new Y.Doc();
@@ -58,5 +59,43 @@ test('every accepted change is appended to the log before any client is sent it'
   client.getText('t').insert(0, 'hello');
   room.receive(writer.connection, encodeSyncUpdate(Y.encodeStateAsUpdate(client)));
   expect(order).toEqual(['append', 'send']);
+  room.destroy();
+});
+
+/** An editor's presence frame, as y-protocols clients send it. */
+function cursorFrame(awareness: awarenessProtocol.Awareness, position: number): Uint8Array {
+  awareness.setLocalState({ cursor: position });
+  return encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(awareness, [awareness.clientID]));
+}
+
+/** The client ids carried by the awareness frames a connection was sent. */
+function awarenessFrames(sent: Uint8Array[]): number[][] {
+  return sent.flatMap((frame) => {
+    const message = decodeClientMessage(frame);
+    return message.type === 'awareness' ? [decodeAwarenessUpdate(message.update).map((e) => e.clientID)] : [];
+  });
+}
+
+test('presence changes are fanned out at once after a quiet spell, then together once per batch window', async () => {
+  const { room } = makeRoom();
+  const reader = connect(room, 'editor');
+  const writers = Array.from({ length: 5 }, () => ({ ...connect(room, 'editor'), awareness: new awarenessProtocol.Awareness(new Y.Doc()) }));
+
+  // What joining sent (the room's current presence) is not part of this.
+  await new Promise((resolve) => setTimeout(resolve, AWARENESS_BATCH_MS * 3));
+  const fanned = () => awarenessFrames(reader.sent.splice(0));
+  fanned();
+
+  room.receive(writers[0].connection, cursorFrame(writers[0].awareness, 1));
+  expect(fanned()).toEqual([[writers[0].awareness.clientID]]);
+
+  // Within the window: held, then sent as one frame naming every client that changed.
+  for (const [i, w] of writers.entries()) room.receive(w.connection, cursorFrame(w.awareness, 10 + i));
+  expect(fanned()).toEqual([]);
+  await new Promise((resolve) => setTimeout(resolve, AWARENESS_BATCH_MS * 3));
+  const frames = fanned();
+  expect(frames).toHaveLength(1);
+  expect(new Set(frames[0])).toEqual(new Set(writers.map((w) => w.awareness.clientID)));
+  expect(room.awareness.getStates().get(writers[4].awareness.clientID)).toMatchObject({ cursor: 14 });
   room.destroy();
 });
