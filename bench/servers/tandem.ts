@@ -10,7 +10,6 @@ import { startProcess, waitForHttp } from '../lib/spawn.js';
 import { REPO } from './paths.js';
 import type { Launcher, RunningServer, StartOptions } from './types.js';
 
-
 export interface TandemStartOptions extends StartOptions {
   /** Reuse a root (restart after a kill); by default a fresh one under workDir. */
   root?: string;

@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { TRUNCATED_MIME, type TruncatedMarker } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
 import { outputToYMap } from '../notebook/cell-model';
+import { LeadingEdgeBatcher } from '../leading-edge-batcher';
 import type { OutputStore, StoredOutput } from './output-store';
 import { continueLastLine, needsRewrite, renderStream } from './stream-text';
 
@@ -63,14 +64,17 @@ function isDeleted(type: Y.Map<unknown>): boolean {
 export class OutputWriter {
   private readonly cells = new Map<string, CellState>();
   private readonly displays = new Map<string, Set<Y.Map<unknown>>>();
-  private timer: NodeJS.Timeout | undefined;
+  /** A chatty cell costs one document update per flush interval, and its first line none of the wait. */
+  private readonly streams: LeadingEdgeBatcher;
 
   constructor(
     private readonly target: OutputTarget,
     private readonly store: OutputStore,
     private readonly fileId: string,
     private readonly limits: OutputLimits,
-  ) {}
+  ) {
+    this.streams = new LeadingEdgeBatcher(limits.flushIntervalMs, () => this.flushPending());
+  }
 
   /** A run is starting in this cell: its old outputs go, as in JupyterLab. */
   startRun(cellId: string, executionCount: number | null): void {
@@ -99,20 +103,8 @@ export class OutputWriter {
     const last = state.pending.at(-1);
     if (last && last.name === name) last.text += text;
     else state.pending.push({ name, text });
-    if (this.timer) return;
-    // Quiet until now: write at once, so a cell's first line shows without waiting for a
-    // timer. What follows within the interval is coalesced, and the window stays open while
-    // text keeps coming, so a chatty cell costs one document update per interval.
-    this.flushCell(cellId);
-    this.timer = setTimeout(this.onTick, this.limits.flushIntervalMs);
+    this.streams.changed();
   }
-
-  private readonly onTick = (): void => {
-    this.timer = undefined;
-    let wrote = false;
-    for (const cellId of this.cells.keys()) wrote = this.flushCell(cellId) || wrote;
-    if (wrote) this.timer = setTimeout(this.onTick, this.limits.flushIntervalMs);
-  };
 
   add(cellId: string, output: OutputJSON, displayId?: string): void {
     this.flushCell(cellId);
@@ -172,17 +164,17 @@ export class OutputWriter {
     });
   }
 
-  flushAll(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const cellId of this.cells.keys()) this.flushCell(cellId);
-  }
-
   dispose(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.streams.dispose();
     this.cells.clear();
     this.displays.clear();
+  }
+
+  /** Writes every cell's pending stream text; says whether there was any. */
+  private flushPending(): boolean {
+    let wrote = false;
+    for (const cellId of this.cells.keys()) wrote = this.flushCell(cellId) || wrote;
+    return wrote;
   }
 
   /** Writes the cell's pending stream text; says whether there was any. */

@@ -5,6 +5,7 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { RoomAwareness } from '../../common/doc-schema';
+import { LeadingEdgeBatcher } from '../leading-edge-batcher';
 import {
   decodeAwarenessUpdate,
   decodeClientMessage,
@@ -69,7 +70,7 @@ export class Room {
   private viewers = 0;
   private viewerTimer: NodeJS.Timeout | undefined;
   private readonly awarenessChanged = new Set<number>();
-  private awarenessTimer: NodeJS.Timeout | undefined;
+  private readonly presence = new LeadingEdgeBatcher(AWARENESS_BATCH_MS, () => this.flushAwareness());
   private failed = false;
 
   constructor(private readonly options: RoomOptions) {
@@ -196,7 +197,7 @@ export class Room {
 
   destroy(): void {
     clearTimeout(this.viewerTimer);
-    clearTimeout(this.awarenessTimer);
+    this.presence.dispose();
     this.doc.off('update', this.onUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
@@ -297,15 +298,7 @@ export class Room {
 
   private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
     for (const clientID of [...added, ...updated, ...removed]) this.awarenessChanged.add(clientID);
-    if (this.awarenessTimer) return;
-    this.flushAwareness();
-    this.awarenessTimer = setTimeout(this.onAwarenessTick, AWARENESS_BATCH_MS);
-  };
-
-  /** The batch window ends: send what changed in it, and keep the window open while changes keep coming. */
-  private readonly onAwarenessTick = (): void => {
-    this.awarenessTimer = undefined;
-    if (this.flushAwareness()) this.awarenessTimer = setTimeout(this.onAwarenessTick, AWARENESS_BATCH_MS);
+    this.presence.changed();
   };
 
   /**

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // The server as `npm start` runs it: Node on the bundle in dist/ (test/global-setup.ts builds
@@ -61,7 +62,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
   // An empty token means: let the server generate one (read back from its URL line).
   let token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
   const args = [
-    'dist/server/cli.mjs',
+    TANDEM_BUNDLE,
     'serve',
     '--port',
     String(options.port ?? 0),
