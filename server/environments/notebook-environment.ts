@@ -116,7 +116,9 @@ export class NotebookEnvironment {
       resolution = await this.resolve();
     } catch (error) {
       const message = describeProblem(error);
-      this.kernel.write({ environmentError: message });
+      // Dead before the launch fails, as after a failed build, so that anyone who sees the
+      // run fail also sees why no kernel is coming.
+      this.kernel.write({ environmentError: message, status: 'dead', message });
       throw new KernelLaunchError(message);
     }
     this.kernel.write({ environmentError: undefined });
