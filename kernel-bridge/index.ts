@@ -3,6 +3,8 @@
 // events. Sockets, framing and processes stay inside.
 
 export { KernelSession, type KernelSessionOptions } from './session/kernel-session';
+export type { KernelHandle } from './session/kernel-handle';
+export { openKernel, type KernelOptions } from './session/open-kernel';
 export type {
   InputRequestedEvent,
   RunFinishedEvent,

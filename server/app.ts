@@ -1,5 +1,5 @@
-// Assembles a Tandem server from its parts: storage, auth, rooms, the HTTP API, the
-// WebSocket transport and the browser client. `createTandem` returns a running server;
+// Assembles a Tandem server from its parts: storage, auth, the open notebooks, the HTTP API,
+// the WebSocket transport and the browser client. `createTandem` returns a running server;
 // `close` saves every open notebook and shuts everything down.
 
 import { randomBytes } from 'node:crypto';
@@ -23,11 +23,10 @@ import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
 import { redactUrl } from './log';
 import { projectPath } from './project-files';
-import { RoomManager } from './rooms/room-manager';
-import { DocStore } from './storage/doc-store';
+import { OpenNotebooks } from './notebooks/open-notebooks';
+import { FsDocStorage } from './storage/fs-doc-storage';
 import { FileIdIndex } from './storage/file-ids';
 import { registerWebSocketTransport } from './transport/websocket';
-import { KernelRegistry } from './execution/kernel-registry';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { executionRoutes } from './http/routes/execution';
@@ -38,7 +37,7 @@ import { createSqlQueries } from './queries';
 
 export interface Tandem {
   app: FastifyInstance;
-  rooms: RoomManager;
+  notebooks: OpenNotebooks;
   fileIds: FileIdIndex;
   host: string;
   port: number;
@@ -87,7 +86,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const paths = new RootPaths(config.root);
   const fileIds = new FileIdIndex(config.stateDir);
   const shares = new ShareStore(config.stateDir);
-  const store = new DocStore(config.stateDir);
+  const storage = new FsDocStorage(config.stateDir);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -104,40 +103,33 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const auth = new Authenticator({ serverToken: token, shares, allowOrigins: config.allowOrigins });
   registerAuth(app, auth);
 
-  const rooms = new RoomManager({
-    paths,
-    fileIds,
-    store,
-    stateDir: config.stateDir,
-    log: logger,
-    graceMs: config.roomGraceMs,
-    saveDelayMs: config.saveDelayMs,
-    saveMaxDelayMs: config.saveMaxDelayMs,
-    watchIntervalMs: config.watchIntervalMs,
-    compactBytes: config.compactBytes,
-  });
-  const contents = new ContentsService(paths, fileIds, rooms, logger);
   const outputs = new OutputStore(join(config.stateDir, 'outputs'));
-  // SQL cells: connections, the snapshot store, and the hooks every run goes through.
-  const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, rooms, log: logger.child({ component: 'queries' }) });
+  // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
+  const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
-  const kernels = new KernelRegistry({
-    rooms,
-    fileIds,
+  const notebooks = new OpenNotebooks({
     paths,
-    store: outputs,
-    limits: DEFAULT_OUTPUT_LIMITS,
-    log: logger.child({ component: 'kernels' }),
-    environments,
+    fileIds,
+    storage,
+    stateDir: config.stateDir,
+    services: {
+      environments,
+      outputs,
+      limits: DEFAULT_OUTPUT_LIMITS,
+      extensions: [queries.sqlCells],
+      log: logger,
+      saveDelayMs: config.saveDelayMs,
+      saveMaxDelayMs: config.saveMaxDelayMs,
+      compactBytes: config.compactBytes,
+    },
+    graceMs: config.roomGraceMs,
+    watchIntervalMs: config.watchIntervalMs,
     cullIdleMs: config.cullIdleMs,
-    runHooks: queries.runHooks,
   });
-  rooms.onUnload((open) => {
-    if (!fileIds.pathOf(open.room.fileId)) outputs.forget(open.room.fileId);
-  });
+  const contents = new ContentsService(paths, fileIds, notebooks, logger);
   const transport = await registerWebSocketTransport(app, {
     auth,
-    rooms,
+    notebooks,
     maxMessageBytes: config.maxMessageBytes,
     maxBufferedBytes: config.maxBufferedBytes,
     pingIntervalMs: config.pingIntervalMs,
@@ -145,9 +137,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,
-    rooms: () => rooms.size,
+    rooms: () => notebooks.size,
     connections: () => transport.connectionCount(),
-    kernels: () => kernels.count,
+    kernels: () => notebooks.kernelCount,
   });
   meRoutes(app, auth, fileIds);
   shareRoutes(app, { shares, paths, fileIds, onRevoked: (share) => transport.closeShare(share.id) });
@@ -161,15 +153,17 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   collaborationRoutes(app, {
     paths,
     fileIds,
-    rooms,
+    notebooks,
     onEditorOpened: (fileId) => {
-      kernels.editorOpened(fileId, config.kernelPrestart).catch((error: unknown) => logger.warn({ fileId, err: error }, 'could not prestart the kernel'));
+      notebooks
+        .with(fileId, (notebook) => notebook.editorOpened(config.kernelPrestart))
+        .catch((error: unknown) => logger.warn({ fileId, err: error }, 'could not prestart the kernel'));
     },
   });
-  executionRoutes(app, { kernels, outputs });
+  executionRoutes(app, { notebooks, outputs });
   kernelspecRoutes(app, config.defaultKernel);
-  environmentRoutes(app, { environments, rooms, fileIds, paths });
-  queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, rooms, kernels });
+  environmentRoutes(app, { environments, notebooks, fileIds, paths });
+  queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, notebooks });
   await registerClient(app);
 
   const port = await listen(app, config);
@@ -179,7 +173,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   let closing: Promise<void> | undefined;
   return {
     app,
-    rooms,
+    notebooks,
     fileIds,
     host: config.host,
     port,
@@ -188,9 +182,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
-        await Promise.all([kernels.shutdownAll(), environments.close()]);
-        await queries.close();
-        await rooms.closeAll();
+        await Promise.all([notebooks.closeAll(), environments.close()]);
         transport.close();
         await app.close();
       })();

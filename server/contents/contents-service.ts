@@ -6,12 +6,12 @@ import { constants } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { NotebookJSON } from '../../common/nbformat';
-import { badRequest, conflict, HttpError, notFound } from '../http/errors';
+import { conflict, invalid as badRequest, notFound } from '../errors';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
 import { serializeNotebook } from '../notebook/serialize';
 import { InvalidNotebookError, readNotebookJSON } from '../notebook/validate';
-import type { RoomManager } from '../rooms/room-manager';
+import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import { SERVER_ORIGIN } from '../rooms/room';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { FileIdIndex } from '../storage/file-ids';
@@ -72,7 +72,7 @@ export class ContentsService {
   constructor(
     private readonly paths: RootPaths,
     private readonly fileIds: FileIdIndex,
-    private readonly rooms: RoomManager,
+    private readonly rooms: OpenNotebooks,
     private readonly log: { warn(obj: object, msg?: string): void },
   ) {}
 
@@ -261,7 +261,7 @@ export class ContentsService {
       const name = candidate(n);
       if (!taken.has(name)) return name;
     }
-    throw new HttpError(409, 'Could not find a free name in this folder', 'conflict');
+    throw conflict('Could not find a free name in this folder');
   }
 }
 

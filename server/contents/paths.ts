@@ -4,7 +4,7 @@
 
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { badRequest, notFound } from '../http/errors';
+import { invalid as badRequest, notFound } from '../errors';
 
 export interface ResolvedPath {
   /** Normalised API path: no leading or trailing slash; '' is the root. */

@@ -17,12 +17,14 @@ import {
 } from '../../kernel-bridge/environments';
 import type { Room } from '../rooms/room';
 import type { EnvironmentService, Resolution } from './environment-service';
-import { KernelMapWriter } from './kernel-map';
+import type { KernelStateWriter } from '../notebooks/kernel-state';
 import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
 import { ProvisioningReporter } from './provisioning-reporter';
 
 export interface NotebookEnvironmentOptions {
   room: Room;
+  /** Where the environment reports, beside the kernel session: the notebook's one kernel-map writer. */
+  kernelState: KernelStateWriter;
   service: EnvironmentService;
   /** The notebook's folder now (it follows renames). */
   notebookDir(): string;
@@ -36,7 +38,7 @@ const CHECK_DELAY_MS = 400;
 
 export class NotebookEnvironment {
   readonly runtime: EnvironmentRuntime;
-  private readonly kernel: KernelMapWriter;
+  private readonly kernel: KernelStateWriter;
   private readonly meta: Y.Map<unknown>;
   private readonly onMetaChange: () => void;
   private checkTimer: NodeJS.Timeout | undefined;
@@ -47,7 +49,7 @@ export class NotebookEnvironment {
   private disposed = false;
 
   constructor(private readonly options: NotebookEnvironmentOptions) {
-    this.kernel = new KernelMapWriter(options.room);
+    this.kernel = options.kernelState;
     this.meta = options.room.doc.getMap('meta');
     this.runtime = new EnvironmentRuntime({
       base: options.service.runtime,
@@ -96,7 +98,6 @@ export class NotebookEnvironment {
 
   dispose(): void {
     this.disposed = true;
-    this.kernel.close();
     clearTimeout(this.checkTimer);
     this.meta.unobserveDeep(this.onMetaChange);
     this.planHold?.();

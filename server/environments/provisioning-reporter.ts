@@ -4,7 +4,7 @@
 // throttled: the first at once, then the latest state at most every INTERVAL_MS.
 
 import type { BuildProgress } from '../../kernel-bridge/environments';
-import type { KernelMapWriter } from './kernel-map';
+import type { KernelStateWriter } from '../notebooks/kernel-state';
 
 const INTERVAL_MS = 250;
 const MAX_LINE = 300;
@@ -15,7 +15,7 @@ export class ProvisioningReporter {
   private active = false;
 
   constructor(
-    private readonly kernel: KernelMapWriter,
+    private readonly kernel: KernelStateWriter,
     private readonly environmentId: string,
   ) {}
 

@@ -10,14 +10,14 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidEnvironmentSpec, NoInterpreter } from '../../kernel-bridge/environments';
 import type { RootPaths } from '../contents/paths';
 import { requireOwner, requireRole } from '../http/auth';
-import type { RoomManager } from '../rooms/room-manager';
+import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import type { FileIdIndex } from '../storage/file-ids';
 import type { EnvironmentService } from './environment-service';
 import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
 
 export interface EnvironmentRouteDeps {
   environments: EnvironmentService;
-  rooms: RoomManager;
+  notebooks: OpenNotebooks;
   fileIds: FileIdIndex;
   paths: RootPaths;
 }
@@ -26,8 +26,7 @@ export function environmentRoutes(app: FastifyInstance, deps: EnvironmentRouteDe
   app.get<{ Params: { fileId: string } }>('/api/notebooks/:fileId/environment', async (request) => {
     const { fileId } = request.params;
     requireRole(request, fileId, 'viewer');
-    const open = await deps.rooms.open(fileId);
-    try {
+    return deps.notebooks.with(fileId, async (open) => {
       const specification = environmentSpecOf(open.room.doc) ?? null;
       const apiPath = deps.fileIds.pathOf(fileId) ?? '';
       let resolution;
@@ -63,9 +62,7 @@ export function environmentRoutes(app: FastifyInstance, deps: EnvironmentRouteDe
             }
           : {}),
       };
-    } finally {
-      deps.rooms.release(fileId);
-    }
+    });
   });
 
   app.get('/api/environments', async (request) => {

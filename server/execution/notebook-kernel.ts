@@ -4,13 +4,15 @@
 
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
-import { KERNEL_MAP, type ExecutionStatus, type KernelState, type UserRef } from '../../common/doc-schema';
+import type { ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
-import type { KernelSession, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import type { KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
+import { conflict, forbidden, invalid, notFound } from '../errors';
+import type { KernelPatch, KernelStateWriter } from '../notebooks/kernel-state';
 import { SERVER_ORIGIN, type Room } from '../rooms/room';
 import type { OutputStore } from './output-store';
 import { OutputWriter, type OutputLimits } from './output-writer';
+import { type QueuedRun, Run, type RunPlan } from './run';
 import { RunRecords } from './run-records';
 
 // How long a run request waits for keystrokes its sender made just before it.
@@ -25,71 +27,48 @@ const FINISH_STATUS: Record<RunFinishStatus, ExecutionStatus> = {
   cancelled: 'cancelled',
 };
 
-export interface PreparedRun {
-  fileId: string;
-  runId: string;
-  cellId: string;
-  source: string;
-  requestedBy: UserRef;
-}
-
-interface RunInfo {
-  cellId: string;
-  requestedBy: UserRef;
-  started: boolean;
-  /** Set when cancelRun stopped the run's work after it started: it ends as cancelled. */
-  cancelled?: string;
-}
-
 export interface NotebookKernelOptions {
   fileId: string;
   room: Room;
+  /** The notebook's one writer of the `kernel` map. */
+  kernelState: KernelStateWriter;
   /** Creates the kernel session the first time the notebook needs one. */
-  createSession(): Promise<KernelSession>;
+  createSession(): Promise<KernelHandle>;
   store: OutputStore;
   limits: OutputLimits;
   /**
    * Called for each code cell as it is queued, in order. It may return other code for the
-   * kernel to run in its place (a SQL cell becomes code that loads its query's result), or
-   * undefined to run the cell as written. It must not throw for bad input: it returns code
-   * that reports the problem in the cell instead.
+   * kernel to run in its place (a SQL cell becomes code that loads its query's result), with
+   * work tied to the run, or undefined to run the cell as written. It must not throw for bad
+   * input: it returns code that reports the problem in the cell instead.
    */
-  prepareRun?(run: PreparedRun): Promise<string | undefined>;
-  /** Called when a run ends, however it ends (so work started for it can stop). */
-  onRunFinished?(runId: string, status: ExecutionStatus): void;
-  /**
-   * Called to cancel a run that the kernel can no longer take off its queue (it has started).
-   * Returns a message for people if it stopped the run's work (a SQL cell's query, at the
-   * database), and the run then ends as cancelled; undefined if there was nothing to stop.
-   */
-  cancelRun?(runId: string): string | undefined;
+  planRun(run: QueuedRun): Promise<RunPlan | undefined>;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
 export class NotebookKernel {
-  private session: KernelSession | undefined;
-  private creating: Promise<KernelSession> | undefined;
-  private readonly runs = new Map<string, RunInfo>();
+  private session: KernelHandle | undefined;
+  private creating: Promise<KernelHandle> | undefined;
+  private readonly runs = new Map<string, Run>();
   private readonly writer: OutputWriter;
   private readonly records: RunRecords;
-  private readonly kernelMap: Y.Map<unknown>;
+  private readonly kernelState: KernelStateWriter;
 
   constructor(private readonly options: NotebookKernelOptions) {
     const target = { doc: options.room.doc, transact: (change: () => void) => options.room.transact(change, SERVER_ORIGIN) };
     this.writer = new OutputWriter(target, options.store, options.fileId, options.limits);
     this.records = new RunRecords(target);
-    this.kernelMap = options.room.doc.getMap(KERNEL_MAP);
+    this.kernelState = options.kernelState;
     // Whatever a previous server process had queued or running is gone with its kernel.
     this.records.failOrphans('The server restarted before this run finished');
     options.room.transact(() => {
       for (const cell of options.room.doc.getArray('cells')) {
         if (cell instanceof Y.Map && cell.get('execution_state') === 'running') cell.set('execution_state', 'idle');
       }
-      if (this.kernelMap.get('status') !== 'shutdown' && this.kernelMap.size) {
-        this.kernelMap.set('status', 'shutdown');
-        this.kernelMap.set('message', 'No kernel is running');
-      }
     });
+    if (this.kernelState.get('status') !== 'shutdown' && !this.kernelState.isEmpty) {
+      this.kernelState.write({ status: 'shutdown', message: 'No kernel is running' });
+    }
   }
 
   get status(): string {
@@ -140,9 +119,11 @@ export class NotebookKernel {
       const code = source instanceof Y.Text ? source.toString() : '';
       const runId = randomUUID();
       const record = this.records.queue(runId, cellId, code, requestedBy);
-      this.runs.set(runId, { cellId, requestedBy, started: false });
-      const replaced = await this.options.prepareRun?.({ fileId: this.options.fileId, runId, cellId, source: code, requestedBy });
-      session.enqueue({ runId, code: replaced ?? code, username: requestedBy.username });
+      const run = new Run(this.options.fileId, runId, cellId, code, requestedBy);
+      this.runs.set(runId, run);
+      const plan = await this.options.planRun(run);
+      run.work = plan?.work;
+      session.enqueue({ runId, code: plan?.code ?? code, username: requestedBy.username });
       runs.push(record);
     }
     return { runs, skipped };
@@ -172,7 +153,7 @@ export class NotebookKernel {
       throw notFound('No such run');
     }
     if (!run.started && this.session?.cancel(runId, 'Cancelled before it ran')) return;
-    const stopped = this.options.cancelRun?.(runId);
+    const stopped = run.work?.cancel();
     if (stopped === undefined) throw conflict('That run is already running; interrupt it instead');
     run.cancelled = stopped;
   }
@@ -182,7 +163,7 @@ export class NotebookKernel {
     const run = this.runs.get(runId);
     if (!run) throw notFound('No such run is waiting for input');
     if (run.requestedBy.username !== username) throw forbidden('Only the person who ran this cell can answer its prompt');
-    if (!this.session?.sendInput(runId, value)) throw badRequest('This run is not waiting for input');
+    if (!this.session?.sendInput(runId, value)) throw invalid('This run is not waiting for input');
     this.records.update(runId, {}, ['input']);
   }
 
@@ -195,7 +176,7 @@ export class NotebookKernel {
     this.writer.dispose();
   }
 
-  private ensureSession(): Promise<KernelSession> {
+  private ensureSession(): Promise<KernelHandle> {
     if (this.session) return Promise.resolve(this.session);
     this.creating ??= this.options.createSession().then(
       (session) => {
@@ -212,14 +193,13 @@ export class NotebookKernel {
     return this.creating;
   }
 
-  private attach(session: KernelSession): void {
+  private attach(session: KernelHandle): void {
     this.setKernel({
       kernelspec: { name: session.spec.name, display_name: session.spec.displayName, language: session.spec.language },
     });
     session.on('status', ({ status, message }) => {
       const patch: KernelState = { status, message };
-      if (status === 'idle' && this.kernelMap.get('status') !== 'busy') patch.startedAt = this.kernelMap.get('startedAt') as number;
-      if ((status === 'starting' || status === 'restarting') && this.kernelMap.get('status') !== status) patch.startedAt = Date.now();
+      if ((status === 'starting' || status === 'restarting') && this.kernelState.get('status') !== status) patch.startedAt = Date.now();
       this.setKernel(patch);
     });
     session.on('runStarted', ({ runId, executionCount }) => {
@@ -293,9 +273,9 @@ export class NotebookKernel {
     const status = run.cancelled ? 'cancelled' : FINISH_STATUS[event.status];
     const message =
       run.cancelled ?? (event.status === 'aborted' ? (event.message ?? 'Not run: an earlier cell raised an error') : event.message);
-    // Before the record says the run finished, so that what the hook writes (a SQL cell's
+    // Before the record says the run finished, so that what the work writes (a SQL cell's
     // final query state) is already in the document when clients see the run end.
-    this.options.onRunFinished?.(event.runId, status);
+    run.work?.finished(status);
     this.records.update(
       event.runId,
       { status, finishedAt: Date.now(), executionCount: event.executionCount ?? null, ...(message ? { message } : {}) },
@@ -305,12 +285,9 @@ export class NotebookKernel {
     this.setKernel({ lastActivity: Date.now() });
   }
 
+  /** Sets the fields that have a value; the session never removes one. */
   private setKernel(patch: KernelState): void {
-    this.options.room.transact(() => {
-      for (const [key, value] of Object.entries(patch)) {
-        if (value === undefined) continue;
-        if (this.kernelMap.get(key) !== value) this.kernelMap.set(key, value);
-      }
-    }, SERVER_ORIGIN);
+    const defined: KernelPatch = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    this.kernelState.write(defined);
   }
 }

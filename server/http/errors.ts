@@ -1,29 +1,26 @@
-// Errors a user can cause carry a status and a message a person can act on. Anything else
-// is logged in full and answered with a generic 500: no stack traces or internals in replies.
+// The one place where Tandem's error kinds become HTTP status codes. Anything that is not a
+// TandemError (or a Fastify validation error) is logged in full and answered with a generic 500:
+// no stack traces or internals in replies.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorKind, TandemError } from '../errors';
 
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    /** A short machine-readable reason, as Jupyter Server gives. */
-    readonly reason?: string,
-  ) {
-    super(message);
-  }
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+export function statusOf(error: TandemError): number {
+  return STATUS[error.kind];
 }
 
-export const badRequest = (message: string, reason = 'bad_request') => new HttpError(400, message, reason);
-export const unauthorized = (message = 'Sign in with a token to use Tandem') => new HttpError(401, message, 'unauthorized');
-export const forbidden = (message = 'You do not have access to this') => new HttpError(403, message, 'forbidden');
-export const notFound = (message: string) => new HttpError(404, message, 'not_found');
-export const conflict = (message: string) => new HttpError(409, message, 'conflict');
-
-export function handleError(error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  if (error instanceof HttpError) {
-    void reply.status(error.statusCode).send({ message: error.message, reason: error.reason ?? null });
+export function handleError(error: FastifyError | TandemError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof TandemError) {
+    void reply.status(statusOf(error)).send({ message: error.message, reason: error.reason });
     return;
   }
   const fastifyError = error as FastifyError;
@@ -39,3 +36,6 @@ export function handleError(error: FastifyError | HttpError | Error, request: Fa
   request.log.error({ err: error }, 'request failed');
   void reply.status(500).send({ message: 'Something went wrong on the server; it has been logged.', reason: 'internal' });
 }
+
+// The edge's own names for the kinds it raises itself (request checks, auth).
+export { conflict, forbidden, invalid as badRequest, notFound, unauthenticated as unauthorized } from '../errors';

@@ -1,8 +1,7 @@
 // SQL cells and the snapshot store, assembled for the server: connections from the config,
-// snapshots under the state directory, and the run hooks the kernel registry calls.
+// snapshots under the state directory, and the SQL-cell extension every notebook gets.
 
 import { join } from 'node:path';
-import type { RoomManager } from '../rooms/room-manager';
 import { loadConnections } from './connections';
 import { RunStatusFiles } from './kernel-handoff';
 import { QueryRunner } from './query-runner';
@@ -20,24 +19,14 @@ interface Logger {
 export interface SqlQueries {
   sqlCells: SqlCells;
   store: SnapshotStore;
-  runHooks: Pick<SqlCells, 'prepareRun' | 'onRunFinished' | 'cancelRun'>;
-  close(): Promise<void>;
 }
 
-export function createSqlQueries(options: { stateDir: string; connectionsFile: string | undefined; rooms: RoomManager; log: Logger }): SqlQueries {
+export function createSqlQueries(options: { stateDir: string; connectionsFile: string | undefined; log: Logger }): SqlQueries {
   const connections = loadConnections(options.connectionsFile);
   const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'));
   const sources = new SourceRegistry(options.stateDir, options.log);
   const runner = new QueryRunner(store, sources);
   const statusFiles = new RunStatusFiles(join(options.stateDir, 'query-runs'));
-  const sqlCells = new SqlCells({ rooms: options.rooms, connections, runner, store, statusFiles, log: options.log });
-  return {
-    sqlCells,
-    store,
-    runHooks: { prepareRun: sqlCells.prepareRun, onRunFinished: sqlCells.onRunFinished, cancelRun: sqlCells.cancelRun },
-    async close() {
-      await sqlCells.dispose();
-      await sources.closeAll();
-    },
-  };
+  const sqlCells = new SqlCells({ connections, runner, store, statusFiles, sources, log: options.log });
+  return { sqlCells, store };
 }

@@ -2,12 +2,13 @@
 // uses (its pinned snapshot, or a fresh query), starts the query on the server at once, and
 // gives the kernel code that loads the result when it is stored. It keeps the `queries` map up
 // to date, pins new snapshots in reproducible notebooks, and stops a query at the database when
-// its run is cancelled, interrupted or dropped.
+// its run is cancelled, interrupted or dropped. `SqlCells` is the notebook extension, shared by
+// all notebooks; each open notebook gets its own `NotebookSqlCells`.
 
 import type { ExecutionStatus, QueryState, UserRef } from '../../common/doc-schema';
-import type { PreparedRun } from '../execution/notebook-kernel';
+import type { QueuedRun, RunPlan, RunWork } from '../execution/run';
+import type { NotebookExtension, NotebookListener } from '../notebooks/notebook-extension';
 import type { Room } from '../rooms/room';
-import type { RoomManager } from '../rooms/room-manager';
 import { notebookMode, pinnedSnapshot, setPin, type QueryMode } from './cell-pins';
 import type { ResolvedConnection } from './connections';
 import { kernelCode, readySnapshot, type CellSpec, type RunOutcome, type RunStatusFiles } from './kernel-handoff';
@@ -17,6 +18,7 @@ import { isSqlCell, normalizeSql, parseSqlCell, queryHash, SqlCellError, type Sq
 import type { SnapshotMeta } from './snapshots/snapshot';
 import type { SnapshotStore } from './snapshots/snapshot-store';
 import { QueryCancelled } from './sources/source';
+import type { SourceRegistry } from './sources/source-registry';
 
 interface Logger {
   warn(obj: object, msg?: string): void;
@@ -24,69 +26,81 @@ interface Logger {
 }
 
 export interface SqlCellsOptions {
-  rooms: RoomManager;
   connections: Map<string, ResolvedConnection>;
   runner: QueryRunner;
   store: SnapshotStore;
   statusFiles: RunStatusFiles;
+  /** Closed with the extension: connections to databases outlive single notebooks. */
+  sources: Pick<SourceRegistry, 'closeAll'>;
   log: Logger;
-}
-
-interface ActiveRun {
-  fileId: string;
-  cellId: string;
-  board: QueryBoard;
-  /** Aborts the query while it is in flight; undefined once it has ended (or for pinned runs). */
-  query: AbortController | undefined;
 }
 
 const CANCELLED_AT_DATABASE = 'Cancelled: the query was stopped at the database';
 
-export class SqlCells {
-  private readonly boards = new Map<string, QueryBoard>();
-  private readonly runs = new Map<string, ActiveRun>();
-  /** Cells whose next run was asked to query again ("refresh"), by `fileId cellId`. */
-  private readonly refreshes = new Set<string>();
+export class SqlCells implements NotebookExtension<NotebookSqlCells> {
+  constructor(private readonly options: SqlCellsOptions) {}
 
-  constructor(private readonly options: SqlCellsOptions) {
-    // Queries a previous server process was running ended with it; say so instead of leaving
-    // them "running" for ever in the document.
-    options.rooms.onLoad((open) => QueryBoard.endOrphans(open.room, 'The server restarted before this query finished'));
-    options.rooms.onUnload((open) => {
-      this.boards.get(open.room.fileId)?.dispose();
-      this.boards.delete(open.room.fileId);
-    });
+  attach(notebook: { room: Room }): NotebookSqlCells {
+    return new NotebookSqlCells(notebook.room, this.options);
   }
 
-  /** The kernel registry's prepareRun hook. It never throws: problems become the cell's error. */
-  prepareRun = async (run: PreparedRun): Promise<string | undefined> => {
-    if (!isSqlCell(run.source)) return undefined;
-    const open = this.options.rooms.get(run.fileId);
-    if (!open) return undefined;
-    const board = this.board(open.room);
-    const mode = notebookMode(open.room.doc);
+  async dispose(): Promise<void> {
+    await this.options.sources.closeAll();
+  }
+}
+
+/** One open notebook's SQL cells: its `queries` map and the runs whose queries are in flight. */
+export class NotebookSqlCells implements NotebookListener {
+  private readonly board: QueryBoard;
+  /** Aborts each query in flight, by run id. */
+  private readonly queries = new Map<string, AbortController>();
+  /** Cells whose next run was asked to query again ("refresh"). */
+  private readonly refreshes = new Set<string>();
+  private unloaded = false;
+
+  constructor(
+    private readonly room: Room,
+    private readonly options: SqlCellsOptions,
+  ) {
+    this.board = new QueryBoard(room);
+    // Queries a previous server process was running ended with it; say so instead of leaving
+    // them "running" for ever in the document.
+    QueryBoard.endOrphans(room, 'The server restarted before this query finished');
+  }
+
+  /** Plans a queued SQL cell. It never throws: problems become the cell's error. */
+  async planRun(run: QueuedRun): Promise<RunPlan | undefined> {
+    if (!isSqlCell(run.source) || this.unloaded) return undefined;
+    const mode = notebookMode(this.room.doc);
     try {
-      return await this.prepare(run, open.room, board, mode);
+      return await this.prepare(run, mode);
     } catch (error) {
       this.options.log.error({ err: error, fileId: run.fileId }, 'could not prepare a SQL cell');
-      return this.refuse(board, run, mode, '?', 'The server could not start this query; its log says why');
+      return { code: this.refuse(run, mode, '?', 'The server could not start this query; its log says why') };
     }
-  };
+  }
 
-  private async prepare(run: PreparedRun, room: Room, board: QueryBoard, mode: QueryMode): Promise<string> {
+  unload(): void {
+    this.unloaded = true;
+    for (const query of this.queries.values()) query.abort();
+    this.board.dispose();
+  }
+
+  private async prepare(run: QueuedRun, mode: QueryMode): Promise<RunPlan> {
+    const { board, room } = this;
     let cell: SqlCell;
     try {
       cell = parseSqlCell(run.source);
     } catch (error) {
       if (!(error instanceof SqlCellError)) throw error;
-      return this.refuse(board, run, mode, '?', error.message);
+      return { code: this.refuse(run, mode, '?', error.message) };
     }
     const connection = this.options.connections.get(cell.connection);
     if (!connection) {
       const known = [...this.options.connections.keys()].join(', ');
-      return this.refuse(board, run, mode, cell.connection, `Unknown connection "${cell.connection}". This server has: ${known}. Name connections in the file given to --connections.`, cell.name);
+      return { code: this.refuse(run, mode, cell.connection, `Unknown connection "${cell.connection}". This server has: ${known}. Name connections in the file given to --connections.`, cell.name) };
     }
-    const refresh = this.refreshes.delete(`${run.fileId} ${run.cellId}`);
+    const refresh = this.refreshes.delete(run.cellId);
     const hash = queryHash(connection.name, normalizeSql(cell.sql), []);
     const pinId = pinnedSnapshot(room.doc, run.cellId);
     const pinned = pinId ? await this.options.store.get(pinId) : undefined;
@@ -95,9 +109,8 @@ export class SqlCells {
     if (mode === 'reproducible' && !cell.live && !refresh && pinned && this.usable(pinned, run.fileId, hash)) {
       const reason = 'Reproducible: using the pinned snapshot';
       board.start(run.cellId, { ...base, choice: 'pinned', reason, phase: 'loading', rows: pinned.rows, bytes: pinned.bytes, snapshot: ref(pinned, true) });
-      this.runs.set(run.runId, { fileId: run.fileId, cellId: run.cellId, board, query: undefined });
       const outcome = readySnapshot(pinned, this.dataPath(pinned), true);
-      return kernelCode({ version: 1, name: cell.name, cellId: run.cellId, mode, reason, outcome });
+      return { code: kernelCode({ version: 1, name: cell.name, cellId: run.cellId, mode, reason, outcome }), work: this.work(run, undefined) };
     }
 
     const pinResult = mode === 'reproducible';
@@ -110,63 +123,55 @@ export class SqlCells {
       ...(pinned && pinned.notebook === run.fileId ? { snapshot: ref(pinned, true) } : {}),
     });
     const controller = new AbortController();
-    this.runs.set(run.runId, { fileId: run.fileId, cellId: run.cellId, board, query: controller });
-    void this.query(run, cell, connection, board, controller, pinResult);
+    this.queries.set(run.runId, controller);
+    void this.query(run, cell, connection, controller, pinResult);
     const spec: CellSpec = { version: 1, name: cell.name, cellId: run.cellId, mode, reason, statusFile: this.options.statusFiles.pathFor(run.runId) };
-    return kernelCode(spec);
+    return { code: kernelCode(spec), work: this.work(run, controller) };
   }
 
-  /** The kernel registry's onRunFinished hook. */
-  onRunFinished = (runId: string, status: ExecutionStatus): void => {
-    const active = this.runs.get(runId);
-    if (!active) return;
-    this.runs.delete(runId);
-    void this.options.statusFiles.remove(runId);
-    if (active.query) {
-      // The run ended before its query did (cancelled in the queue, interrupted, kernel gone).
-      active.query.abort();
-      return;
-    }
-    const state = active.board.get(active.cellId);
-    if (state?.runId !== runId || state.phase !== 'loading') return;
-    if (status === 'ok') active.board.update(active.cellId, runId, { phase: 'done' });
-    else if (status === 'cancelled') active.board.update(active.cellId, runId, { phase: 'cancelled' });
-    else active.board.update(active.cellId, runId, { phase: 'error', message: 'Loading the result into the kernel failed; the cell shows why' });
-  };
-
-  /** The kernel registry's cancelRun hook: a started run whose query is still in flight. */
-  cancelRun = (runId: string): string | undefined => {
-    const active = this.runs.get(runId);
-    if (!active?.query) return undefined;
-    active.query.abort();
-    return CANCELLED_AT_DATABASE;
-  };
+  /** What a SQL cell's run does beside the kernel: its query, then the loading of its result. */
+  private work(run: QueuedRun, controller: AbortController | undefined): RunWork {
+    return {
+      // A started run whose query is still in flight is stopped at the database.
+      cancel: () => {
+        if (!controller || !this.queries.has(run.runId)) return undefined;
+        controller.abort();
+        return CANCELLED_AT_DATABASE;
+      },
+      finished: (status: ExecutionStatus) => {
+        void this.options.statusFiles.remove(run.runId);
+        if (this.queries.delete(run.runId)) {
+          // The run ended before its query did (cancelled in the queue, interrupted, kernel gone).
+          controller?.abort();
+          return;
+        }
+        const state = this.board.get(run.cellId);
+        if (state?.runId !== run.runId || state.phase !== 'loading') return;
+        if (status === 'ok') this.board.update(run.cellId, run.runId, { phase: 'done' });
+        else if (status === 'cancelled') this.board.update(run.cellId, run.runId, { phase: 'cancelled' });
+        else this.board.update(run.cellId, run.runId, { phase: 'error', message: 'Loading the result into the kernel failed; the cell shows why' });
+      },
+    };
+  }
 
   /** The next run of this cell queries again and re-pins, whatever is pinned. */
-  requestRefresh(fileId: string, cellId: string): void {
-    this.refreshes.add(`${fileId} ${cellId}`);
+  requestRefresh(cellId: string): void {
+    this.refreshes.add(cellId);
   }
 
   /** The refresh was not queued after all (the kernel could not start). */
-  dropRefresh(fileId: string, cellId: string): void {
-    this.refreshes.delete(`${fileId} ${cellId}`);
+  dropRefresh(cellId: string): void {
+    this.refreshes.delete(cellId);
   }
 
   /** Someone pinned another snapshot (or unpinned): every viewer sees the new choice. */
-  pinned(room: Room, cellId: string, meta: SnapshotMeta | undefined, by: UserRef): void {
-    const board = this.board(room);
-    if (meta) board.setSnapshot(cellId, { snapshot: ref(meta, true), choice: 'pinned', reason: `${by.name} pinned this snapshot; run the cell to load it` });
-    else board.setSnapshot(cellId, { snapshot: undefined, choice: 'query', reason: `${by.name} unpinned the snapshot; the next run queries again` });
+  pinned(cellId: string, meta: SnapshotMeta | undefined, by: UserRef): void {
+    if (meta) this.board.setSnapshot(cellId, { snapshot: ref(meta, true), choice: 'pinned', reason: `${by.name} pinned this snapshot; run the cell to load it` });
+    else this.board.setSnapshot(cellId, { snapshot: undefined, choice: 'query', reason: `${by.name} unpinned the snapshot; the next run queries again` });
   }
 
-  async dispose(): Promise<void> {
-    for (const active of this.runs.values()) active.query?.abort();
-    for (const board of this.boards.values()) board.dispose();
-    this.boards.clear();
-  }
-
-  private async query(run: PreparedRun, cell: SqlCell, connection: ResolvedConnection, board: QueryBoard, controller: AbortController, pin: boolean): Promise<void> {
-    const update = (patch: Partial<QueryState>) => board.update(run.cellId, run.runId, patch);
+  private async query(run: QueuedRun, cell: SqlCell, connection: ResolvedConnection, controller: AbortController, pin: boolean): Promise<void> {
+    const update = (patch: Partial<QueryState>) => this.board.update(run.cellId, run.runId, patch);
     let outcome: RunOutcome;
     try {
       const meta = await this.options.runner.run(
@@ -174,8 +179,7 @@ export class SqlCells {
         (progress) => update({ phase: progress.phase, rows: progress.rows, bytes: progress.bytes, message: progress.message }),
         controller.signal,
       );
-      const open = this.options.rooms.get(run.fileId);
-      if (pin && open) setPin(open.room, run.cellId, meta.id);
+      if (pin && !this.unloaded) setPin(this.room, run.cellId, meta.id);
       outcome = readySnapshot(meta, this.dataPath(meta), pin);
       update({ phase: 'loading', rows: meta.rows, bytes: meta.bytes, snapshot: ref(meta, pin), message: undefined });
     } catch (error) {
@@ -186,18 +190,15 @@ export class SqlCells {
       update({ phase: cancelled ? 'cancelled' : 'error', message });
       outcome = cancelled ? { state: 'cancelled', message: this.keptPinNote(run) } : { state: 'error', message };
     }
-    const active = this.runs.get(run.runId);
-    if (!active) return;
-    active.query = undefined;
-    if (outcome.state !== 'ready') this.runs.delete(run.runId);
+    // The run already ended (and took its query with it): nobody waits for the outcome.
+    if (!this.queries.delete(run.runId)) return;
     await this.options.statusFiles.write(run.runId, outcome).catch((error: unknown) => {
       this.options.log.error({ err: error, fileId: run.fileId }, 'could not hand a SQL result to the kernel');
     });
   }
 
-  private keptPinNote(run: PreparedRun): string {
-    const open = this.options.rooms.get(run.fileId);
-    const pin = open ? pinnedSnapshot(open.room.doc, run.cellId) : undefined;
+  private keptPinNote(run: QueuedRun): string {
+    const pin = this.unloaded ? undefined : pinnedSnapshot(this.room.doc, run.cellId);
     return pin ? `${CANCELLED_AT_DATABASE}. The cell keeps its pinned snapshot ${pin.slice(0, 12)}.` : `${CANCELLED_AT_DATABASE}.`;
   }
 
@@ -216,8 +217,8 @@ export class SqlCells {
     return 'Querying and pinning the result';
   }
 
-  private refuse(board: QueryBoard, run: PreparedRun, mode: QueryMode, connection: string, message: string, name = 'df'): string {
-    board.start(run.cellId, {
+  private refuse(run: QueuedRun, mode: QueryMode, connection: string, message: string, name = 'df'): string {
+    this.board.start(run.cellId, {
       runId: run.runId,
       connection,
       name,
@@ -240,12 +241,6 @@ export class SqlCells {
     const path = this.options.store.localPath(meta);
     if (!path) throw new Error('snapshots must be on local disk for local kernels');
     return path;
-  }
-
-  private board(room: Room): QueryBoard {
-    let board = this.boards.get(room.fileId);
-    if (!board) this.boards.set(room.fileId, (board = new QueryBoard(room)));
-    return board;
   }
 }
 

@@ -12,7 +12,7 @@ import { notebookFromDoc } from '../notebook/notebook-doc';
 import { serializeNotebook } from '../notebook/serialize';
 import { readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
-import type { DocHistory } from '../storage/doc-store';
+import type { DocHistory } from '../storage/doc-storage';
 import type { RoomLogger } from './room';
 
 /** Origin of changes merged in from the file on disk. */

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Role } from '../../common/doc-schema';
 import { requirePrincipal, requireRole, type Authenticator } from '../http/auth';
-import { forbidden, notFound } from '../http/errors';
+import { forbidden, notFound } from '../errors';
 import {
   CLOSE_ACCESS_REVOKED,
   closeReason,
@@ -16,11 +16,12 @@ import {
   CLOSE_UNKNOWN_SESSION,
   RoomConnection,
 } from '../rooms/connection';
-import type { OpenRoom, RoomManager } from '../rooms/room-manager';
+import type { OpenNotebook } from '../notebooks/open-notebook';
+import type { OpenNotebooks } from '../notebooks/open-notebooks';
 
 export interface TransportOptions {
   auth: Authenticator;
-  rooms: RoomManager;
+  notebooks: OpenNotebooks;
   maxMessageBytes: number;
   maxBufferedBytes: number;
   /** Interval of the keepalive ping that finds dead peers. */
@@ -31,7 +32,7 @@ const ROOM_NAME = /^json:notebook:([0-9a-f-]{36})$/;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    roomContext: { open: OpenRoom; role: Role; fileId: string } | undefined;
+    roomContext: { open: OpenNotebook; role: Role; fileId: string } | undefined;
   }
 }
 
@@ -74,7 +75,7 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
         if (!match) throw notFound('Unknown room; rooms are named json:notebook:{fileId}');
         const fileId = match[1];
         const role = requireRole(request, fileId, 'viewer');
-        const open = await options.rooms.open(fileId);
+        const open = await options.notebooks.open(fileId);
         request.roomContext = { open, role, fileId };
       },
     },
@@ -89,9 +90,10 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
         // The client holds a history this server no longer has: merging it would duplicate
         // content (jupyter-collaboration#594). It must reload instead.
         socket.close(CLOSE_UNKNOWN_SESSION, JSON.stringify({ reason: 'unknown_session', reloadable: true }));
+        options.notebooks.release(fileId);
         return;
       }
-      if (options.rooms.get(fileId) !== open) {
+      if (options.notebooks.get(fileId) !== open) {
         socket.close(CLOSE_SLOW_CLIENT, 'the room was reloaded; reconnect');
         return;
       }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
-import { DocStore } from '../../server/storage/doc-store';
+import { FsDocStorage } from '../../server/storage/fs-doc-storage';
 import { frameRecord, readLog, UpdateLog } from '../../server/storage/update-log';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'tandem-log-'));
@@ -35,10 +35,10 @@ test('a record whose checksum does not match ends the log', () => {
 
 test('compaction folds the logs into one snapshot and loses nothing appended meanwhile', async () => {
   const stateDir = dir();
-  const store = new DocStore(stateDir);
+  const store = new FsDocStorage(stateDir);
   const doc = new Y.Doc();
   doc.getText('t').insert(0, 'start');
-  const history = store.create({ fileId: 'f', sessionId: 's', createdAt: '' }, Y.encodeStateAsUpdate(doc));
+  const history = await store.create({ fileId: 'f', sessionId: 's', createdAt: '' }, Y.encodeStateAsUpdate(doc));
   doc.on('update', (update: Uint8Array) => history.append(update));
   for (let i = 0; i < 50; i++) doc.getText('t').insert(0, `${i},`);
   const compacting = history.compact(() => Y.encodeStateAsUpdate(doc));
@@ -47,7 +47,7 @@ test('compaction folds the logs into one snapshot and loses nothing appended mea
   doc.getText('t').insert(0, 'after,');
   await history.close();
 
-  const loaded = store.load('f')!;
+  const loaded = (await store.load('f'))!;
   const again = new Y.Doc();
   loaded.updates.forEach((u) => Y.applyUpdate(again, u));
   expect(again.getText('t').toString()).toBe(doc.getText('t').toString());

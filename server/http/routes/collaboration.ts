@@ -5,14 +5,14 @@
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { RootPaths } from '../../contents/paths';
-import type { RoomManager } from '../../rooms/room-manager';
+import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
 import { requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 
-export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; rooms: RoomManager; onEditorOpened(fileId: string): void }): void {
+export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; notebooks: OpenNotebooks; onEditorOpened(fileId: string): void }): void {
   app.put<{ Params: { '*': string }; Body: { format: string; type: string } }>(
     '/api/collaboration/session/*',
     {
@@ -35,11 +35,10 @@ export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPat
       const info = await stat(absolute).catch(() => undefined);
       if (!info?.isFile() || !apiPath.endsWith('.ipynb')) throw notFound(`No such notebook: ${apiPath}`);
       const fileId = known ?? deps.fileIds.ensure(apiPath);
-      const open = await deps.rooms.open(fileId);
-      // Nobody may join after all; the room then unloads after its grace period.
-      deps.rooms.release(fileId);
+      // Loaded now, so that joining finds it warm; if nobody joins after all, it unloads after its grace period.
+      const sessionId = await deps.notebooks.with(fileId, (notebook) => notebook.sessionId);
       if (roleAtLeast(roleOn(request.principal!, fileId), 'editor')) deps.onEditorOpened(fileId);
-      return { format, type, fileId, sessionId: open.sessionId };
+      return { format, type, fileId, sessionId };
     },
   );
 }

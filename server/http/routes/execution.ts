@@ -2,8 +2,8 @@
 // results arrive through the shared document, never in these replies.
 
 import type { FastifyInstance } from 'fastify';
-import type { KernelRegistry } from '../../execution/kernel-registry';
 import type { OutputStore } from '../../execution/output-store';
+import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import { requireRole } from '../auth';
 import { notFound } from '../errors';
 import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
@@ -11,7 +11,7 @@ import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
 type FileParams = { fileId: string };
 type RunParams = { fileId: string; id: string };
 
-export function executionRoutes(app: FastifyInstance, deps: { kernels: KernelRegistry; outputs: OutputStore }): void {
+export function executionRoutes(app: FastifyInstance, deps: { notebooks: OpenNotebooks; outputs: OutputStore }): void {
   const who = (identity: { username: string; name: string; color: string }) => ({
     username: identity.username,
     name: identity.name,
@@ -36,8 +36,9 @@ export function executionRoutes(app: FastifyInstance, deps: { kernels: KernelReg
     async (request, reply) => {
       requireRole(request, request.params.fileId, 'runner');
       const after = parseAfter(request.body.after);
-      const kernel = await deps.kernels.forNotebook(request.params.fileId);
-      const result = await kernel.execute(request.body.cellIds, who(request.principal!.identity), after);
+      const result = await deps.notebooks.with(request.params.fileId, (notebook) =>
+        notebook.kernel().execute(request.body.cellIds, who(request.principal!.identity), after),
+      );
       void reply.status(202);
       return result;
     },
@@ -46,18 +47,19 @@ export function executionRoutes(app: FastifyInstance, deps: { kernels: KernelReg
   for (const action of ['interrupt', 'restart', 'shutdown'] as const) {
     app.post<{ Params: FileParams }>(`/api/notebooks/:fileId/${action}`, async (request) => {
       requireRole(request, request.params.fileId, 'runner');
-      const kernel = await deps.kernels.forNotebook(request.params.fileId);
-      if (action === 'interrupt') await kernel.interrupt();
-      else if (action === 'restart') void kernel.restart();
-      else await kernel.shutdown();
-      return { status: kernel.status };
+      return deps.notebooks.with(request.params.fileId, async (notebook) => {
+        const kernel = notebook.kernel();
+        if (action === 'interrupt') await kernel.interrupt();
+        else if (action === 'restart') void kernel.restart();
+        else await kernel.shutdown();
+        return { status: kernel.status };
+      });
     });
   }
 
   app.post<{ Params: RunParams }>('/api/notebooks/:fileId/executions/:id/cancel', async (request) => {
     requireRole(request, request.params.fileId, 'runner');
-    const kernel = await deps.kernels.forNotebook(request.params.fileId);
-    kernel.cancel(request.params.id);
+    await deps.notebooks.with(request.params.fileId, (notebook) => notebook.kernel().cancel(request.params.id));
     return { cancelled: request.params.id };
   });
 
@@ -70,8 +72,9 @@ export function executionRoutes(app: FastifyInstance, deps: { kernels: KernelReg
     },
     async (request) => {
       requireRole(request, request.params.fileId, 'runner');
-      const kernel = await deps.kernels.forNotebook(request.params.fileId);
-      kernel.input(request.params.id, request.principal!.identity.username, request.body.value);
+      await deps.notebooks.with(request.params.fileId, (notebook) =>
+        notebook.kernel().input(request.params.id, request.principal!.identity.username, request.body.value),
+      );
       return { answered: request.params.id };
     },
   );

@@ -6,14 +6,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as Y from 'yjs';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
-import type { KernelRegistry } from '../../execution/kernel-registry';
 import { findCell, setPin } from '../../queries/cell-pins';
 import type { SnapshotMeta } from '../../queries/snapshots/snapshot';
 import type { SnapshotStore } from '../../queries/snapshots/snapshot-store';
 import { isSqlCell } from '../../queries/sql-cell';
 import type { SqlCells } from '../../queries/sql-cells';
-import type { Room } from '../../rooms/room';
-import type { RoomManager } from '../../rooms/room-manager';
+import type { OpenNotebook } from '../../notebooks/open-notebook';
+import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import { requirePrincipal, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
@@ -21,8 +20,7 @@ import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
 export interface QueryRouteDeps {
   store: SnapshotStore;
   sqlCells: SqlCells;
-  rooms: RoomManager;
-  kernels: KernelRegistry;
+  notebooks: OpenNotebooks;
 }
 
 const ID_PARAM = { type: 'string', maxLength: 128 } as const;
@@ -89,9 +87,9 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
       const meta = await deps.store.get(request.body.snapshotId);
       if (!meta || meta.notebook !== request.params.fileId) throw notFound('No such snapshot in this notebook');
       if (meta.cellId !== request.params.cellId) throw badRequest('That snapshot was made by another cell; pin one of this cell\'s snapshots');
-      return withSqlCell(deps, request, (room, by) => {
-        setPin(room, request.params.cellId, meta.id);
-        deps.sqlCells.pinned(room, request.params.cellId, meta, by);
+      return withSqlCell(deps, request, (notebook, by) => {
+        setPin(notebook.room, request.params.cellId, meta.id);
+        notebook.listener(deps.sqlCells).pinned(request.params.cellId, meta, by);
         return { pinned: meta.id };
       });
     },
@@ -100,9 +98,9 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
   // Unpins: the next run queries again and pins its result.
   app.delete<{ Params: CellParams }>('/api/notebooks/:fileId/cells/:cellId/snapshot', async (request) => {
     requireRole(request, request.params.fileId, 'editor');
-    return withSqlCell(deps, request, (room, by) => {
-      setPin(room, request.params.cellId, undefined);
-      deps.sqlCells.pinned(room, request.params.cellId, undefined, by);
+    return withSqlCell(deps, request, (notebook, by) => {
+      setPin(notebook.room, request.params.cellId, undefined);
+      notebook.listener(deps.sqlCells).pinned(request.params.cellId, undefined, by);
       return { pinned: null };
     });
   });
@@ -115,19 +113,21 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
     requireRole(request, request.params.fileId, 'runner');
     const after = parseAfter(request.body?.after);
     const { fileId, cellId } = request.params;
-    const kernel = await deps.kernels.forNotebook(fileId);
-    const cell = findCell(deps.rooms.get(fileId)!.room.doc, cellId);
-    if (!cell) throw notFound(`No cell with id ${cellId} in this notebook`);
-    if (!isSqlCell(sourceOf(cell))) throw badRequest('Only a SQL cell (one starting with %%sql) can be refreshed');
-    deps.sqlCells.requestRefresh(fileId, cellId);
     const { identity } = requirePrincipal(request);
-    try {
-      const result = await kernel.execute([cellId], { username: identity.username, name: identity.name, color: identity.color }, after);
-      void reply.status(202);
-      return result;
-    } finally {
-      deps.sqlCells.dropRefresh(fileId, cellId);
-    }
+    const result = await deps.notebooks.with(fileId, async (notebook) => {
+      const cell = findCell(notebook.room.doc, cellId);
+      if (!cell) throw notFound(`No cell with id ${cellId} in this notebook`);
+      if (!isSqlCell(sourceOf(cell))) throw badRequest('Only a SQL cell (one starting with %%sql) can be refreshed');
+      const sqlCells = notebook.listener(deps.sqlCells);
+      sqlCells.requestRefresh(cellId);
+      try {
+        return await notebook.kernel().execute([cellId], { username: identity.username, name: identity.name, color: identity.color }, after);
+      } finally {
+        sqlCells.dropRefresh(cellId);
+      }
+    });
+    void reply.status(202);
+    return result;
     },
   );
 }
@@ -140,17 +140,14 @@ function sourceOf(cell: Y.Map<unknown>): string {
 async function withSqlCell<T>(
   deps: QueryRouteDeps,
   request: FastifyRequest<{ Params: { fileId: string; cellId: string } }>,
-  change: (room: Room, by: { username: string; name: string; color: string }) => T,
+  change: (notebook: OpenNotebook, by: { username: string; name: string; color: string }) => T,
 ): Promise<T> {
   const { fileId, cellId } = request.params;
-  const open = await deps.rooms.open(fileId);
-  try {
-    const cell = findCell(open.room.doc, cellId);
+  return deps.notebooks.with(fileId, (notebook) => {
+    const cell = findCell(notebook.room.doc, cellId);
     if (!cell) throw notFound(`No cell with id ${cellId} in this notebook`);
     if (!isSqlCell(sourceOf(cell))) throw badRequest('Only a SQL cell (one starting with %%sql) has snapshots');
     const { identity } = requirePrincipal(request);
-    return change(open.room, { username: identity.username, name: identity.name, color: identity.color });
-  } finally {
-    deps.rooms.release(fileId);
-  }
+    return change(notebook, { username: identity.username, name: identity.name, color: identity.color });
+  });
 }

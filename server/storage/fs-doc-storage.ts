@@ -1,4 +1,4 @@
-// Durable history of each notebook document, kept under the state directory:
+// The filesystem behind DocStorage: each notebook's history under the state directory:
 //
 //   docs/{fileId}/meta.json     lineage (sessionId) and what was last saved to the .ipynb
 //   docs/{fileId}/state.bin     a compacted snapshot of the whole history
@@ -10,27 +10,11 @@
 // any step loses nothing.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write';
+import type { DocHistory, DocMeta, DocStorage, LoadedHistory } from './doc-storage';
 import { readLog, UpdateLog } from './update-log';
-
-export interface DocMeta {
-  fileId: string;
-  /** Names the lineage of the history; changes only when the history is rebuilt. */
-  sessionId: string;
-  createdAt: string;
-  /** sha256 of the .ipynb bytes Tandem last wrote or read, to notice outside edits. */
-  savedHash?: string;
-}
-
-export interface LoadedHistory {
-  meta: DocMeta;
-  /** The snapshot first, then every logged update, in order. */
-  updates: Uint8Array[];
-  history: DocHistory;
-  /** Bytes cut from a log whose last record was torn by a crash. */
-  tornBytes: number;
-}
 
 const LOG_FILE = /^log\.(\d+)\.bin$/;
 
@@ -43,15 +27,16 @@ function logGenerations(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
-export class DocStore {
+export class FsDocStorage implements DocStorage {
   constructor(private readonly stateDir: string) {}
 
-  dirOf(fileId: string): string {
+  private dirOf(fileId: string): string {
     return join(this.stateDir, 'docs', fileId);
   }
 
   /** The stored history, or undefined when there is none (never opened, or lost). */
-  load(fileId: string): LoadedHistory | undefined {
+  // Reads are synchronous inside: a room's load must not interleave with its first appends.
+  async load(fileId: string): Promise<LoadedHistory | undefined> {
     const dir = this.dirOf(fileId);
     const metaPath = join(dir, 'meta.json');
     const statePath = join(dir, 'state.bin');
@@ -69,7 +54,7 @@ export class DocStore {
       validBytes = contents.validBytes;
     }
     const current = generations.length ? generations[generations.length - 1] : 0;
-    const history = new DocHistory(dir, meta, current, generations.length ? validBytes : 0, generations);
+    const history = new FsDocHistory(dir, meta, current, generations.length ? validBytes : 0, generations);
     return { meta, updates, history, tornBytes };
   }
 
@@ -77,21 +62,26 @@ export class DocStore {
    * Starts a new history from a complete initial state (built from the .ipynb). Any older
    * history files are removed: a new lineage must not be mixed with remains of the old.
    */
-  create(meta: DocMeta, initialState: Uint8Array): DocHistory {
+  async create(meta: DocMeta, initialState: Uint8Array): Promise<DocHistory> {
     const dir = this.dirOf(meta.fileId);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileAtomicSync(join(dir, 'state.bin'), initialState, 0o600);
     writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(meta, null, 1), 0o600);
-    return new DocHistory(dir, meta, 0, 0, []);
+    return new FsDocHistory(dir, meta, 0, 0, []);
   }
 
-  remove(fileId: string): void {
+  async remove(fileId: string): Promise<void> {
     rmSync(this.dirOf(fileId), { recursive: true, force: true });
+  }
+
+  async list(): Promise<string[]> {
+    const names = await readdir(join(this.stateDir, 'docs')).catch(() => [] as string[]);
+    return names.filter((name) => existsSync(join(this.stateDir, 'docs', name, 'meta.json')));
   }
 }
 
-export class DocHistory {
+class FsDocHistory implements DocHistory {
   private log: UpdateLog;
   private compacting: Promise<void> | undefined;
   private closed = false;

@@ -1,14 +1,16 @@
-// Writes the environment fields of a notebook's `kernel` map, as the server, in one transaction
-// per change and only where a value actually changes (each write goes into the update log).
+// The one writer of a notebook's `kernel` map. The kernel session (status, kernelspec, activity)
+// and the environment (builds, which environment runs, problems with the specification) both
+// report here, so the map follows one rule: a field given a value is set if it changed, a field
+// given `undefined` is removed, a field not named is left alone. Each change is one transaction
+// (it goes into the update log), and nothing is written once the notebook is unloading.
 
 import * as Y from 'yjs';
 import { KERNEL_MAP, type KernelState } from '../../common/doc-schema';
 import { SERVER_ORIGIN, type Room } from '../rooms/room';
 
-/** A field set to undefined is removed from the map. */
 export type KernelPatch = { [K in keyof KernelState]?: KernelState[K] | undefined };
 
-export class KernelMapWriter {
+export class KernelStateWriter {
   private readonly map: Y.Map<unknown>;
   private closed = false;
 
@@ -16,11 +18,15 @@ export class KernelMapWriter {
     this.map = room.doc.getMap(KERNEL_MAP);
   }
 
-  get(key: keyof KernelState): unknown {
-    return this.map.get(key);
+  get<K extends keyof KernelState>(key: K): KernelState[K] | undefined {
+    return this.map.get(key) as KernelState[K] | undefined;
   }
 
-  /** Later writes do nothing: the room is going away (a build may still be finishing). */
+  get isEmpty(): boolean {
+    return this.map.size === 0;
+  }
+
+  /** Later writes do nothing: the notebook is going away (a build may still be finishing). */
   close(): void {
     this.closed = true;
   }

@@ -1,0 +1,29 @@
+// What the server holds of a notebook's kernel: its lifecycle, its run queue and its events,
+// and nothing about where or how it runs. KernelSession (a kernel reached over ZeroMQ, launched
+// by any KernelRuntime: a local process, a container, a pod) is the implementation; the server
+// gets handles only from openKernel(), so runtimes are interchangeable to it.
+
+import type { KernelSpec } from '../kernelspec/kernelspec';
+import type { RunRequest, SessionEvents, SessionStatus } from './events';
+
+type Listener<K extends keyof SessionEvents> = (...args: SessionEvents[K]) => void;
+
+export interface KernelHandle {
+  readonly spec: KernelSpec;
+  readonly status: SessionStatus;
+  /** Epoch ms of the last request or kernel message, for culling idle kernels. */
+  readonly lastActivity: number;
+  /** Starts the kernel if none is running. Never rejects: failures end in status 'dead'. */
+  start(): Promise<void>;
+  /** Queues a run; starts the kernel if needed. Its events follow, never during this call. */
+  enqueue(request: RunRequest): void;
+  /** Takes a waiting run off the queue; false if it is not waiting. */
+  cancel(runId: string, message?: string): boolean;
+  interrupt(): Promise<void>;
+  restart(): Promise<void>;
+  shutdown(): Promise<void>;
+  /** Answers a running run's input(); false if it is not waiting for input. */
+  sendInput(runId: string, value: string): boolean;
+  on<K extends keyof SessionEvents>(event: K, listener: Listener<K>): unknown;
+  removeAllListeners(): unknown;
+}

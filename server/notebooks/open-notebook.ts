@@ -1,0 +1,212 @@
+// One loaded notebook and everything the server holds for it while it is open: its room (the
+// document and who is connected), the binding to its .ipynb, its history in storage, its
+// kernel with the run queue, its environment, and what extensions (SQL cells) attach to it.
+// OpenNotebooks loads and unloads these; nothing else keeps state per notebook.
+
+import { dirname } from 'node:path';
+import * as Y from 'yjs';
+import { openKernel, type BridgeLogger, type KernelHandle } from '../../kernel-bridge';
+import type { EnvironmentService } from '../environments/environment-service';
+import { NotebookEnvironment } from '../environments/notebook-environment';
+import { unavailable } from '../errors';
+import { PYTHON_KERNEL_SETUP } from '../execution/kernel-setup';
+import { NotebookKernel } from '../execution/notebook-kernel';
+import type { OutputStore } from '../execution/output-store';
+import type { OutputLimits } from '../execution/output-writer';
+import type { QueuedRun, RunPlan } from '../execution/run';
+import { kernelPythonPath } from '../queries/helper-path';
+import { NotebookFile } from '../rooms/notebook-file';
+import { Room, type RoomLogger } from '../rooms/room';
+import type { DocHistory } from '../storage/doc-storage';
+import { KernelStateWriter } from './kernel-state';
+import type { NotebookExtension, NotebookListener } from './notebook-extension';
+
+/** What every open notebook shares: the server's services and settings. */
+export interface NotebookServices {
+  environments: EnvironmentService;
+  outputs: OutputStore;
+  limits: OutputLimits;
+  extensions: readonly NotebookExtension[];
+  log: RoomLogger & BridgeLogger;
+  backupDir: string;
+  saveDelayMs: number;
+  saveMaxDelayMs: number;
+  /** Compact the history once its log grows past this many bytes. */
+  compactBytes: number;
+}
+
+/** What the notebook tells whoever keeps it loaded. */
+export interface NotebookEvents {
+  /** Nobody is connected and no kernel holds state: it may unload. */
+  idle(): void;
+  /** It can no longer store its updates, and must unload now. */
+  failed(): void;
+}
+
+export interface NotebookParts {
+  fileId: string;
+  doc: Y.Doc;
+  history: DocHistory;
+  /** The .ipynb's current absolute path (it follows renames); undefined once it is gone. */
+  path(): string | undefined;
+}
+
+export class OpenNotebook {
+  readonly fileId: string;
+  readonly room: Room;
+  readonly file: NotebookFile;
+  readonly history: DocHistory;
+  /** The one writer of the `kernel` map, for the kernel session and the environment both. */
+  readonly kernelState: KernelStateWriter;
+  private readonly listeners = new Map<NotebookExtension, NotebookListener>();
+  private notebookKernel: NotebookKernel | undefined;
+  private notebookEnvironment: NotebookEnvironment | undefined;
+  private unloaded = false;
+
+  constructor(
+    private readonly parts: NotebookParts,
+    private readonly services: NotebookServices,
+    private readonly events: NotebookEvents,
+  ) {
+    const { fileId, doc, history } = parts;
+    this.fileId = fileId;
+    this.history = history;
+    const log = services.log;
+    this.file = new NotebookFile({
+      fileId,
+      doc,
+      history,
+      path: parts.path,
+      backupDir: services.backupDir,
+      log,
+      saveDelayMs: services.saveDelayMs,
+      saveMaxDelayMs: services.saveMaxDelayMs,
+    });
+    this.room = new Room({
+      fileId,
+      doc,
+      log,
+      append: (update) => history.append(update),
+      onChange: () => {
+        this.file.scheduleSave();
+        if (history.logBytes > services.compactBytes) {
+          history.compact(() => Y.encodeStateAsUpdate(doc)).catch((error: unknown) => {
+            log.error({ fileId, err: error }, 'background compaction failed; the log keeps everything');
+          });
+        }
+      },
+      onEmpty: () => this.events.idle(),
+      onFailure: () => this.events.failed(),
+    });
+    this.kernelState = new KernelStateWriter(this.room);
+    for (const extension of services.extensions) this.listeners.set(extension, extension.attach(this));
+  }
+
+  get sessionId(): string {
+    return this.history.sessionId;
+  }
+
+  /** True while the kernel runs or has work queued: the notebook must stay loaded without anyone connected. */
+  get holdsState(): boolean {
+    const kernel = this.notebookKernel;
+    return kernel !== undefined && (kernel.alive || kernel.busy);
+  }
+
+  /** The notebook's own state in one extension. */
+  listener<T extends NotebookListener>(extension: NotebookExtension<T>): T {
+    const listener = this.listeners.get(extension);
+    if (!listener) throw new Error('that extension is not installed on this server');
+    return listener as T;
+  }
+
+  /** The notebook's kernel (its session starts with the first run, or a prestart). */
+  kernel(): NotebookKernel {
+    if (this.unloaded) throw unavailable('The notebook is closing; open it again');
+    this.notebookKernel ??= new NotebookKernel({
+      fileId: this.fileId,
+      room: this.room,
+      kernelState: this.kernelState,
+      createSession: () => this.createSession(),
+      store: this.services.outputs,
+      limits: this.services.limits,
+      log: this.services.log,
+      planRun: (run) => this.planRun(run),
+    });
+    return this.notebookKernel;
+  }
+
+  /** The kernel, only if one was ever asked for while the notebook is loaded. */
+  existingKernel(): NotebookKernel | undefined {
+    return this.notebookKernel;
+  }
+
+  environment(): NotebookEnvironment {
+    this.notebookEnvironment ??= new NotebookEnvironment({
+      room: this.room,
+      kernelState: this.kernelState,
+      service: this.services.environments,
+      notebookDir: () => dirname(this.parts.path() ?? ''),
+      log: this.services.log,
+    });
+    return this.notebookEnvironment;
+  }
+
+  /**
+   * An editor opened the notebook: start its kernel ahead of the first run if `always`
+   * (--kernel-prestart), or if the notebook has its own environment and it is already built.
+   * Notebooks in the default environment need no prestart: they take a kernel from the warm pool.
+   */
+  async editorOpened(always: boolean): Promise<void> {
+    if (this.notebookKernel?.alive) return;
+    if (always || (await this.environment().ownEnvironmentReady())) await this.kernel().prestart();
+  }
+
+  /** Stops the kernel and every listener; the caller then saves and closes the history. */
+  async unload(): Promise<void> {
+    this.unloaded = true;
+    for (const listener of this.listeners.values()) {
+      try {
+        await listener.unload?.();
+      } catch (error) {
+        this.services.log.error({ fileId: this.fileId, err: error }, 'an extension failed to unload');
+      }
+    }
+    await this.notebookKernel?.dispose();
+    this.kernelState.close();
+    this.notebookEnvironment?.dispose();
+  }
+
+  private async planRun(run: QueuedRun): Promise<RunPlan | undefined> {
+    for (const listener of this.listeners.values()) {
+      const plan = await listener.planRun?.(run);
+      if (plan) return plan;
+    }
+    return undefined;
+  }
+
+  private async createSession(): Promise<KernelHandle> {
+    const path = this.parts.path();
+    if (path === undefined) throw new Error('The notebook no longer exists');
+    const environment = this.environment();
+    const spec = await environment.sessionSpec();
+    const session = openKernel({
+      spec,
+      cwd: dirname(path),
+      // The `tandem` helper package (SQL cells, progress bars) is importable in every kernel.
+      env: { PYTHONPATH: kernelPythonPath() },
+      setupCode: spec.language === 'python' ? PYTHON_KERNEL_SETUP : undefined,
+      runtime: environment.runtime,
+      logger: this.services.log,
+    });
+    environment.followSession(() => session.status);
+    session.on('status', ({ status }) => {
+      for (const listener of this.listeners.values()) listener.kernelStatus?.(status);
+      if (status === 'shutdown' || status === 'dead') {
+        environment.kernelStopped();
+        // Nothing holds the notebook now: with nobody connected it may unload.
+        if (this.room.size === 0) this.events.idle();
+      }
+    });
+    return session;
+  }
+}
