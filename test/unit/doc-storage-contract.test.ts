@@ -1,0 +1,103 @@
+// The DocStorage contract, run against every implementation: a new storage (S3, say) is done
+// when this suite passes on it too.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
+import type { DocStorage } from '../../server/storage/doc-storage';
+import { FsDocStorage } from '../../server/storage/fs-doc-storage';
+import { MemoryDocStorage } from '../../server/storage/memory-doc-storage';
+
+const implementations: [string, () => DocStorage][] = [
+  ['filesystem', () => new FsDocStorage(mkdtempSync(join(tmpdir(), 'tandem-docs-')))],
+  ['memory', () => new MemoryDocStorage()],
+];
+
+const meta = (fileId: string) => ({ fileId, sessionId: `session-${fileId}`, createdAt: new Date(0).toISOString() });
+
+function replay(updates: Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const update of updates) Y.applyUpdate(doc, update);
+  return doc;
+}
+
+describe.each(implementations)('%s storage', (_name, make) => {
+  test('a notebook never stored has no history', async () => {
+    const storage = make();
+    expect(await storage.load('nothing')).toBeUndefined();
+    expect(await storage.list()).toEqual([]);
+  });
+
+  test('a history holds its initial state and every update appended, under its sessionId', async () => {
+    const storage = make();
+    const doc = new Y.Doc();
+    doc.getText('t').insert(0, 'start');
+    const history = await storage.create(meta('a'), Y.encodeStateAsUpdate(doc));
+    doc.on('update', (update: Uint8Array) => history.append(update));
+    doc.getText('t').insert(5, ' middle');
+    doc.getText('t').insert(12, ' end');
+    await history.setSavedHash('abc');
+    await history.close();
+
+    const loaded = (await storage.load('a'))!;
+    expect(loaded.meta.sessionId).toBe('session-a');
+    expect(loaded.history.sessionId).toBe('session-a');
+    expect(loaded.history.savedHash).toBe('abc');
+    expect(replay(loaded.updates).getText('t').toString()).toBe('start middle end');
+    expect(await storage.list()).toEqual(['a']);
+    await loaded.history.close();
+  });
+
+  test('compaction folds the log and loses nothing appended while it runs', async () => {
+    const storage = make();
+    const doc = new Y.Doc();
+    const history = await storage.create(meta('b'), Y.encodeStateAsUpdate(doc));
+    doc.on('update', (update: Uint8Array) => history.append(update));
+    for (let i = 0; i < 50; i++) doc.getText('t').insert(0, `${i},`);
+    expect(history.logBytes).toBeGreaterThan(0);
+    const compacting = history.compact(() => Y.encodeStateAsUpdate(doc));
+    doc.getText('t').insert(0, 'during,');
+    await compacting;
+    doc.getText('t').insert(0, 'after,');
+    await history.close();
+
+    const loaded = (await storage.load('b'))!;
+    expect(replay(loaded.updates).getText('t').toString()).toBe(doc.getText('t').toString());
+    await loaded.history.close();
+  });
+
+  test('creating again starts a new lineage with nothing of the old one', async () => {
+    const storage = make();
+    const old = new Y.Doc();
+    old.getText('t').insert(0, 'old lineage');
+    const first = await storage.create(meta('c'), Y.encodeStateAsUpdate(old));
+    first.append(Y.encodeStateAsUpdate(old));
+    await first.close();
+    const fresh = new Y.Doc();
+    fresh.getText('t').insert(0, 'new');
+    const second = await storage.create({ ...meta('c'), sessionId: 'rebuilt' }, Y.encodeStateAsUpdate(fresh));
+    await second.close();
+
+    const loaded = (await storage.load('c'))!;
+    expect(loaded.meta.sessionId).toBe('rebuilt');
+    expect(replay(loaded.updates).getText('t').toString()).toBe('new');
+    await loaded.history.close();
+  });
+
+  test('a removed notebook has no history', async () => {
+    const storage = make();
+    await (await storage.create(meta('d'), Y.encodeStateAsUpdate(new Y.Doc()))).close();
+    await storage.remove('d');
+    expect(await storage.load('d')).toBeUndefined();
+    expect(await storage.list()).toEqual([]);
+  });
+
+  test('a closed history refuses appends instead of losing them silently', async () => {
+    const storage = make();
+    const history = await storage.create(meta('e'), Y.encodeStateAsUpdate(new Y.Doc()));
+    await history.close();
+    expect(() => history.append(Uint8Array.of(0, 0))).toThrow();
+  });
+});
