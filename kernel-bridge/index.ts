@@ -2,9 +2,11 @@
 // drive it (enqueue, cancel, interrupt, restart, shutdown, sendInput) while listening to its
 // events. Sockets, framing and processes stay inside.
 
-export { KernelSession, type KernelSessionOptions } from './session/kernel-session';
-export type { KernelHandle } from './session/kernel-handle';
-export { openKernel, type KernelOptions } from './session/open-kernel';
+import type { KernelHandle } from './session/kernel-handle';
+import { KernelSession, type KernelSessionOptions } from './session/kernel-session';
+
+export { KernelSession, type KernelSessionOptions };
+export type { KernelHandle };
 export type {
   InputRequestedEvent,
   RunFinishedEvent,
@@ -34,3 +36,8 @@ export type { InterruptMode, KernelSpec } from './kernelspec/kernelspec';
 export { LocalRuntime, type LocalRuntimeOptions } from './runtimes/local-runtime';
 export { KernelLaunchError, type KernelRuntime } from './runtimes/runtime';
 export { silentLogger, type BridgeLogger } from './logger';
+
+/** The one way the server gets a kernel: which runtime launches it is `options.runtime`. */
+export function openKernel(options: KernelSessionOptions): KernelHandle {
+  return new KernelSession(options);
+}

@@ -1,4 +1,6 @@
-// Code Tandem runs silently in every new Python kernel.
+// How Tandem sets up every Python kernel it starts: the `tandem` helper package on its path (SQL
+// cells load their snapshots through it, and notebook code reports progress with it), and code
+// run silently before anything else.
 //
 // ipykernel sends stdout from a background thread a few times a second, buffering what was
 // printed in between without limit. A loop that prints as fast as it can starves that
@@ -6,6 +8,9 @@
 // received and parsed whole. Past a megabyte, a write here waits for the buffer to be sent:
 // the printing slows to what the server can take, and memory stays bounded on both sides.
 // Kernels other than ipykernel (no `_buffer`) are left as they are.
+
+import { delimiter } from 'node:path';
+import { projectPath } from '../project-files';
 
 export const PYTHON_KERNEL_SETUP = `
 def __tandem_bound_output(limit=1 << 20):
@@ -29,3 +34,11 @@ try:
 finally:
     del __tandem_bound_output
 `;
+
+/** The directory to put on a kernel's PYTHONPATH: it holds the `tandem` package. */
+export const HELPER_PYTHON_PATH = projectPath('images', 'tandem-helper', 'src');
+
+/** PYTHONPATH for a kernel: the helper first, then whatever the server was given. */
+export function kernelPythonPath(inherited: string | undefined = process.env.PYTHONPATH): string {
+  return [HELPER_PYTHON_PATH, ...(inherited ?? '').split(delimiter).filter(Boolean)].join(delimiter);
+}

@@ -12,8 +12,7 @@ import type { KernelPatch, KernelStateWriter } from '../notebooks/kernel-state';
 import { SERVER_ORIGIN, type Room } from '../rooms/room';
 import type { OutputStore } from './output-store';
 import { OutputWriter, type OutputLimits } from './output-writer';
-import { type QueuedRun, Run, type RunPlan } from './run';
-import { RunRecords } from './run-records';
+import { type QueuedRun, Run, type RunPlan, RunRecords } from './run-records';
 
 // How long a run request waits for keystrokes its sender made just before it.
 const WAIT_FOR_SOURCES_MS = 3000;

@@ -1,10 +1,55 @@
-// The `executions` map: one record per requested run, so everyone sees the queue, who asked,
-// timings, and the source that ran. Records are replaced whole on every change, and
-// finished ones are pruned beyond the newest few hundred.
+// A requested run of a cell, and its record in the document. `Run` is what the server knows
+// of a run while it is queued or running: the one record of truth, with the work tied to it
+// (a SQL cell's query) hanging off it. The `executions` map is its projection for people: one
+// record per run, so everyone sees the queue, who asked, timings, and the source that ran.
+// Records are replaced whole on every change, and finished ones are pruned beyond the newest
+// few hundred.
 
 import * as Y from 'yjs';
 import { EXECUTIONS_MAP, type ExecutionRecord, type ExecutionStatus, type UserRef } from '../../common/doc-schema';
 import type { OutputTarget } from './output-writer';
+
+/** What a queued run is, for whoever prepares it. */
+export interface QueuedRun {
+  readonly fileId: string;
+  readonly runId: string;
+  readonly cellId: string;
+  /** The cell's source when the run was requested: what runs, whatever is typed later. */
+  readonly source: string;
+  readonly requestedBy: UserRef;
+}
+
+/** Work the server does for a run besides the kernel's (a SQL cell's query). */
+export interface RunWork {
+  /**
+   * Stops the work once the kernel has taken the run. Returns a message for people if there was
+   * work to stop (the run then ends as cancelled), undefined if there was none.
+   */
+  cancel(): string | undefined;
+  /** The run ended, however it ended, so that work started for it can stop. */
+  finished(status: ExecutionStatus): void;
+}
+
+/** What the kernel runs for a queued cell, when it is not the cell's source as written. */
+export interface RunPlan {
+  code: string;
+  work?: RunWork;
+}
+
+export class Run implements QueuedRun {
+  started = false;
+  /** Set when the run's work was stopped after it started: it ends as cancelled, with this message. */
+  cancelled: string | undefined;
+  work: RunWork | undefined;
+
+  constructor(
+    readonly fileId: string,
+    readonly runId: string,
+    readonly cellId: string,
+    readonly source: string,
+    readonly requestedBy: UserRef,
+  ) {}
+}
 
 export const KEEP_FINISHED_RECORDS = 300;
 const ACTIVE: ExecutionStatus[] = ['queued', 'running'];

@@ -4,7 +4,7 @@
 // state has one home and no registry keyed by fileId.
 
 import type { SessionStatus } from '../../kernel-bridge';
-import type { QueuedRun, RunPlan } from '../execution/run';
+import type { QueuedRun, RunPlan } from '../execution/run-records';
 import type { OpenNotebook } from './open-notebook';
 
 export interface NotebookListener {

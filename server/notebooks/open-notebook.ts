@@ -9,12 +9,11 @@ import { openKernel, type BridgeLogger, type KernelHandle } from '../../kernel-b
 import type { EnvironmentService } from '../environments/environment-service';
 import { NotebookEnvironment } from '../environments/notebook-environment';
 import { unavailable } from '../errors';
-import { PYTHON_KERNEL_SETUP } from '../execution/kernel-setup';
+import { kernelPythonPath, PYTHON_KERNEL_SETUP } from '../execution/kernel-setup';
 import { NotebookKernel } from '../execution/notebook-kernel';
 import type { OutputStore } from '../execution/output-store';
 import type { OutputLimits } from '../execution/output-writer';
-import type { QueuedRun, RunPlan } from '../execution/run';
-import { kernelPythonPath } from '../queries/helper-path';
+import type { QueuedRun, RunPlan } from '../execution/run-records';
 import { NotebookFile } from '../rooms/notebook-file';
 import { Room, type RoomLogger } from '../rooms/room';
 import type { DocHistory } from '../storage/doc-storage';

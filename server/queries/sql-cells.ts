@@ -6,7 +6,7 @@
 // all notebooks; each open notebook gets its own `NotebookSqlCells`.
 
 import type { ExecutionStatus, QueryState, UserRef } from '../../common/doc-schema';
-import type { QueuedRun, RunPlan, RunWork } from '../execution/run';
+import type { QueuedRun, RunPlan, RunWork } from '../execution/run-records';
 import type { NotebookExtension, NotebookListener } from '../notebooks/notebook-extension';
 import type { Room } from '../rooms/room';
 import { notebookMode, pinnedSnapshot, setPin, type QueryMode } from './cell-pins';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { IpcFileWriter } from '../../server/queries/arrow/ipc-file-writer';
 import { columnFor } from '../../server/queries/arrow/pg-columns';
-import { HELPER_PYTHON_PATH } from '../../server/queries/helper-path';
+import { HELPER_PYTHON_PATH } from '../../server/execution/kernel-setup';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-arrow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
