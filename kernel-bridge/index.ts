@@ -7,34 +7,12 @@ import { KernelSession, type KernelSessionOptions } from './session/kernel-sessi
 
 export { KernelSession, type KernelSessionOptions };
 export type { KernelHandle };
-export type {
-  InputRequestedEvent,
-  RunFinishedEvent,
-  RunFinishStatus,
-  RunOutput,
-  RunOutputEvent,
-  RunRequest,
-  RunStartedEvent,
-  SessionEvents,
-  SessionStatus,
-  StatusEvent,
-} from './session/events';
-export type {
-  ClearOutputContent,
-  DisplayDataContent,
-  ErrorContent,
-  ExecuteResultContent,
-  KernelInfoReplyContent,
-  LanguageInfo,
-  MimeBundle,
-  StreamContent,
-  UpdateDisplayDataContent,
-} from './protocol/content';
-export { executeRequest, hiddenExecuteRequest, type ExecuteRequestContent } from './protocol/requests';
-export { findKernelSpec, findKernelSpecs, jupyterDataDirs, type DiscoveryOptions } from './kernelspec/discovery';
-export type { InterruptMode, KernelSpec } from './kernelspec/kernelspec';
-export { LocalRuntime, type LocalRuntimeOptions } from './runtimes/local-runtime';
-export { KernelLaunchError, type KernelRuntime } from './runtimes/runtime';
+export type { RunFinishedEvent, RunFinishStatus, RunOutputEvent, SessionStatus } from './session/events';
+export { executeRequest } from './protocol/requests';
+export { findKernelSpec, findKernelSpecs } from './kernelspec/discovery';
+export type { KernelSpec } from './kernelspec/kernelspec';
+export { LocalRuntime } from './runtimes/local-runtime';
+export { KernelLaunchError } from './runtimes/runtime';
 export { silentLogger, type BridgeLogger } from './logger';
 
 /** The one way the server gets a kernel: which runtime launches it is `options.runtime`. */

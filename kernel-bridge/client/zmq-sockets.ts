@@ -55,5 +55,3 @@ export function createSubscriber(): zmq.Subscriber {
 export function createHeartbeatRequest(): zmq.Request {
   return new zmq.Request({ ...common, relaxed: true, correlate: true, sendTimeout: 0 });
 }
-
-export type ZmqSocket = zmq.Dealer | zmq.Subscriber | zmq.Request;

@@ -2,21 +2,13 @@
 // content-addressed environment, build it once (with progress), and run kernels in it, taking
 // ready ones from the warm pool when they fit.
 
-export { type BuildProgress } from './build-progress';
-export { type BuiltEnvironment, type ProgressListener } from './env-cache';
-export { type BuildPlan, EnvironmentBuildFailed, type EnvironmentManifest } from './environment-build';
-export { environmentId, type EnvironmentBase, type EnvironmentInputs } from './environment-id';
+export type { BuildProgress } from './build-progress';
+export type { BuildPlan } from './environment-build';
+export { environmentId, type EnvironmentInputs } from './environment-id';
 export { EnvironmentRuntime, type LaunchedInfo, type LaunchPlan } from './environment-runtime';
-export { Environments, type EnvironmentRequest, type EnvironmentsOptions } from './environments';
-export { NoInterpreter, type Interpreter } from './interpreter';
+export { Environments } from './environments';
+export { NoInterpreter } from './interpreter';
 export { defaultPythonKernelSpec, environmentKernelSpec, pythonOfKernelSpec } from './kernel-spec';
-export {
-  type EnvironmentSpec,
-  type IndexOptions,
-  InvalidEnvironmentSpec,
-  type NormalisedSpec,
-  normaliseEnvironmentSpec,
-  readEnvironmentSpec,
-} from './spec';
-export { type InstallerMode } from './uv-tool';
-export { type PoolStatus, type PoolTarget, WarmPool } from './warm-pool';
+export { InvalidEnvironmentSpec, type NormalisedSpec, normaliseEnvironmentSpec, readEnvironmentSpec } from './spec';
+export type { InstallerMode } from './uv-tool';
+export { type PoolStatus, WarmPool } from './warm-pool';

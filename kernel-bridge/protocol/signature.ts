@@ -3,7 +3,6 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SIGNATURE_SCHEME = 'hmac-sha256';
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 /** Hex HMAC-SHA256 of the frames, or '' when the key is empty (signing disabled). */

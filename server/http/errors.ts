@@ -38,4 +38,4 @@ export function handleError(error: FastifyError | TandemError | Error, request: 
 }
 
 // The edge's own names for the kinds it raises itself (request checks, auth).
-export { conflict, forbidden, invalid as badRequest, notFound, unauthenticated as unauthorized } from '../errors';
+export { forbidden, invalid as badRequest, notFound, unauthenticated as unauthorized } from '../errors';

@@ -29,7 +29,7 @@ export interface DemoConnection {
   type: 'demo';
 }
 
-export type ConnectionSpec = PostgresConnection | DemoConnection;
+type ConnectionSpec = PostgresConnection | DemoConnection;
 
 /** A connection ready to use: credentials resolved. */
 export type ResolvedConnection =

@@ -17,7 +17,6 @@ export const CLOSE_PROTOCOL_ERROR = 1002;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_UNKNOWN_SESSION = 1003;
 export const CLOSE_INTERNAL_ERROR = 1011;
-export const CLOSE_POLICY = 1008;
 /** Access ended (a revoked share link): clients must not reconnect. */
 export const CLOSE_ACCESS_REVOKED = 4403;
 /** The notebook was deleted: clients must not reconnect. */
