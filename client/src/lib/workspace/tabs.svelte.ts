@@ -86,6 +86,19 @@ class Tabs {
     if (wasActive) router.navigate(notebookUrl(path), true);
   }
 
+  /**
+   * The file browser renamed or moved `from`: tabs not yet shown follow it here. Shown tabs
+   * are connected and follow the room's `state.path` themselves.
+   */
+  renamed(from: string, to: string): void {
+    for (const tab of this.items) {
+      if (tab.loaded) continue;
+      if (tab.path === from) tab.path = to;
+      else if (tab.path.startsWith(`${from}/`)) tab.path = to + tab.path.slice(from.length);
+    }
+    this.#save();
+  }
+
   #add(path: string, loaded: boolean): NotebookTab {
     this.items.push({ key: this.#next++, path, loaded });
     this.#save();
