@@ -22,6 +22,8 @@ import { LOCAL_ORIGIN, type NotebookSession } from './session.svelte';
 export type Mode = 'command' | 'edit';
 export type SidePanel = 'environment';
 export type RunMode = 'stay' | 'advance' | 'insert';
+/** The notebook's own dialogs; one at a time. */
+export type NotebookDialog = 'restart' | 'restart-run' | 'shutdown' | 'help' | 'palette';
 
 export class NotebookController {
   readonly model: NotebookModel;
@@ -45,6 +47,9 @@ export class NotebookController {
   sidePanel = $state<SidePanel | null>(null);
   canUndo = $state(false);
   canRedo = $state(false);
+  dialog = $state<NotebookDialog | null>(null);
+  /** False while another app tab is shown: this notebook then takes no keys. */
+  visible = $state(true);
 
   /** Element that holds keyboard focus in command mode. */
   container: HTMLElement | null = null;
@@ -406,6 +411,22 @@ export class NotebookController {
     } catch (err) {
       toasts.error(err, `Could not ${action} the kernel`);
     }
+  }
+
+  /** Restarts at once when that loses nothing (no kernel, nothing queued); otherwise asks first. */
+  askRestart(kind: 'restart' | 'restart-run'): void {
+    if (!this.canRun) return;
+    if (this.runs.restartLosesWork) this.dialog = kind;
+    else if (kind === 'restart-run') void this.restartAndRunAll();
+    else void this.kernel('restart');
+  }
+
+  /** Ctrl-S: nothing to do, as saving is continuous, but say so and say where things stand. */
+  announceSaveState(): void {
+    const state = this.session.saves.state;
+    if (state === 'saved') toasts.show('Saved — Tandem saves as you type.', 'success', 2500);
+    else if (state === 'saving') toasts.show('Saving… Tandem saves as you type.', 'info', 2500);
+    else toasts.show('Not saved yet: you are offline. Your changes are kept here and sync when you reconnect.', 'info');
   }
 
   async restartAndRunAll(): Promise<void> {

@@ -1,25 +1,20 @@
 // Edit-mode keys that belong to the notebook rather than to the text: running, leaving the
-// editor, walking into the next cell at the edges, splitting.
+// editor, walking into the next cell at the edges, splitting, saving and the palette.
 import type { KeyBinding } from '@codemirror/view';
 import { cursorInfo } from '../editor/cell-editor';
-import { toasts } from '../ui/toasts.svelte';
+import { COMMANDS } from './commands';
 import type { NotebookController } from './controller.svelte';
 
 export function editorKeys(c: NotebookController, cellId: string): KeyBinding[] {
   const neighbour = (delta: number): string | undefined => c.model.cells[c.model.indexOfId(cellId) + delta]?.id;
   return [
-    { key: 'Shift-Enter', run: () => (c.run('advance'), true) },
-    { key: 'Mod-Enter', run: () => (c.run('stay'), true) },
-    { key: 'Alt-Enter', run: () => (c.run('insert'), true) },
-    { key: 'Escape', run: () => (void c.commandMode(), true) },
-    { key: 'Mod-Shift--', run: () => (c.split(), true) },
-    {
-      key: 'Mod-s',
-      run: () => {
-        toasts.show('Tandem saves every change as you type.', 'info');
-        return true;
-      },
-    },
+    { key: 'Shift-Enter', run: () => (COMMANDS['run-advance'].run(c), true) },
+    { key: 'Mod-Enter', run: () => (COMMANDS['run-stay'].run(c), true) },
+    { key: 'Alt-Enter', run: () => (COMMANDS['run-insert'].run(c), true) },
+    { key: 'Escape', run: () => (COMMANDS['command-mode'].run(c), true) },
+    { key: 'Mod-Shift--', run: () => (COMMANDS.split.run(c), true) },
+    { key: 'Mod-s', run: () => (COMMANDS.save.run(c), true) },
+    { key: 'Mod-Shift-c', run: () => (COMMANDS.palette.run(c), true) },
     {
       key: 'ArrowUp',
       run: (view) => {

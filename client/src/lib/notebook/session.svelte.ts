@@ -7,6 +7,7 @@ import * as decoding from 'lib0/decoding';
 import type * as Y from 'yjs';
 import { openSession, roomBaseUrl, type CollabSession } from '../api/collaboration';
 import { ApiError } from '../api/http';
+import { SaveTracker } from './save-state.svelte';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'reload-required';
 
@@ -45,6 +46,7 @@ export class NotebookSession {
   readonly provider: WebsocketProvider;
   readonly fileId: string;
   readonly sessionId: string;
+  readonly saves: SaveTracker;
 
   status = $state<ConnectionStatus>('connecting');
   /** True once the first sync with the server completed; the document is complete. */
@@ -65,6 +67,11 @@ export class NotebookSession {
   };
   #onOnline = (): void => {
     if (this.status !== 'reload-required') this.provider.connect();
+  };
+  /** The server sets `state.path` when the file is renamed (by anyone): follow it. */
+  #onState = (): void => {
+    const path = this.ynotebook.ystate.get('path');
+    if (typeof path === 'string' && path !== '' && path !== this.path) this.path = path;
   };
   #onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin !== this.provider && this.status !== 'connected') this.offlineEdits += 1;
@@ -116,7 +123,9 @@ export class NotebookSession {
       if (this.status === 'reload-required') return;
       this.closedReason = describeClose(code, reason);
     });
+    this.saves = new SaveTracker(this.provider, this.ydoc);
     this.ydoc.on('update', this.#onUpdate);
+    this.ynotebook.ystate.observe(this.#onState);
     window.addEventListener('offline', this.#onOffline);
     window.addEventListener('online', this.#onOnline);
   }
@@ -180,6 +189,8 @@ export class NotebookSession {
     window.removeEventListener('offline', this.#onOffline);
     window.removeEventListener('online', this.#onOnline);
     this.ydoc.off('update', this.#onUpdate);
+    this.ynotebook.ystate.unobserve(this.#onState);
+    this.saves.destroy();
     this.provider.awareness.setLocalState(null);
     this.provider.destroy();
     this.ynotebook.dispose();
