@@ -4,7 +4,7 @@
 import { userInfo } from 'node:os';
 import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { cell, editCell, openNotebook, ownerUrl, person, putNotebook, shareLink } from './support/browser';
+import { cell, editCell, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -41,6 +41,7 @@ test('a display name chosen in one browser is what collaborators see, and that b
     await colleague.page.locator('[aria-label="People in this notebook"] [title^="Ada Lovelace (owner)"]').waitFor({ timeout: 10_000 });
     await editCell(owner.page, 0);
     await cell(colleague.page, 0).locator(`[aria-label="Ada Lovelace's cursor"]`).waitFor({ timeout: 10_000 });
+    await screenshot(colleague.page, 'display-name-seen-by-colleague');
 
     // A new session in the same browser (the cookie gone, as after a rotated token) keeps the name.
     await owner.context.clearCookies();

@@ -1,7 +1,7 @@
 // Markdown lists continue themselves on Enter, and a marker typed out of habit right after the
 // one Enter put there replaces it instead of nesting: `- a⏎- b` stays a two-item list.
 import { expect, test } from 'vitest';
-import { cell, openNotebook, ownerUrl, person, putNotebook } from './support/browser';
+import { cell, openNotebook, ownerUrl, person, putNotebook, screenshot } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -39,6 +39,7 @@ test('a markdown list typed with its markers is not doubled', async () => {
     await p.page.keyboard.press('Enter');
     await p.page.keyboard.type('2. y');
     await expect.poll(() => sourceOf('list.ipynb', 0), { timeout: 10_000 }).toBe('- a\n- b\n1. x\n2. y');
+    await screenshot(p.page, 'markdown-list-typed');
     expect(p.errors).toEqual([]);
   } finally {
     await p.context.close();

@@ -4,7 +4,7 @@ import { expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeRoot, startTandem as startServer } from '../helpers/tandem';
-import { cell, editCell, expectCount, notebookJson, openNotebook, ownerUrl, person, putNotebook, shareLink } from './support/browser';
+import { cell, editCell, expectCount, notebookJson, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -86,6 +86,7 @@ test('a cell edited since its run says so, to everyone, until its source is the 
     await editor.page.keyboard.type(' + 1');
     await cell(viewer.page, 0).getByTestId('edited-since-run').waitFor();
     await cell(editor.page, 0).getByTestId('edited-since-run').waitFor();
+    await screenshot(viewer.page, 'run-edited-since');
 
     // Taking the edit back makes the source the one that ran again.
     for (let i = 0; i < 4; i++) await editor.page.keyboard.press('Backspace');
@@ -130,6 +131,7 @@ test('a long traceback shows its last line, the error itself', async () => {
         return line.top >= view.top && line.bottom <= view.bottom ? 'visible' : 'hidden';
       });
     await expect.poll(seen, { timeout: 10_000 }).toBe('visible');
+    await screenshot(p.page, 'traceback-last-line');
 
     // Opened afresh, the traceback is already there and still shows its end.
     await p.page.reload();

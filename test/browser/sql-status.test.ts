@@ -3,7 +3,7 @@
 // of the reason given before the run; ages in the snapshot list keep counting. Uses the
 // server's embedded demo database and a real kernel.
 import { expect, test } from 'vitest';
-import { cell, editCell, expectCount, openNotebook, ownerUrl, person, putNotebook, shareLink } from './support/browser';
+import { cell, editCell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -36,6 +36,7 @@ test('after a run, the SQL status line names the snapshot it pinned, not the rea
     expect(text).toMatch(/· 1 row\b/);
     expect(text).toMatch(/fetched \S.* \(just now\)/);
     expect(text).not.toContain('no snapshot pinned yet');
+    await screenshot(viewer.page, 'sql-status-after-run');
     // The run's own line is the cell's only other status line.
     await expectCount(cell(viewer.page, 0).locator('[data-testid="run-status"][data-status="ok"]'), 1);
     expect([...analyst.errors, ...viewer.errors]).toEqual([]);
@@ -58,6 +59,7 @@ test('a running SQL cell shows one progress line', async () => {
     await expectCount(cell(analyst.page, 0).locator('.spinner'), 1);
     await expectCount(cell(analyst.page, 0).getByTestId('run-status'), 0);
     await expectCount(cell(analyst.page, 0).getByTestId('cancel-query'), 1);
+    await screenshot(analyst.page, 'sql-status-running');
     await cell(analyst.page, 0).locator('[data-testid="query-status"][data-phase="done"]').waitFor({ timeout: 60_000 });
     await expectCount(cell(analyst.page, 0).locator('.spinner'), 0);
     expect(analyst.errors).toEqual([]);
@@ -82,6 +84,7 @@ test('"just now" in the snapshot list becomes minutes as time passes', async () 
     await analyst.page.clock.fastForward('03:00');
     await age.filter({ hasText: '3 minutes ago' }).waitFor({ timeout: 10_000 });
     await cell(analyst.page, 0).getByTestId('query-data').filter({ hasText: '(3 minutes ago)' }).waitFor({ timeout: 10_000 });
+    await screenshot(analyst.page, 'sql-snapshot-ages');
   } finally {
     await analyst.context.close();
   }
