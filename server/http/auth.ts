@@ -5,7 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { roleAtLeast, type Role } from '../../common/doc-schema';
-import { identityFromSeed } from '../auth/identity';
+import { identityFromSeed, ownerName, sessionIdentity } from '../auth/identity';
 import { roleOn, type Principal } from '../auth/principal';
 import {
   decodeSession,
@@ -69,7 +69,7 @@ export class Authenticator {
     if (given) {
       if (secretsEqual(given.token, this.options.serverToken)) {
         return {
-          principal: { kind: 'owner', identity: identityFromSeed(`owner:${this.ownerTag}`, 'Owner'), via: given.via },
+          principal: { kind: 'owner', identity: identityFromSeed(`owner:${this.ownerTag}`, ownerName()), via: given.via },
           badToken: false,
         };
       }
@@ -89,7 +89,7 @@ export class Authenticator {
     if (!unsigned.valid || unsigned.value === null) return {};
     const session = decodeSession(unsigned.value);
     if (!session) return {};
-    const identity = identityFromSeed(`session:${session.sid}`, session.name);
+    const identity = sessionIdentity(session);
     if (session.kind === 'owner') {
       if (session.tokenTag !== this.ownerTag) return {};
       return { principal: { kind: 'owner', identity, via: 'cookie' }, session };
@@ -141,7 +141,7 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
     const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
     if (principal.via === 'query' && isPage) {
       request.session = auth.startSession(reply, principal);
-      request.principal = { ...principal, identity: identityFromSeed(`session:${request.session.sid}`) };
+      request.principal = { ...principal, identity: sessionIdentity(request.session) };
     }
     if (principal.via === 'cookie' && UNSAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin ?? refererOrigin(request.headers.referer);

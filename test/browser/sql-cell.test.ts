@@ -49,9 +49,14 @@ test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one t
     const done = (p: Person) => cell(p.page, 0).locator('[data-testid="query-status"][data-phase="done"]');
     await done(viewer).waitFor({ timeout: 90_000 });
 
-    // Refresh queries again and re-pins, whatever was pinned.
+    // Refresh queries again and re-pins, whatever was pinned: the status line names the new pin.
+    const firstPin = (await cell(viewer.page, 0).getByTestId('query-data').locator('code').first().innerText()).trim();
     await cell(editor.page, 0).getByTestId('refresh-query').click();
-    await cell(viewer.page, 0).getByText('Refresh: querying again and re-pinning').waitFor({ timeout: 30_000 });
+    await cell(viewer.page, 0)
+      .getByTestId('query-data')
+      .filter({ hasText: 'Pinned snapshot' })
+      .filter({ hasNotText: firstPin })
+      .waitFor({ timeout: 30_000 });
     await done(viewer).waitFor({ timeout: 30_000 });
 
     await cell(editor.page, 0).getByTestId('show-snapshots').click();
@@ -106,7 +111,8 @@ test('an editor switches the notebook to live, and every run then queries again,
     for (let run = 1; run <= 2; run++) {
       await runCell(editor, 0);
       await cell(viewer.page, 0).locator(`[data-testid="query-status"][data-phase="done"]`).waitFor({ timeout: 90_000 });
-      await cell(viewer.page, 0).getByText('Live notebook: every run queries again').waitFor();
+      // A live run pins nothing: the line names the snapshot it queried.
+      await cell(viewer.page, 0).getByTestId('query-outcome').filter({ hasText: 'Queried: snapshot' }).waitFor();
       if (run === 1) {
         await cell(viewer.page, 0).getByTestId('show-snapshots').click();
         await expectCount(cell(viewer.page, 0).getByTestId('snapshot-row'), 1);

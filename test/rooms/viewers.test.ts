@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { connectNotebook, eventually, openSession } from '../helpers/clients';
@@ -135,7 +136,7 @@ test('the names collaborators see come from the server, not from what a client c
   await eventually(() => {
     const seen = honest.provider.awareness.getStates().get(impostor.doc.clientID) as { user: Record<string, string> } | undefined;
     expect(seen?.user.role).toBe('owner');
-    expect(seen?.user.name).toBe('Owner');
+    expect(seen?.user.name).toBe(userInfo().username);
     expect(seen?.user.username).toMatch(/^[0-9a-f]{16}$/);
   });
   honest.destroy();

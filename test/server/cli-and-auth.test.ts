@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook } from '../helpers/clients';
@@ -44,7 +45,9 @@ test('requests without a valid token are refused', async () => {
   expect((await server.api('GET', '/api/contents', undefined, 'wrong-token')).status).toBe(401);
   expect((await fetch(`${server.base}/api/contents?token=${server.token}`)).status).toBe(200);
   const me = await (await server.api('GET', '/api/me')).json();
-  expect(me.identity).toMatchObject({ name: 'Owner', display_name: 'Owner', initials: 'O' });
+  // The owner is named after the system user running the server, as in Jupyter Server.
+  const owner = userInfo().username;
+  expect(me.identity).toMatchObject({ name: owner, display_name: owner, initials: owner[0].toUpperCase() });
   expect(me.identity.color).toMatch(/^#[0-9a-f]{6}$/);
   expect(me.permissions.contents).toContain('write');
   const asked = await (await server.api('GET', `/api/me?permissions=${encodeURIComponent('{"contents":["read","nope"]}')}`)).json();
@@ -62,8 +65,9 @@ test('a browser signs in with the token in the URL and then uses an HttpOnly ses
   const session = cookie.split(';')[0];
   const me = await fetch(`${server.base}/api/me`, { headers: { cookie: session } });
   expect(me.status).toBe(200);
-  // Each browser session is its own person, even on the same token.
-  expect(((await me.json()) as { identity: { name: string } }).identity.name).toMatch(/^Anonymous /);
+  // Each browser session is its own person, even on the same token; the owner's are named after
+  // the system user until they choose a name.
+  expect(((await me.json()) as { identity: { name: string } }).identity.name).toBe(userInfo().username);
   const renamed = await fetch(`${server.base}/api/me`, {
     method: 'PATCH',
     headers: { cookie: session, 'content-type': 'application/json', origin: server.base },

@@ -5,6 +5,7 @@
 // once more, which sets it.
 import { ApiError } from './api/http';
 import { fetchMe, type Me } from './api/me';
+import { applyRememberedName } from './display-name';
 import { request } from './api/http';
 
 export function takeTokenFromUrl(): string | null {
@@ -29,7 +30,7 @@ export async function signIn(): Promise<SignIn> {
       await request<Me>('GET', `/api/me?token=${encodeURIComponent(token)}`);
       me = await fetchMe();
     }
-    return { kind: 'signed-in', me };
+    return { kind: 'signed-in', me: await applyRememberedName(me) };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       return {

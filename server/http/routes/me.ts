@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { ROLES, roleAtLeast, type Role } from '../../../common/doc-schema';
-import { identityFromSeed } from '../../auth/identity';
+import { cleanDisplayName, MAX_DISPLAY_NAME, sessionIdentity } from '../../auth/identity';
 import type { Principal } from '../../auth/principal';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { requirePrincipal, type Authenticator } from '../auth';
@@ -68,7 +68,8 @@ export function meRoutes(app: FastifyInstance, auth: Authenticator, fileIds: Fil
         body: {
           type: 'object',
           required: ['name'],
-          properties: { name: { type: 'string', minLength: 1, maxLength: 64 } },
+          // Room for invisible characters that cleaning removes; the name itself is checked below.
+          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
         },
       },
     },
@@ -76,10 +77,12 @@ export function meRoutes(app: FastifyInstance, auth: Authenticator, fileIds: Fil
       requirePrincipal(request);
       const session = request.session;
       if (!session) throw badRequest('Only a signed-in browser session can choose a name');
-      const name = request.body.name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-      if (!name) throw badRequest('The name is empty');
-      auth.writeSession(reply, { ...session, name });
-      return { identity: identityFromSeed(`session:${session.sid}`, name) };
+      const name = cleanDisplayName(request.body.name);
+      if (!name) throw badRequest('The name is empty once invisible characters are removed');
+      if ([...name].length > MAX_DISPLAY_NAME) throw badRequest(`A name has at most ${MAX_DISPLAY_NAME} characters`);
+      const renamed = { ...session, name };
+      auth.writeSession(reply, renamed);
+      return { identity: sessionIdentity(renamed) };
     },
   );
 }

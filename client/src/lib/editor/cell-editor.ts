@@ -23,6 +23,7 @@ import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { editorTheme, highlighting } from './highlight';
+import { markdownLists } from './markdown-lists';
 import { remoteCursors } from './remote-cursors';
 
 export type EditorLanguage = 'python' | 'markdown' | 'sql' | 'plain';
@@ -32,7 +33,8 @@ function languageExtension(lang: EditorLanguage): Extension {
     case 'python':
       return python();
     case 'markdown':
-      return markdown();
+      // Our own Enter and Backspace: continuation that does not double a typed marker.
+      return [markdown({ addKeymap: false }), markdownLists()];
     case 'sql':
       return sql();
     default:

@@ -1,4 +1,32 @@
-// Human-readable durations, ages and sizes for run timings and the file browser.
+// Human-readable durations, ages and sizes for run timings and the file browser, and the
+// shared clocks that keep them current.
+import { createSubscriber } from 'svelte/reactivity';
+
+/**
+ * A shared clock for "just now" and running timers. Reading `now` inside a component makes it
+ * update every `periodMs`; one interval serves every reader and stops when none is left, so a
+ * list of a hundred snapshots costs one timer, not a hundred.
+ */
+class Clock {
+  readonly #subscribe: () => void;
+
+  constructor(periodMs: number) {
+    this.#subscribe = createSubscriber((update) => {
+      const timer = setInterval(update, periodMs);
+      return () => clearInterval(timer);
+    });
+  }
+
+  get now(): number {
+    this.#subscribe();
+    return Date.now();
+  }
+}
+
+/** Ticks fast enough for an elapsed-time counter of a running cell or query. */
+export const runningClock = new Clock(250);
+/** Ticks often enough for ages ("just now", "3 minutes ago"). */
+export const ageClock = new Clock(5_000);
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
