@@ -5,15 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
+import type { Identity } from '../../common/api';
 
-export interface Identity {
-  username: string;
-  name: string;
-  display_name: string;
-  initials: string;
-  color: string;
-  avatar_url: string | null;
-}
 
 // Jupyter names anonymous users after moons; so do we, for familiarity.
 const MOONS = [

@@ -2,7 +2,7 @@
 // token reaches only its own notebook, at its role.
 
 import type { Role } from '../../common/doc-schema';
-import type { Identity } from './identity';
+import type { Identity } from '../../common/api';
 import type { Share } from './shares';
 
 export type Principal =

@@ -7,6 +7,8 @@
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { EnvironmentResolution } from '../../common/api';
+import type { EnvironmentSpec } from '../../common/doc-schema';
 import { InvalidEnvironmentSpec, NoInterpreter } from '../../kernel-bridge/environments';
 import type { RootPaths } from '../contents/paths';
 import { requireOwner, requireRole } from '../http/auth';
@@ -23,10 +25,10 @@ export interface EnvironmentRouteDeps {
 }
 
 export function environmentRoutes(app: FastifyInstance, deps: EnvironmentRouteDeps): void {
-  app.get<{ Params: { fileId: string } }>('/api/notebooks/:fileId/environment', async (request) => {
+  app.get<{ Params: { fileId: string }; Reply: EnvironmentResolution }>('/api/notebooks/:fileId/environment', async (request) => {
     const { fileId } = request.params;
     requireRole(request, fileId, 'viewer');
-    return deps.notebooks.with(fileId, async (open) => {
+    return deps.notebooks.with(fileId, async (open): Promise<EnvironmentResolution> => {
       const specification = environmentSpecOf(open.room.doc) ?? null;
       const apiPath = deps.fileIds.pathOf(fileId) ?? '';
       let resolution;
@@ -40,11 +42,13 @@ export function environmentRoutes(app: FastifyInstance, deps: EnvironmentRouteDe
         if (error instanceof InvalidEnvironmentSpec || error instanceof NoInterpreter) return { specification, error: error.message };
         throw error;
       }
-      if (resolution.kind === 'kernelspec') return { specification, kind: 'kernelspec', kernelspec: resolution.spec.name };
+      // It resolved, so the specification as stored is a valid one.
+      const valid = specification as EnvironmentSpec | null;
+      if (resolution.kind === 'kernelspec') return { specification: valid, kind: 'kernelspec', kernelspec: resolution.spec.name };
       const { plan } = resolution;
       const built = await deps.environments.environments.lookup(plan.id);
       return {
-        specification,
+        specification: valid,
         kind: 'environment',
         id: plan.id,
         kernelspec: resolution.like.name,

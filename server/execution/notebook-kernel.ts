@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
+import type { ExecuteReply } from '../../common/api';
 import type { ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
 import type { KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
@@ -98,7 +99,7 @@ export class NotebookKernel {
    * Queues the given cells, in order. Unknown cells refuse the whole request. `after` is the
    * requester's state vector: the sources that run include everything they had typed.
    */
-  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array): Promise<{ runs: unknown[]; skipped: string[] }> {
+  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array): Promise<ExecuteReply> {
     if (after) await this.options.room.whenIncludes(after, WAIT_FOR_SOURCES_MS);
     const cells = new Map<string, Y.Map<unknown>>();
     for (const cell of this.options.room.doc.getArray('cells')) {

@@ -2,7 +2,7 @@
 // a sink to send through, and the room tells it what the client may do.
 
 import type { Role } from '../../common/doc-schema';
-import type { Identity } from '../auth/identity';
+import type { Identity } from '../../common/api';
 
 /** What the transport provides for one socket. */
 export interface ConnectionSink {

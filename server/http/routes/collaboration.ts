@@ -7,13 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import type { RootPaths } from '../../contents/paths';
 import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import type { FileIdIndex } from '../../storage/file-ids';
+import type { CollabSession } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
 import { requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 
 export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; notebooks: OpenNotebooks; onEditorOpened(fileId: string): void }): void {
-  app.put<{ Params: { '*': string }; Body: { format: string; type: string } }>(
+  app.put<{ Params: { '*': string }; Body: { format: string; type: string }; Reply: CollabSession }>(
     '/api/collaboration/session/*',
     {
       schema: {
@@ -38,7 +39,7 @@ export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPat
       // Loaded now, so that joining finds it warm; if nobody joins after all, it unloads after its grace period.
       const sessionId = await deps.notebooks.with(fileId, (notebook) => notebook.sessionId);
       if (roleAtLeast(roleOn(request.principal!, fileId), 'editor')) deps.onEditorOpened(fileId);
-      return { format, type, fileId, sessionId };
+      return { format: 'json', type: 'notebook', fileId, sessionId };
     },
   );
 }

@@ -2,6 +2,7 @@
 // results arrive through the shared document, never in these replies.
 
 import type { FastifyInstance } from 'fastify';
+import type { ExecuteReply, KernelActionReply } from '../../../common/api';
 import type { OutputStore } from '../../execution/output-store';
 import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import { requireRole } from '../auth';
@@ -18,7 +19,7 @@ export function executionRoutes(app: FastifyInstance, deps: { notebooks: OpenNot
     color: identity.color,
   });
 
-  app.post<{ Params: FileParams; Body: { cellIds: string[]; after?: string } }>(
+  app.post<{ Params: FileParams; Body: { cellIds: string[]; after?: string }; Reply: ExecuteReply }>(
     '/api/notebooks/:fileId/execute',
     {
       schema: {
@@ -45,7 +46,7 @@ export function executionRoutes(app: FastifyInstance, deps: { notebooks: OpenNot
   );
 
   for (const action of ['interrupt', 'restart', 'shutdown'] as const) {
-    app.post<{ Params: FileParams }>(`/api/notebooks/:fileId/${action}`, async (request) => {
+    app.post<{ Params: FileParams; Reply: KernelActionReply }>(`/api/notebooks/:fileId/${action}`, async (request) => {
       requireRole(request, request.params.fileId, 'runner');
       return deps.notebooks.with(request.params.fileId, async (notebook) => {
         const kernel = notebook.kernel();

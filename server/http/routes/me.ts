@@ -2,6 +2,7 @@
 // PATCH /api/me {name}: a browser session chooses the name collaborators see.
 
 import type { FastifyInstance } from 'fastify';
+import type { Me, Renamed } from '../../../common/api';
 import { ROLES, roleAtLeast, type Role } from '../../../common/doc-schema';
 import { cleanDisplayName, MAX_DISPLAY_NAME, sessionIdentity } from '../../auth/identity';
 import type { Principal } from '../../auth/principal';
@@ -38,7 +39,7 @@ function grantedSubset(role: Role, asked: unknown): Record<string, string[]> {
 }
 
 export function meRoutes(app: FastifyInstance, auth: Authenticator, fileIds: FileIdIndex): void {
-  app.get<{ Querystring: { permissions?: string } }>('/api/me', async (request) => {
+  app.get<{ Querystring: { permissions?: string }; Reply: Me }>('/api/me', async (request) => {
     const principal = requirePrincipal(request);
     let asked: unknown;
     if (request.query.permissions) {
@@ -61,7 +62,7 @@ export function meRoutes(app: FastifyInstance, auth: Authenticator, fileIds: Fil
     };
   });
 
-  app.patch<{ Body: { name: string } }>(
+  app.patch<{ Body: { name: string }; Reply: Renamed }>(
     '/api/me',
     {
       schema: {

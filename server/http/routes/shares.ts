@@ -4,6 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Share as ShareReply, ShareInfo } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { SHARE_ROLES, type Share, type ShareRole, type ShareStore } from '../../auth/shares';
 import type { RootPaths } from '../../contents/paths';
@@ -25,7 +26,7 @@ export function notebookUrl(request: FastifyRequest, apiPath: string, token?: st
   return `${request.protocol}://${request.host}/notebooks/${encoded}${query}`;
 }
 
-function describe(share: Share, fileIds: FileIdIndex) {
+function describe(share: Share, fileIds: FileIdIndex): ShareInfo {
   return {
     id: share.id,
     fileId: share.fileId,
@@ -36,7 +37,7 @@ function describe(share: Share, fileIds: FileIdIndex) {
 }
 
 export function shareRoutes(app: FastifyInstance, deps: ShareRouteDeps): void {
-  app.post<{ Body: { path: string; role: ShareRole } }>(
+  app.post<{ Body: { path: string; role: ShareRole }; Reply: ShareReply }>(
     '/api/shares',
     {
       schema: {
@@ -65,7 +66,7 @@ export function shareRoutes(app: FastifyInstance, deps: ShareRouteDeps): void {
     },
   );
 
-  app.get<{ Querystring: { path?: string } }>('/api/shares', async (request) => {
+  app.get<{ Querystring: { path?: string }; Reply: ShareInfo[] }>('/api/shares', async (request) => {
     if (!request.query.path) throw badRequest('Give the notebook path: /api/shares?path=...');
     const { apiPath } = deps.paths.resolve(request.query.path);
     const fileId = deps.fileIds.idOf(apiPath);

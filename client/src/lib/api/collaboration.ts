@@ -1,12 +1,8 @@
 // Opening a notebook's collaboration session (jupyter-collaboration's contract).
+import type { CollabSession } from '@common/api';
 import { encodePath, request } from './http';
 
-export interface CollabSession {
-  format: 'json';
-  type: 'notebook';
-  fileId: string;
-  sessionId: string;
-}
+export type { CollabSession } from '@common/api';
 
 export function openSession(path: string): Promise<CollabSession> {
   return request<CollabSession>('PUT', `/api/collaboration/session/${encodePath(path)}`, {

@@ -1,12 +1,7 @@
 // Tandem's execution API. Replies only say what was queued: results arrive in the document.
+import type { ExecuteReply } from '@common/api';
+import type { ExecutionRecord } from '@common/doc-schema';
 import { request } from './http';
-
-export interface QueuedRun {
-  id: string;
-  cellId: string;
-  seq?: number;
-  status?: string;
-}
 
 const base = (fileId: string): string => `/api/notebooks/${encodeURIComponent(fileId)}`;
 
@@ -14,10 +9,10 @@ const base = (fileId: string): string => `/api/notebooks/${encodeURIComponent(fi
  * Queues cells. `after` is this client's Yjs state vector: the server waits until it has
  * everything in it, so the run includes the keystrokes sent just before.
  */
-export async function execute(fileId: string, cellIds: string[], after?: Uint8Array): Promise<QueuedRun[]> {
+export async function execute(fileId: string, cellIds: string[], after?: Uint8Array): Promise<ExecutionRecord[]> {
   const body: { cellIds: string[]; after?: string } = { cellIds };
   if (after) body.after = btoa(String.fromCharCode(...after));
-  const reply = await request<{ runs?: QueuedRun[] }>('POST', `${base(fileId)}/execute`, { body });
+  const reply = await request<ExecuteReply>('POST', `${base(fileId)}/execute`, { body });
   return reply?.runs ?? [];
 }
 

@@ -1,20 +1,9 @@
 // Share links: one notebook at one role, opened straight into the notebook.
 import type { Role } from '@common/doc-schema';
+import type { Share, ShareInfo } from '@common/api';
 import { request } from './http';
 
-export interface ShareInfo {
-  id: string;
-  fileId: string;
-  path: string | null;
-  role: Role;
-  createdAt: number | string;
-}
-
-/** Only the reply to creating a link carries its token and URL. */
-export interface Share extends ShareInfo {
-  token: string;
-  url: string;
-}
+export type { Share, ShareInfo } from '@common/api';
 
 export function createShare(path: string, role: Role): Promise<Share> {
   return request<Share>('POST', '/api/shares', { body: { path, role } });
