@@ -155,3 +155,15 @@ test('repeating content the server already has does not hide a new output in an 
   // The whole client state, including the cells the server already has.
   expect(refusalOf(server.ydoc, Y.decodeUpdate(Y.encodeStateAsUpdate(client.ydoc)))).toMatch(/outputs/);
 });
+
+test('a long run of separate edits, as after working offline, is judged without overflowing the stack', () => {
+  const { server, client } = setup();
+  // Each insert at the start names the one before it as its neighbour: a chain as long as the update.
+  expect(
+    judge(server, client, () => {
+      const source = client.ydoc.getArray<Y.Map<unknown>>('cells').get(2).get('source') as Y.Text;
+      for (let i = 0; i < 50_000; i++) source.insert(0, i % 2 ? 'a' : 'b');
+    }),
+  ).toBeUndefined();
+  expect(server.getCell(2).getSource()).toHaveLength('x = 1'.length + 50_000);
+});
