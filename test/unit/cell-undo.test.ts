@@ -1,6 +1,6 @@
 // The browser client's undo of structural edits never makes the server refuse it: undoing
 // never brings back outputs or counts the server did not vouch for (DESIGN.md section 3).
-import { YNotebook } from '@jupyter/ydoc';
+import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { CellUndo } from '../../client/src/lib/notebook/cell-undo';
@@ -77,7 +77,7 @@ test('undoing a move after the server rewrote the outputs keeps the server from 
   });
   // The server runs the moved cell again; the client receives the new outputs.
   const before = Y.encodeStateVector(server.ydoc);
-  server.getCell(2).setOutputs([{ output_type: 'stream', name: 'stdout', text: 'again\n' }]);
+  (server.getCell(2) as YCodeCell).setOutputs([{ output_type: 'stream', name: 'stdout', text: 'again\n' }]);
   Y.applyUpdate(cells.doc!, Y.encodeStateAsUpdate(server.ydoc, before));
   step(() => undo.undo());
   expect(ids()).toEqual(['a', 'b', 'c']);
