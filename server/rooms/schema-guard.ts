@@ -8,7 +8,7 @@
 
 import * as Y from 'yjs';
 import { CELL_ID_PATTERN, isKnownCellType } from '../../common/nbformat';
-import { refusalOf } from '../protocol/client-writes';
+import { judgeClientUpdate, restoreStaleCopies } from '../protocol/client-writes';
 import type { DecodedUpdate } from '../protocol/update-places';
 
 type Repair = () => void;
@@ -31,9 +31,17 @@ export class SchemaGuard {
     });
   }
 
-  /** Why a client's update must be refused before it is applied, if it must. */
+  /**
+   * Why a client's update must be refused before it is applied, if it must. An admitted one
+   * may be a move whose copy is stale: setting it back to the server's values is queued with
+   * the repairs, to run once the update is applied.
+   */
   refusalOf(update: DecodedUpdate): string | undefined {
-    return refusalOf(this.doc, update);
+    const verdict = judgeClientUpdate(this.doc, update);
+    if (verdict.refusal !== undefined) return verdict.refusal;
+    const { staleCopies } = verdict;
+    if (staleCopies.length) this.repairs.push(() => restoreStaleCopies(this.doc, staleCopies));
+    return undefined;
   }
 
   /** The repair for what clients changed since the last call, if anything needs one. */

@@ -226,3 +226,24 @@ test('an editor moves a cell that has outputs, and it keeps them for everyone', 
   editor.destroy();
   observer.destroy();
 });
+
+test("a move whose copy is stale (made while the server wrote the cell's outputs) ends with the server's outputs for everyone", async () => {
+  const path = await putNotebook();
+  const editor = await connectNotebook(server, path, { token: await shareToken(path, 'editor') });
+  const observer = await connectNotebook(server, path);
+  const denied = deniedTo(editor);
+  // The copy carries outputs the server no longer holds, as one taken just before a new
+  // output arrived would.
+  editor.notebook.transact(() => {
+    const json = editor.notebook.getCell(1).toJSON();
+    editor.notebook.deleteCell(1);
+    editor.notebook.insertCell(2, { ...json, outputs: [{ output_type: 'stream', name: 'stdout', text: 'stale\n' }], execution_count: 3 } as never);
+  });
+  await eventually(() => expect(observer.notebook.cells.map((c) => c.getId())).toEqual(['title', 'fresh', 'ran']));
+  await eventually(() => expect(observer.notebook.getCell(2).toJSON()).toMatchObject({ outputs: OUTPUTS, execution_count: 4 }));
+  await eventually(() => expect(editor.notebook.getCell(2).toJSON()).toMatchObject({ outputs: OUTPUTS, execution_count: 4 }));
+  await eventually(async () => expect((await liveCells(path))[2]).toMatchObject({ id: 'ran', outputs: OUTPUTS, execution_count: 4 }));
+  expect(denied).toEqual([]);
+  editor.destroy();
+  observer.destroy();
+});

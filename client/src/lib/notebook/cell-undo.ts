@@ -3,16 +3,17 @@
 // Only the server writes those (DESIGN.md section 3): it refuses an update that brings them
 // back or removes part of them, and after a refusal nothing more of ours would sync. So an
 // undo never deletes a server-owned value (a count reset by Clear outputs stays reset), and it
-// recreates a cell without its outputs, count and state, unless the step was a move and the
-// moved cell still holds exactly what it held then. Then the cell goes back whole, which the
-// server accepts for what it is: a move (a deletion and a faithful copy in one update).
+// recreates a cell without its outputs, count and state, unless the step was a move. Undoing a
+// move deletes the copy and recreates the original in one update, which the server accepts for
+// what it is: a move, after which the cell holds the server's outputs (the newest, should the
+// cell have run since).
 import * as Y from 'yjs';
 
 type StackItem = Y.UndoManager['undoStack'][number];
 type DeleteSet = StackItem['deletions'];
 
 const SERVER_FIELDS = new Set(['outputs', 'execution_count', 'execution_state']);
-/** Stack item meta: cell id -> what the cell held, for a step that moved cells. */
+/** Stack item meta, set on a step that moved cells. */
 const MOVED = 'tandem-moved-cells';
 
 /**
@@ -32,11 +33,6 @@ function isServerOwned(item: Y.Item, ycells: Y.AbstractType<Y.YArrayEvent<Y.Map<
     child = parent._item;
   }
   return false;
-}
-
-function serverFields(cell: Y.Map<unknown>): string {
-  const outputs = cell.get('outputs');
-  return JSON.stringify([outputs instanceof Y.AbstractType ? outputs.toJSON() : null, cell.get('execution_count') ?? null, cell.get('execution_state') ?? null]);
 }
 
 /** The items of the document that a delete set covers. */
@@ -82,8 +78,6 @@ function deletedCellField(cell: Y.Map<unknown>, key: string): unknown {
 
 export class CellUndo {
   readonly manager: Y.UndoManager;
-  /** Set while an undo or redo that dropped server-owned fields runs: its opposite step is no faithful move. */
-  #pruning = false;
 
   constructor(private readonly ycells: Y.Array<Y.Map<unknown>>, trackedOrigin: unknown) {
     this.manager = new Y.UndoManager(ycells, {
@@ -104,26 +98,17 @@ export class CellUndo {
 
   #step(stack: StackItem[], run: () => void): void {
     const top = stack[stack.length - 1];
-    if (!top) return;
-    const moved = top.meta.get(MOVED) as Map<string, string> | undefined;
-    const faithful = !!moved && [...moved].every(([id, held]) => {
-      const live = this.ycells.toArray().find((cell) => cell.get('id') === id);
-      return !!live && serverFields(live) === held;
-    });
     const doc = this.ycells.doc;
-    if (!faithful && doc) subtract(top.deletions, [...itemsIn(doc, top.deletions)].filter((item) => isServerOwned(item, this.ycells)));
-    this.#pruning = !faithful;
-    try {
-      run();
-    } finally {
-      this.#pruning = false;
+    if (top && doc && !top.meta.get(MOVED)) {
+      subtract(top.deletions, [...itemsIn(doc, top.deletions)].filter((item) => isServerOwned(item, this.ycells)));
     }
+    run();
   }
 
   /** A step that deleted cells and inserted cells of the same ids and types is a move. */
   #recordMove(stackItem: StackItem): void {
     const doc = this.ycells.doc;
-    if (this.#pruning || !doc) return;
+    if (!doc) return;
     const inserted = this.ycells.toArray().filter((cell) => cell._item && Y.isDeleted(stackItem.insertions, cell._item.id));
     const deleted = [...itemsIn(doc, stackItem.deletions)]
       .filter((item) => item.parent === this.ycells && item.content instanceof Y.ContentType)
@@ -131,6 +116,6 @@ export class CellUndo {
     if (inserted.length === 0 || inserted.length !== deleted.length) return;
     const deletedKinds = new Set(deleted.map((cell) => `${deletedCellField(cell, 'id')}\u0000${deletedCellField(cell, 'cell_type')}`));
     if (!inserted.every((cell) => deletedKinds.has(`${cell.get('id')}\u0000${cell.get('cell_type')}`))) return;
-    stackItem.meta.set(MOVED, new Map(inserted.map((cell) => [String(cell.get('id')), serverFields(cell)])));
+    stackItem.meta.set(MOVED, true);
   }
 }
