@@ -132,7 +132,7 @@ export class Room {
           // attempted write. A writer's update that touches what only the server writes is
           // refused whole too (client-writes.ts). Either way the document is not touched.
           const refusal = connection.canWrite
-            ? this.guard.refusalOf(inspected.decoded)
+            ? this.guard.admit(inspected.decoded)
             : 'read-only: this link cannot change the notebook';
           if (refusal) {
             if (connection.canWrite) this.options.log.warn({ fileId: this.fileId, reason: refusal }, 'refused a client update');

@@ -36,7 +36,7 @@ export class SchemaGuard {
    * may be a move whose copy is stale: setting it back to the server's values is queued with
    * the repairs, to run once the update is applied.
    */
-  refusalOf(update: DecodedUpdate): string | undefined {
+  admit(update: DecodedUpdate): string | undefined {
     const verdict = judgeClientUpdate(this.doc, update);
     if (verdict.refusal !== undefined) return verdict.refusal;
     const { staleCopies } = verdict;
