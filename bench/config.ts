@@ -33,8 +33,8 @@ export interface FootprintParams {
   settleMs: number;
   idleConnections: number;
   notebooks: number;
-  /** Corpus notebook each loaded room holds. */
-  notebookFile: string;
+  /** Size of the made-up notebook (figures, tables, text) each loaded room holds. */
+  notebookBytes: number;
 }
 export interface ConformanceParams {
   edits: number;
@@ -87,7 +87,7 @@ export interface BenchConfig {
 }
 
 const SERVERS: Flavor[] = ['tandem', 'y-websocket', 'hocuspocus', 'jupyter', 'floor'];
-const FOOTPRINT_NOTEBOOK = 'pdsh-04.00-Introduction-To-Matplotlib.ipynb'; // 110 KB, images and text
+const FOOTPRINT_NOTEBOOK_BYTES = 110_000; // images and text, the size of a typical chapter of analysis
 
 const CONFORMANCE_ON: Flavor[] = ['tandem', 'y-websocket', 'jupyter', 'floor'];
 
@@ -99,7 +99,7 @@ export const full: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 15, warmupSeconds: 2 },
   join: { clients: 200, notebookBytes: 5_000_000, timeoutSeconds: 90 },
   presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
-  footprint: { settleMs: 2000, idleConnections: 500, notebooks: 20, notebookFile: FOOTPRINT_NOTEBOOK },
+  footprint: { settleMs: 2000, idleConnections: 500, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   conformance: { edits: 300 },
   kernelServers: ['jupyter'],
   kernel: {
@@ -127,7 +127,7 @@ export const quick: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 3, warmupSeconds: 0.5 },
   join: { clients: 20, notebookBytes: 1_500_000, timeoutSeconds: 30 },
   presence: { clients: 100, awarenessHz: 1, editsPerSecond: 10, seconds: 3, warmupSeconds: 1 },
-  footprint: { settleMs: 1500, idleConnections: 100, notebooks: 20, notebookFile: FOOTPRINT_NOTEBOOK },
+  footprint: { settleMs: 1500, idleConnections: 100, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   conformance: { edits: 60 },
   kernelServers: ['jupyter'],
   kernel: {

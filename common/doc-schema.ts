@@ -8,7 +8,7 @@ export const KERNEL_MAP = 'kernel';
 export const EXECUTIONS_MAP = 'executions';
 /** Top-level Y.Map of cell id -> QueryState for SQL cells (plain JSON values, replaced whole). */
 export const QUERIES_MAP = 'queries';
-/** Roots that only the server may change; edits from clients are reverted. */
+/** Roots that only the server may change; a client update that touches them is refused (server/protocol/client-writes.ts). */
 export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP] as const;
 
 /**

@@ -9,7 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { LoadClient } from '../lib/load-client.js';
 import { plainDialect } from '../lib/dialect.js';
 import { syncStep2 } from '../lib/frames.js';
-import { corpusNotebook45, docContent, typingNotebook } from '../lib/notebooks.js';
+import { docContent, sizedNotebook, typingNotebook } from '../lib/notebooks.js';
 import { readMemory, RssWatcher, settledRssKb } from '../lib/proc.js';
 import { Rng } from '../lib/random.js';
 import { api, importNotebook, shareToken, urlOf } from '../lib/rooms.js';
@@ -113,7 +113,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       urlOf({ serverUrl: `ws://${s.host}:${s.port}/api/collaboration/room`, roomName: `json:notebook:${fileId}`, params: { sessionId, token } });
     return { editor: target(s.token), viewer: target(viewer) };
   };
-  const fuzzRoom = await roomUrl('target.ipynb', corpusNotebook45('pdsh-01.03-Magic-Commands.ipynb'));
+  const fuzzRoom = await roomUrl('target.ipynb', sizedNotebook(6_000));
   const calmRoom = await roomUrl('calm.ipynb', typingNotebook(2));
 
   // The calm room: a writer at 10 edits/s and an observer, for the whole run.

@@ -1,27 +1,14 @@
-// Notebooks the workloads run on, built from the real notebooks in ../shared/corpus so that
-// sizes and shapes (long sources, PNG outputs, HTML tables) are those of real work.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Notebooks the workloads run on. The large ones are made up (synthetic-notebook.ts) with the
+// sizes and shapes of real work: long sources, PNG figures, HTML tables, tracebacks.
 import * as Y from 'yjs';
 import { YNotebook } from '@jupyter/ydoc';
-
-// The shared corpus sits beside the checkout; CI may check out elsewhere on the same machine.
-export const CORPUS_DIR = join(
-  [process.env.TANDEM_CORPUS, resolve(import.meta.dirname, '../../../shared/corpus'), '/work/shared/corpus'].find(
-    (dir): dir is string => Boolean(dir) && existsSync(join(dir!, 'notebooks')),
-  ) ?? resolve(import.meta.dirname, '../../../shared/corpus'),
-  'notebooks',
-);
+import { syntheticNotebook } from './synthetic-notebook.js';
 
 export interface NotebookJson {
   nbformat: number;
   nbformat_minor: number;
   metadata: Record<string, unknown>;
   cells: Array<Record<string, unknown> & { id?: string; cell_type: string; source: string | string[] }>;
-}
-
-export function readCorpusNotebook(file: string): NotebookJson {
-  return JSON.parse(readFileSync(join(CORPUS_DIR, file), 'utf8')) as NotebookJson;
 }
 
 const METADATA = {
@@ -34,29 +21,9 @@ function renumber(cells: NotebookJson['cells'], prefix: string): NotebookJson['c
   return cells.map((c, i) => ({ ...c, id: `${prefix}-${i}` }));
 }
 
-/**
- * A notebook of at least `targetBytes` of JSON, made of the Python Data Science Handbook
- * chapters in order (their cells, sources and outputs unchanged, ids renumbered).
- */
+/** A notebook of at least `targetBytes` of cell JSON, the same on every run (one seed). */
 export function largeNotebook(targetBytes: number): NotebookJson {
-  const files = readdirSync(CORPUS_DIR)
-    .filter((f) => f.startsWith('pdsh-') && f.endsWith('.ipynb'))
-    .sort();
-  const cells: NotebookJson['cells'] = [];
-  let bytes = 0;
-  // Repeat the corpus if asked for more than it holds; renumbering keeps ids unique.
-  for (let round = 0; bytes < targetBytes; round++) {
-    for (const f of files) {
-      for (const cell of readCorpusNotebook(f).cells) {
-        cells.push(cell);
-        bytes += JSON.stringify(cell).length;
-        if (bytes >= targetBytes) break;
-      }
-      if (bytes >= targetBytes) break;
-    }
-    if (round > 20) throw new Error('corpus is empty');
-  }
-  return { nbformat: 4, nbformat_minor: 5, metadata: METADATA, cells: renumber(cells, 'big') };
+  return syntheticNotebook({ seed: 1, targetBytes, idPrefix: 'big' });
 }
 
 /** `count` short code cells: one per editor in the typing workloads. */
@@ -81,10 +48,9 @@ export function codeNotebook(cells: Array<{ id: string; source: string }>, metad
   };
 }
 
-/** A corpus notebook upgraded to 4.5 ids, for footprint and conformance runs. */
-export function corpusNotebook45(file: string): NotebookJson {
-  const nb = readCorpusNotebook(file);
-  return { nbformat: 4, nbformat_minor: 5, metadata: nb.metadata, cells: renumber(nb.cells, 'nb') };
+/** A notebook of about `targetBytes` with every kind of cell and output, for footprint, conformance and fuzz runs. */
+export function sizedNotebook(targetBytes: number, seed = 2): NotebookJson {
+  return syntheticNotebook({ seed, targetBytes, idPrefix: 'nb' });
 }
 
 /**

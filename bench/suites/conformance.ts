@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import type { ConformanceParams } from '../config.js';
 import { cellsOf, newCell, typeInto } from '../lib/cells.js';
 import { LoadClient } from '../lib/load-client.js';
-import { corpusNotebook45, docContent } from '../lib/notebooks.js';
+import { docContent, sizedNotebook } from '../lib/notebooks.js';
 import { realClient, whenSynced } from '../lib/provider.js';
 import { openRoom } from '../lib/rooms.js';
 import { converged, sleep, waitUntil } from './common.js';
@@ -19,7 +19,7 @@ export const conformance: Suite<ConformanceParams> = async ({ server, params }) 
       notes: ['Hocuspocus speaks its own framing, which y-websocket\'s provider does not; the pairing run checks the load client against it instead (all replicas equal).'],
     };
   }
-  const room = await openRoom(server, 'conformance', corpusNotebook45('pdsh-00.00-Preface.ipynb'));
+  const room = await openRoom(server, 'conformance', sizedNotebook(12_000));
   const cheapDoc = new Y.Doc();
   const cheap = new LoadClient({ url: room.url('editor'), dialect: room.dialect, doc: cheapDoc });
   await cheap.connect();

@@ -4,7 +4,7 @@
 import type { FootprintParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
 import { openRoom, type Room } from '../lib/rooms.js';
-import { corpusNotebook45, typingNotebook } from '../lib/notebooks.js';
+import { sizedNotebook, typingNotebook } from '../lib/notebooks.js';
 import { settledRssKb } from '../lib/proc.js';
 import { closeAll, joinAll } from './common.js';
 import type { Suite } from './types.js';
@@ -31,7 +31,7 @@ export const footprintConnections: Suite<FootprintParams> = async ({ server, par
 
 export const footprintNotebooks: Suite<FootprintParams> = async ({ server, params }) => {
   const notes: string[] = [];
-  const nb = corpusNotebook45(params.notebookFile);
+  const nb = sizedNotebook(params.notebookBytes);
   // One notebook first, unmeasured: the first load pays one-off costs (code loaded and
   // compiled on first use, a validator built from the schema) that say nothing about what
   // each further notebook costs, and divided by a handful of notebooks they would dominate.

@@ -94,7 +94,7 @@ export function jobsFor(c: BenchConfig): Job[] {
     id: 'join',
     suite: 'join',
     title: `Join storm, ${j.clients} clients`,
-    workload: `${j.clients} clients open the same ${(j.notebookBytes / 1e6).toFixed(1)} MB notebook (Python Data Science Handbook chapters from the corpus, with their outputs) at the same moment; the room is already open. Time runs from the storm's start to each client's receipt of the whole state. Timeout ${j.timeoutSeconds} s.`,
+    workload: `${j.clients} clients open the same ${(j.notebookBytes / 1e6).toFixed(1)} MB notebook (made up from a fixed seed like a real analysis: prose, code, printed output, HTML tables, PNG figures, tracebacks) at the same moment; the room is already open. Time runs from the storm's start to each client's receipt of the whole state. Timeout ${j.timeoutSeconds} s.`,
     params: j,
   });
   const p = c.presence;
@@ -117,7 +117,7 @@ export function jobsFor(c: BenchConfig): Job[] {
     id: 'footprint-notebooks',
     suite: 'footprint-notebooks',
     title: 'Footprint: loaded notebooks',
-    workload: `${f.notebooks} copies of ${f.notebookFile} (110 KB of JSON) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks.`,
+    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks.`,
     params: f,
   });
   jobs.push(...kernelJobs(c));

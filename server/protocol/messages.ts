@@ -6,6 +6,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { MAX_JSON_NESTING } from '../notebook/json-depth';
+import type { DecodedUpdate } from './update-places';
 import { jsonNestsDeeper, newTypeNesting } from './update-shape';
 
 /** Nesting of new shared types an update may carry; a notebook needs four at most. */
@@ -72,9 +73,9 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
 
 /**
  * Parses a Yjs update without applying it, so that a malformed one is refused before it
- * can reach the document. Returns whether it carries any change at all.
+ * can reach the document. Returns whether it carries any change at all, and what it holds.
  */
-export function inspectUpdate(update: Uint8Array): { empty: boolean } {
+export function inspectUpdate(update: Uint8Array): { empty: true; decoded?: DecodedUpdate } | { empty: false; decoded: DecodedUpdate } {
   if (update.length === 2 && update[0] === 0 && update[1] === 0) return { empty: true };
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
@@ -86,7 +87,8 @@ export function inspectUpdate(update: Uint8Array): { empty: boolean } {
   if (newTypeNesting(structs) > MAX_TYPE_NESTING || jsonNestsDeeper(structs, MAX_JSON_NESTING)) {
     throw new ProtocolError('the update nests values deeper than any notebook does');
   }
-  return { empty: structs.length === 0 && ds.clients.size === 0 };
+  if (structs.length === 0 && ds.clients.size === 0) return { empty: true, decoded };
+  return { empty: false, decoded };
 }
 
 function syncMessage(step: number, payload: Uint8Array): Uint8Array {

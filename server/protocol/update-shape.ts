@@ -7,33 +7,11 @@
 
 import * as Y from 'yjs';
 import { nestsDeeperThan } from '../notebook/json-depth';
-
-type Struct = ReturnType<typeof Y.decodeUpdate>['structs'][number];
+import { indexItems, type Struct } from './update-places';
 
 /** The deepest chain of shared types that the update creates one inside another. */
 export function newTypeNesting(structs: Struct[]): number {
-  const byClient = new Map<number, Y.Item[]>();
-  for (const struct of structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const list = byClient.get(struct.id.client) ?? [];
-    list.push(struct);
-    byClient.set(struct.id.client, list);
-  }
-  const find = (id: Y.ID | null): Y.Item | undefined => {
-    if (!id) return undefined;
-    const list = byClient.get(id.client);
-    if (!list) return undefined;
-    let low = 0;
-    let high = list.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const item = list[mid];
-      if (id.clock < item.id.clock) high = mid - 1;
-      else if (id.clock >= item.id.clock + item.length) low = mid + 1;
-      else return item;
-    }
-    return undefined;
-  };
+  const find = indexItems(structs);
 
   // The type an item lives in, if that type is created by this same update. An item names
   // its parent directly, or shares it with the neighbour it was inserted next to.
@@ -64,25 +42,23 @@ export function newTypeNesting(structs: Struct[]): number {
 
   const depthMemo = new Map<Y.Item, number>();
   let deepest = 0;
-  for (const list of byClient.values()) {
-    for (const item of list) {
-      if (!(item.content instanceof Y.ContentType)) continue;
-      const chain: Y.Item[] = [];
-      let current: Y.Item | null = item;
-      let base = 0;
-      while (current) {
-        const known = depthMemo.get(current);
-        if (known !== undefined) {
-          base = known;
-          break;
-        }
-        if (chain.includes(current)) break;
-        chain.push(current);
-        current = parentInUpdate(current);
+  for (const item of structs) {
+    if (!(item instanceof Y.Item) || !(item.content instanceof Y.ContentType)) continue;
+    const chain: Y.Item[] = [];
+    let current: Y.Item | null = item;
+    let base = 0;
+    while (current) {
+      const known = depthMemo.get(current);
+      if (known !== undefined) {
+        base = known;
+        break;
       }
-      for (let i = chain.length - 1; i >= 0; i--) depthMemo.set(chain[i], base + chain.length - i);
-      deepest = Math.max(deepest, depthMemo.get(item)!);
+      if (chain.includes(current)) break;
+      chain.push(current);
+      current = parentInUpdate(current);
     }
+    for (let i = chain.length - 1; i >= 0; i--) depthMemo.set(chain[i], base + chain.length - i);
+    deepest = Math.max(deepest, depthMemo.get(item)!);
   }
   return deepest;
 }

@@ -126,14 +126,20 @@ export class Room {
           return;
         case 'sync-step2':
         case 'sync-update': {
-          const { empty } = inspectUpdate(message.update);
-          if (!connection.canWrite) {
-            // A read-only client's empty reply to the handshake is normal; anything else
-            // is an attempted write, refused without touching the document.
-            if (!empty) connection.send(encodePermissionDenied('read-only: this link cannot change the notebook'));
+          const inspected = inspectUpdate(message.update);
+          if (inspected.empty) return;
+          // A read-only client's empty reply to the handshake is normal; anything else is an
+          // attempted write. A writer's update that touches what only the server writes is
+          // refused whole too (client-writes.ts). Either way the document is not touched.
+          const refusal = connection.canWrite
+            ? this.guard.admit(inspected.decoded)
+            : 'read-only: this link cannot change the notebook';
+          if (refusal) {
+            if (connection.canWrite) this.options.log.warn({ fileId: this.fileId, reason: refusal }, 'refused a client update');
+            connection.send(encodePermissionDenied(refusal));
             return;
           }
-          if (!empty) this.applyClientUpdate(connection, message.update);
+          this.applyClientUpdate(connection, message.update);
           return;
         }
         case 'awareness':

@@ -1,13 +1,15 @@
-// Keeps the shared document inside the notebook schema whatever a client sends. A valid
-// Yjs update can still carry a cell of an unknown type, a source that is not a Y.Text, or a
-// write to the server-owned maps; every YNotebook client would choke on the first two, and
-// the third would forge kernel state. After each client transaction the guard works out a
-// repair, which the room applies and sends out together with the client's update, so no
-// other client ever sees the broken state.
+// Keeps the shared document inside the notebook schema whatever a client sends. Before an
+// update is applied, one that writes what only the server writes (outputs, counts, its own
+// maps, unknown top-level types) is refused whole: see client-writes.ts. A valid update can
+// still carry a cell of an unknown type or a source that is not a Y.Text, and every YNotebook
+// client would choke on those. After each client transaction the guard works out a repair,
+// which the room applies and sends out together with the client's update, so no other
+// client ever sees the broken state.
 
 import * as Y from 'yjs';
-import { SERVER_OWNED_ROOTS } from '../../common/doc-schema';
 import { CELL_ID_PATTERN, isKnownCellType } from '../../common/nbformat';
+import { judgeClientUpdate, restoreStaleCopies } from '../protocol/client-writes';
+import type { DecodedUpdate } from '../protocol/update-places';
 
 type Repair = () => void;
 
@@ -24,25 +26,22 @@ export class SchemaGuard {
   constructor(private readonly doc: Y.Doc, private readonly isClientOrigin: (origin: unknown) => boolean) {
     this.cells = doc.getArray('cells');
     this.meta = doc.getMap('meta');
-    for (const name of SERVER_OWNED_ROOTS) {
-      const map = doc.getMap(name);
-      map.observe((event) => {
-        if (!this.isClientOrigin(event.transaction.origin)) return;
-        const restore = new Map<string, unknown>();
-        event.changes.keys.forEach((change, key) => {
-          restore.set(key, change.action === 'add' ? undefined : plain(change.oldValue));
-        });
-        this.repairs.push(() => {
-          for (const [key, value] of restore) {
-            if (value === undefined) map.delete(key);
-            else map.set(key, value);
-          }
-        });
-      });
-    }
     doc.on('afterTransaction', (transaction: Y.Transaction) => {
       if (this.isClientOrigin(transaction.origin)) this.inspect(transaction);
     });
+  }
+
+  /**
+   * Why a client's update must be refused before it is applied, if it must. An admitted one
+   * may be a move whose copy is stale: setting it back to the server's values is queued with
+   * the repairs, to run once the update is applied.
+   */
+  admit(update: DecodedUpdate): string | undefined {
+    const verdict = judgeClientUpdate(this.doc, update);
+    if (verdict.refusal !== undefined) return verdict.refusal;
+    const { staleCopies } = verdict;
+    if (staleCopies.length) this.repairs.push(() => restoreStaleCopies(this.doc, staleCopies));
+    return undefined;
   }
 
   /** The repair for what clients changed since the last call, if anything needs one. */
@@ -168,8 +167,4 @@ export function nestsDeeper(root: Y.AbstractType<unknown>, limit: number): boole
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Y.AbstractType);
-}
-
-function plain(value: unknown): unknown {
-  return value instanceof Y.AbstractType ? value.toJSON() : value;
 }

@@ -1,17 +1,16 @@
-// Notebooks for tests: small ones built in code, and the real public notebooks of the
-// shared corpus.
+// Notebooks for tests: small ones built in code, nbformat's own test notebooks (vendored in
+// test/fixtures/nbformat, BSD-3-Clause), and large realistic ones made up from a seed.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-// The shared corpus sits beside the checkout; CI may check out elsewhere on this machine.
-export const CORPUS =
-  [process.env.TANDEM_CORPUS, resolve(import.meta.dirname, '../../../shared/corpus'), '/work/shared/corpus'].find(
-    (dir): dir is string => Boolean(dir) && existsSync(join(dir!, 'notebooks')),
-  ) ?? resolve(import.meta.dirname, '../../../shared/corpus');
+export { syntheticNotebook } from '../../bench/lib/synthetic-notebook';
 
-export function corpusFiles(folder: 'notebooks' | 'invalid' | 'nbformat3'): { name: string; json: unknown }[] {
-  const dir = join(CORPUS, folder);
+export const NBFORMAT_FIXTURES = resolve(import.meta.dirname, '../fixtures/nbformat');
+
+/** nbformat's test notebooks: valid ones, ones its schema rejects, and nbformat 3 ones. */
+export function nbformatFixtures(folder: 'notebooks' | 'invalid' | 'nbformat3'): { name: string; json: unknown }[] {
+  const dir = join(NBFORMAT_FIXTURES, folder);
   return readdirSync(dir)
     .filter((name) => name.endsWith('.ipynb'))
     .sort()

@@ -1,8 +1,10 @@
+// Notebooks go in through the contents API and a room, and come out unchanged in content:
+// nbformat's own test notebooks (vendored) and large realistic ones made up from a seed.
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectNotebook, eventually } from '../helpers/clients';
-import { corpusFiles, CORPUS } from '../helpers/notebooks';
+import { NBFORMAT_FIXTURES, nbformatFixtures, syntheticNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 import { readNotebookJSON } from '../../server/notebook/validate';
 
@@ -37,8 +39,14 @@ afterAll(async () => {
   await server.stop();
 });
 
-describe('every corpus notebook round-trips through the contents API and a room unchanged', () => {
-  for (const { name, json } of corpusFiles('notebooks')) {
+/** Large notebooks with every kind of output: figures, tables, streams, tracebacks. */
+const generated = [
+  { name: 'generated-analysis.ipynb', json: syntheticNotebook({ seed: 11, targetBytes: 250_000 }) as unknown },
+  { name: 'generated-long-report.ipynb', json: syntheticNotebook({ seed: 12, targetBytes: 1_200_000 }) as unknown },
+];
+
+describe('every test notebook round-trips through the contents API and a room unchanged', () => {
+  for (const { name, json } of [...nbformatFixtures('notebooks'), ...generated]) {
     test(name, async () => {
       const put = await server.api('PUT', `/api/contents/${name}`, { type: 'notebook', format: 'json', content: json });
       expect(put.status).toBe(201);
@@ -60,8 +68,9 @@ describe('every corpus notebook round-trips through the contents API and a room 
 });
 
 test('opening a notebook and changing nothing leaves its file byte for byte as it was', async () => {
-  const name = 'pdsh-03.02-Data-Indexing-and-Selection.ipynb';
-  copyFileSync(join(CORPUS, 'notebooks', name), join(server.root, `untouched-${name}`));
+  // Written as another tool might (unsorted keys, two-space indent): nothing must rewrite it.
+  const name = 'generated.ipynb';
+  writeFileSync(join(server.root, `untouched-${name}`), JSON.stringify(syntheticNotebook({ seed: 13, targetBytes: 400_000 }), null, 2));
   const before = readFileSync(join(server.root, `untouched-${name}`));
   const mtime = statSync(join(server.root, `untouched-${name}`)).mtimeMs;
   const client = await connectNotebook(server, `untouched-${name}`);
@@ -71,8 +80,8 @@ test('opening a notebook and changing nothing leaves its file byte for byte as i
   expect(statSync(join(server.root, `untouched-${name}`)).mtimeMs).toBe(mtime);
 });
 
-describe('every invalid corpus notebook is refused with 400, and the file on disk is untouched', () => {
-  for (const { name, json } of corpusFiles('invalid')) {
+describe('every invalid nbformat test notebook is refused with 400, and the file on disk is untouched', () => {
+  for (const { name, json } of nbformatFixtures('invalid')) {
     test(name, async () => {
       const path = join(server.root, `existing-${name}`);
       const original = JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] });
@@ -87,9 +96,9 @@ describe('every invalid corpus notebook is refused with 400, and the file on dis
 });
 
 describe('nbformat 3 notebooks are upgraded to version 4 on open', () => {
-  for (const { name } of corpusFiles('nbformat3')) {
+  for (const { name } of nbformatFixtures('nbformat3')) {
     test(name, async () => {
-      copyFileSync(join(CORPUS, 'nbformat3', name), join(server.root, name));
+      copyFileSync(join(NBFORMAT_FIXTURES, 'nbformat3', name), join(server.root, name));
       const model = await (await server.api('GET', `/api/contents/${name}`)).json();
       expect(model.content.nbformat).toBe(4);
       expect(readNotebookJSON(model.content).warnings).toEqual([]);

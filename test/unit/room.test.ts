@@ -56,7 +56,7 @@ test('every accepted change is appended to the log before any client is sent it'
     originalSend(data);
   };
   const client = new Y.Doc();
-  client.getText('t').insert(0, 'hello');
+  client.getMap('state').set('dirty', true);
   room.receive(writer.connection, encodeSyncUpdate(Y.encodeStateAsUpdate(client)));
   expect(order).toEqual(['append', 'send']);
   room.destroy();

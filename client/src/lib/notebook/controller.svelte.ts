@@ -11,6 +11,7 @@ import type { Me } from '../api/me';
 import { toasts } from '../ui/toasts.svelte';
 import type { CellEditor } from '../editor/cell-editor';
 import type { CellType } from './cell.svelte';
+import { CellUndo } from './cell-undo';
 import { clipboardCells, copyCells } from './clipboard';
 import * as edits from './edits';
 import { NotebookModel } from './notebook.svelte';
@@ -30,6 +31,7 @@ export class NotebookController {
   readonly runs: RunsModel;
   readonly presence: PresenceModel;
   readonly undoManager: Y.UndoManager;
+  readonly #cellUndo: CellUndo;
   readonly editors = new Map<string, CellEditor>();
 
   activeId = $state<string | null>(null);
@@ -62,10 +64,8 @@ export class NotebookController {
     this.model = new NotebookModel(session.ydoc);
     this.runs = new RunsModel(session.ydoc);
     this.presence = new PresenceModel(session.awareness, me.identity, role);
-    this.undoManager = new Y.UndoManager(this.model.ycells, {
-      trackedOrigins: new Set([LOCAL_ORIGIN]),
-      captureTimeout: 600,
-    });
+    this.#cellUndo = new CellUndo(this.model.ycells, LOCAL_ORIGIN);
+    this.undoManager = this.#cellUndo.manager;
     const onStack = (): void => {
       this.canUndo = this.undoManager.undoStack.length > 0;
       this.canRedo = this.undoManager.redoStack.length > 0;
@@ -304,10 +304,10 @@ export class NotebookController {
   }
 
   undo(): void {
-    if (this.canEdit) this.undoManager.undo();
+    if (this.canEdit) this.#cellUndo.undo();
   }
   redo(): void {
-    if (this.canEdit) this.undoManager.redo();
+    if (this.canEdit) this.#cellUndo.redo();
   }
 
   /** Clears the outputs of the selected cells, or of every cell; everyone sees them go. */

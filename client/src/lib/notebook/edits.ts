@@ -17,7 +17,6 @@ export function makeCell(
   source = '',
   id = newCellId(),
   metadata: Record<string, unknown> = {},
-  outputs: Y.Map<unknown>[] = [],
 ): YCell {
   const cell = new Y.Map<unknown>();
   const ysource = new Y.Text();
@@ -29,11 +28,8 @@ export function makeCell(
   cell.set('source', ysource);
   cell.set('metadata', ymeta);
   if (type === 'code') {
-    // A map not yet in a document cannot be read back, so the outputs are filled first.
-    const youtputs = new Y.Array<unknown>();
-    if (outputs.length) youtputs.push(outputs);
     cell.set('execution_count', null);
-    cell.set('outputs', youtputs);
+    cell.set('outputs', new Y.Array<unknown>());
   }
   return cell;
 }
@@ -164,7 +160,8 @@ export function mergeCells(ycells: Y.Array<YCell>, ids: string[]): string | null
 
 /**
  * Clears code cells' outputs and execution counts, as JupyterLab's "Clear Outputs" does.
- * Outputs are otherwise the server's to write; clearing them is the one change people make.
+ * Outputs are otherwise the server's to write; clearing them is the one change people make,
+ * and the server accepts exactly this: whole outputs removed, the count reset to null.
  */
 export function clearOutputs(ycells: Y.Array<YCell>, ids: string[] | 'all'): void {
   const wanted = ids === 'all' ? null : new Set(ids);
@@ -200,28 +197,14 @@ export function cellToJSON(cell: YCell): CellJSON {
   };
 }
 
-function outputToY(output: unknown): Y.Map<unknown> {
-  const map = new Y.Map<unknown>();
-  if (output && typeof output === 'object') {
-    for (const [k, v] of Object.entries(output)) {
-      if (k === 'text' && (output as { output_type?: string }).output_type === 'stream') {
-        const t = new Y.Text();
-        t.insert(0, Array.isArray(v) ? v.join('') : String(v ?? ''));
-        map.set(k, t);
-      } else {
-        map.set(k, v);
-      }
-    }
-  }
-  return map;
-}
-
-/** Inserts copies of cells (with new ids) at index; returns the new ids. */
+/**
+ * Inserts copies of cells (with new ids) at index; returns the new ids. The copies come
+ * without outputs or counts: only the server writes those, and it refuses a new cell that
+ * brings its own (DESIGN.md section 3). Running the pasted cells makes them anew.
+ */
 export function pasteCells(ycells: Y.Array<YCell>, index: number, cells: CellJSON[]): string[] {
   const maps = cells.map((c) => {
-    const outputs = c.cell_type === 'code' ? (c.outputs ?? []).map(outputToY) : [];
-    const map = makeCell(c.cell_type, c.source, newCellId(), c.metadata ?? {}, outputs);
-    if (c.cell_type === 'code') map.set('execution_count', c.execution_count ?? null);
+    const map = makeCell(c.cell_type, c.source, newCellId(), c.metadata ?? {});
     if (c.cell_type !== 'code' && c.attachments) map.set('attachments', c.attachments);
     return map;
   });
