@@ -301,3 +301,42 @@ test('the snapshot store survives a server restart', async () => {
   expect(await printedJSON(viewer, 'show-prices')).toEqual([100, 200]);
   expect(stdoutOf(viewer, 'show-prices')).not.toContain('0, 0');
 });
+
+test('live runs on unchanged data leave one snapshot with every fetch on it; changed data makes a new one', async () => {
+  await pg.query('CREATE TABLE steady (id integer, v text); INSERT INTO steady VALUES (1, \'a\'), (2, \'b\')');
+  const notebook = { ...makeNotebook([{ id: 'steady', source: '%%sql warehouse --as steady\nSELECT * FROM steady ORDER BY id' }]) };
+  notebook.metadata = { ...(notebook.metadata as Record<string, unknown>), tandem: { queries: 'live' } };
+  await server.api('PUT', '/api/contents/live-steady.ipynb', { type: 'notebook', format: 'json', content: notebook });
+  const client = await connectNotebook(server, 'live-steady.ipynb');
+  try {
+    const runLive = async (): Promise<ExecutionRecord> => {
+      const [record] = await execute(server, client.fileId, ['steady']);
+      const done = await waitForRun(client, record.id);
+      expect(done.status).toBe('ok');
+      return done;
+    };
+    const list = async () => {
+      const response = await server.api('GET', `/api/snapshots?notebook=${client.fileId}&cell=steady`);
+      return ((await response.json()) as { snapshots: { id: string; fetchCount: number; fetches: { runId: string; finishedAt: number }[]; finishedAt: number; runId: string }[] }).snapshots;
+    };
+    const runs = [await runLive(), await runLive(), await runLive()];
+    const [one, ...others] = await list();
+    expect(others).toEqual([]);
+    expect(one.fetchCount).toBe(3);
+    expect(one.fetches.map((f) => f.runId)).toEqual(runs.map((r) => r.id));
+    const times = one.fetches.map((f) => f.finishedAt);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // The snapshot shows its latest fetch: that is how old its data is known to be.
+    expect(one).toMatchObject({ runId: runs[2].id, finishedAt: times[2] });
+    expect(queryState(client, 'steady')?.snapshot).toMatchObject({ id: one.id, createdAt: times[2] });
+
+    await pg.query('UPDATE steady SET v = \'c\' WHERE id = 2');
+    const changed = await runLive();
+    const [newest, kept] = await list();
+    expect(newest).toMatchObject({ fetchCount: 1, runId: changed.id });
+    expect(newest.id).not.toBe(one.id);
+    expect(kept).toMatchObject({ id: one.id, fetchCount: 3 });
+  } finally {
+    client.destroy();
+  }
+});
