@@ -216,13 +216,17 @@ function childPids(pid: number): number[] {
 
 test('shutting the server down leaves no kernel process behind', async () => {
   const own = await startTandem();
-  await own.api('PUT', '/api/contents/k.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'a', source: '1' }]) });
-  const client = await connectNotebook(own, 'k.ipynb');
-  const [run] = await execute(own, client.fileId, ['a']);
-  await waitForRun(client, run.id);
-  const kernels = childPids(own.process.pid!);
-  expect(kernels.length).toBeGreaterThan(0);
-  client.destroy();
-  expect(await own.stop('SIGTERM')).toBe(0);
-  for (const pid of kernels) expect(() => process.kill(pid, 0)).toThrow();
+  try {
+    await own.api('PUT', '/api/contents/k.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'a', source: '1' }]) });
+    const client = await connectNotebook(own, 'k.ipynb');
+    const [run] = await execute(own, client.fileId, ['a']);
+    await waitForRun(client, run.id);
+    const kernels = childPids(own.process.pid!);
+    expect(kernels.length).toBeGreaterThan(0);
+    client.destroy();
+    expect(await own.stop('SIGTERM')).toBe(0);
+    for (const pid of kernels) expect(() => process.kill(pid, 0)).toThrow();
+  } finally {
+    await own.stop();
+  }
 });
