@@ -113,8 +113,7 @@ test('share links reach only their own notebook, and revoking one closes its soc
   expect(list.map((s: { id: string }) => s.id)).toContain(created.id);
   expect(JSON.stringify(list)).not.toContain(created.token);
   expect((await server.api('DELETE', `/api/shares/${created.id}`)).status).toBe(204);
-  await new Promise((r) => setTimeout(r, 300));
-  expect(editor.closes.some((c) => c.code === 4403 && JSON.parse(c.reason).reason === 'revoked')).toBe(true);
+  await eventually(() => expect(editor.closes.some((c) => c.code === 4403 && JSON.parse(c.reason).reason === 'revoked')).toBe(true));
   expect((await server.api('GET', '/api/contents/a.ipynb', undefined, created.token)).status).toBe(401);
   editor.destroy();
 });
