@@ -65,6 +65,12 @@ test('the owner\'s open tab reconnects after a restart with no message, and afte
     await expect.poll(() => ended.textContent()).toMatch(/token was changed \(rotated\).*Open the new link the server printed/);
     await screenshot(owner.page, 'token-rotated');
     expect(await cellText(owner.page, 0)).toBe('x = 1 + 1');
+
+    // Reloading shows the sign-in page with the same explanation; the new link signs in again.
+    await ended.getByRole('button', { name: 'Reload' }).click();
+    await owner.page.getByRole('alert').filter({ hasText: 'token was changed (rotated)' }).waitFor({ timeout: 15_000 });
+    await openNotebook(owner, `${server.base}/notebooks/restart.ipynb?token=${server.token}`);
+    expect(await cellText(owner.page, 0)).toBe('x = 1 + 1');
   } finally {
     await owner.context.close();
   }
