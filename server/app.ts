@@ -9,7 +9,7 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ShareStore } from './auth/shares';
-import { generateToken } from './auth/tokens';
+import { loadServerToken } from './auth/server-token';
 import type { Config } from './config';
 import { ContentsService } from './contents/contents-service';
 import { RootPaths } from './contents/paths';
@@ -82,7 +82,8 @@ function seedRoot(root: string): void {
 export async function createTandem(config: Config, logger: Logger): Promise<Tandem> {
   seedRoot(config.root);
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const token = config.token ?? generateToken();
+  const serverToken = loadServerToken(config.stateDir, { given: config.token, rotate: config.rotateToken });
+  const token = serverToken.token;
   const paths = new RootPaths(config.root);
   const fileIds = new FileIdIndex(config.stateDir);
   const shares = new ShareStore(config.stateDir);
@@ -100,7 +101,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode }, 'request');
   });
   await app.register(fastifyCookie, { secret: cookieSecret(config.stateDir) });
-  const auth = new Authenticator({ serverToken: token, shares, allowOrigins: config.allowOrigins });
+  const auth = new Authenticator({ serverToken: token, isFormerToken: serverToken.isFormer, shares, allowOrigins: config.allowOrigins });
   registerAuth(app, auth);
 
   const outputs = new OutputStore(join(config.stateDir, 'outputs'));

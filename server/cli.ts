@@ -36,6 +36,9 @@ async function main(argv: string[]): Promise<void> {
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   const tandem = await createTandem(config, logger);
   logger.info({ root: config.root, host: tandem.host, port: tandem.port }, 'Tandem started');
+  if (config.rotateToken) {
+    process.stdout.write('The server token was rotated: links and owner sign-ins from before no longer work; use the link below.\n');
+  }
   process.stdout.write(`Tandem is running at ${tandem.url}\n`);
 
   let stopping = false;

@@ -11,8 +11,10 @@ export interface Config {
   /** The port was chosen by the user (so a busy port is an error, not a cue to try the next). */
   portExplicit: boolean;
   root: string;
-  /** Server token; undefined means generate one at start. */
+  /** Server token given by the user; undefined means the one kept in the state directory (made at first start). */
   token: string | undefined;
+  /** Replace the kept server token with a new one at start: old links and owner sessions stop working. */
+  rotateToken: boolean;
   stateDir: string;
   allowOrigins: string[];
   roomGraceMs: number;
@@ -47,13 +49,16 @@ interface OptionSpec {
   env: string;
   help: string;
   default?: string;
+  /** A switch: `--flag` alone means true. */
+  boolean?: true;
 }
 
 const OPTIONS: OptionSpec[] = [
   { flag: 'host', env: 'TANDEM_HOST', help: 'interface to listen on', default: '127.0.0.1' },
   { flag: 'port', env: 'TANDEM_PORT', help: 'port to listen on (0 picks a free one)', default: '8888' },
   { flag: 'root', env: 'TANDEM_ROOT', help: 'folder of notebooks to serve', default: join(homedir(), 'tandem') },
-  { flag: 'token', env: 'TANDEM_TOKEN', help: 'server token (generated when not given)' },
+  { flag: 'token', env: 'TANDEM_TOKEN', help: 'server token (default: made at first start and kept in the state directory)' },
+  { flag: 'rotate-token', env: 'TANDEM_ROTATE_TOKEN', help: 'make a new server token: old links and owner sign-ins stop working', boolean: true },
   { flag: 'state-dir', env: 'TANDEM_STATE_DIR', help: "Tandem's own data (default ROOT/.tandem)" },
   { flag: 'allow-origin', env: 'TANDEM_ALLOW_ORIGIN', help: 'extra browser origins allowed, comma-separated' },
   { flag: 'room-grace', env: 'TANDEM_ROOM_GRACE', help: 'seconds an empty room stays loaded', default: '30' },
@@ -99,13 +104,15 @@ function boolean(name: string, value: string): boolean {
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolean): Config {
   const { values } = parseArgs({
     args: argv,
-    options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+    options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }])),
     strict: true,
     allowPositionals: false,
-  }).valueOf() as { values: Record<string, string | undefined> };
+  }).valueOf() as { values: Record<string, string | boolean | undefined> };
   const get = (flag: string): string | undefined => {
     const spec = OPTIONS.find((o) => o.flag === flag)!;
-    return values[flag] ?? (env[spec.env] || undefined) ?? spec.default;
+    const value = values[flag];
+    if (typeof value === 'boolean') return String(value);
+    return value ?? (env[spec.env] || undefined) ?? spec.default;
   };
   const portGiven = values.port !== undefined || Boolean(env.TANDEM_PORT);
   const root = resolve(get('root')!);
@@ -115,6 +122,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   if (envInstaller !== 'auto' && envInstaller !== 'uv' && envInstaller !== 'pip') throw new ConfigError('--env-installer must be auto, uv or pip');
   const token = get('token');
   if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters');
+  const rotateToken = boolean('rotate-token', get('rotate-token') ?? 'false');
+  if (rotateToken && token !== undefined) throw new ConfigError('--rotate-token makes a new token, so it cannot be combined with --token (or TANDEM_TOKEN)');
   const maxMessageBytes = number('max-message-mb', get('max-message-mb')!, 1, 1024) * 1024 * 1024;
   const saveDelayMs = number('save-delay', get('save-delay')!, 0, 600) * 1000;
   return {
@@ -123,6 +132,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     portExplicit: portGiven,
     root,
     token,
+    rotateToken,
     stateDir: resolve(get('state-dir') ?? join(root, '.tandem')),
     allowOrigins: (get('allow-origin') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     roomGraceMs: number('room-grace', get('room-grace')!, 0, 86_400) * 1000,

@@ -8,11 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runFuzz, type FuzzReport } from '../bench/fuzz/run-fuzz.js';
+import { stopTandemServersBelow } from './helpers/leftovers';
 
 describe('fuzz: hostile frames and updates', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'tandem-fuzz-'));
   let report: FuzzReport;
-  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    // runFuzz stops its server when it finishes; when it throws or times out, this does.
+    await stopTandemServersBelow();
+    rmSync(workDir, { recursive: true, force: true });
+  });
 
   test('the server survives, a viewer changes nothing, and another room keeps syncing', async () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);

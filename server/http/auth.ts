@@ -17,20 +17,32 @@ import {
 } from '../auth/session-cookie';
 import type { ShareStore } from '../auth/shares';
 import { secretsEqual } from '../auth/tokens';
-import { forbidden, unauthorized } from './errors';
+import { forbidden, HttpError, unauthorized } from './errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
     session: SessionPayload | undefined;
+    /** Why a token or cookie the request carried was refused, when we know more than "invalid". */
+    authRefusal: HttpError | undefined;
   }
 }
 
 export interface AuthOptions {
   serverToken: string;
+  /** Whether a token was this server's once, before it was rotated. */
+  isFormerToken?: (token: string) => boolean;
   shares: ShareStore;
   /** Extra origins allowed to open sockets and send cookie-authenticated writes. */
   allowOrigins: string[];
+}
+
+// What happened and what to do: the client shows this as it is (reason `token_rotated`).
+const TOKEN_ROTATED =
+  "The server's token was changed (rotated), so links and sign-ins from before no longer work. Open the new link the server printed when it started.";
+
+function tokenRotated(): HttpError {
+  return new HttpError(401, TOKEN_ROTATED, 'token_rotated');
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -64,7 +76,7 @@ export class Authenticator {
   }
 
   /** Who the request is from, or undefined. Never throws. */
-  resolve(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; badToken: boolean } {
+  resolve(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; badToken: boolean; refusal?: HttpError } {
     const given = tokenFrom(request);
     if (given) {
       if (secretsEqual(given.token, this.options.serverToken)) {
@@ -79,10 +91,15 @@ export class Authenticator {
       }
     }
     const fromCookie = this.fromCookie(request);
-    return { ...fromCookie, badToken: given !== undefined && !fromCookie.principal };
+    const formerToken = given !== undefined && !fromCookie.principal && this.options.isFormerToken?.(given.token) === true;
+    return {
+      ...fromCookie,
+      badToken: given !== undefined && !fromCookie.principal,
+      refusal: formerToken ? tokenRotated() : fromCookie.refusal,
+    };
   }
 
-  private fromCookie(request: FastifyRequest): { principal?: Principal; session?: SessionPayload } {
+  private fromCookie(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; refusal?: HttpError } {
     const raw = request.cookies?.[SESSION_COOKIE];
     if (!raw) return {};
     const unsigned = request.unsignCookie(raw);
@@ -91,7 +108,8 @@ export class Authenticator {
     if (!session) return {};
     const identity = sessionIdentity(session);
     if (session.kind === 'owner') {
-      if (session.tokenTag !== this.ownerTag) return {};
+      // The cookie is ours (it is signed), so its owner signed in with a token we no longer use.
+      if (session.tokenTag !== this.ownerTag) return { refusal: tokenRotated() };
       return { principal: { kind: 'owner', identity, via: 'cookie' }, session };
     }
     const share = session.shareId ? this.options.shares.get(session.shareId) : undefined;
@@ -130,11 +148,13 @@ export class Authenticator {
 export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('session', undefined);
+  app.decorateRequest('authRefusal', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    const { principal, session, badToken } = auth.resolve(request);
+    const { principal, session, badToken, refusal } = auth.resolve(request);
     request.principal = principal;
     request.session = session;
-    if (badToken && request.url.startsWith('/api/')) throw unauthorized('The token is not valid');
+    request.authRefusal = refusal;
+    if (badToken && request.url.startsWith('/api/')) throw refusal ?? unauthorized('The token is not valid');
     if (!principal) return;
     // A page visited with ?token= signs the browser in; the client then drops the token
     // from the address bar.
@@ -162,7 +182,7 @@ function refererOrigin(referer: string | undefined): string | undefined {
 }
 
 export function requirePrincipal(request: FastifyRequest): Principal {
-  if (!request.principal) throw unauthorized();
+  if (!request.principal) throw request.authRefusal ?? unauthorized();
   return request.principal;
 }
 

@@ -1,7 +1,7 @@
-// Runs one query into a new snapshot: waits its turn on the connection, streams the rows into
-// an Arrow file, stores it, and records the metadata. It reports each step as it happens and
-// stops at the database when its signal is aborted; a query that fails or is cancelled leaves
-// no snapshot behind.
+// Runs one query into a snapshot: waits its turn on the connection, streams the rows into an
+// Arrow file, stores it, and records the fetch (on the cell's existing snapshot of the same rows,
+// if there is one). It reports each step as it happens and stops at the database when its
+// signal is aborted; a query that fails or is cancelled leaves no snapshot behind.
 
 import type { UserRef } from '../../common/doc-schema';
 import type { columnFor } from './arrow/pg-columns';
@@ -121,7 +121,7 @@ export class QueryRunner {
       writer = undefined;
       await pending.commit(written.sha256);
       const normalizedSql = normalizeSql(request.sql);
-      const meta = sealSnapshot({
+      const fetched = sealSnapshot({
         notebook: request.notebook,
         cellId: request.cellId,
         runId: request.runId,
@@ -138,7 +138,8 @@ export class QueryRunner {
         columns,
         data: { format: 'arrow-ipc-stream', sha256: written.sha256 },
       });
-      await this.store.put(meta);
+      // The same rows as a snapshot this cell already has: that snapshot, with this fetch added.
+      const meta = await this.store.record(fetched);
       report({ rows: written.rows, bytes: written.bytes });
       return meta;
     } catch (error) {

@@ -32,8 +32,10 @@ test('queued and running cells show [*], their place in the queue and who asked,
     await status(0).and(viewer.page.locator('[data-status="running"]')).waitFor({ timeout: 20_000 });
     expect(await cell(viewer.page, 0).locator('[data-testid="cell-prompt"]').innerText()).toBe('[*]:');
     await status(2).and(viewer.page.locator('[data-status="queued"]')).waitFor();
-    expect(await status(1).innerText()).toMatch(/Queued · 1st in line · asked by /);
-    expect(await status(2).innerText()).toMatch(/Queued · 2nd in line · asked by /);
+    // The cells queue in the order they were asked for (once, concurrent requests could reach
+    // the server out of order and make cell 1 the 2nd in line).
+    await expect.poll(() => status(1).innerText()).toMatch(/Queued · 1st in line · asked by /);
+    await expect.poll(() => status(2).innerText()).toMatch(/Queued · 2nd in line · asked by /);
     expect(await cell(viewer.page, 2).locator('[data-testid="cell-prompt"]').innerText()).toBe('[*]:');
     await viewer.page.locator('[data-testid="queue-summary"]', { hasText: '2 queued' }).waitFor();
     await screenshot(viewer.page, 'notebook-queue-viewer');

@@ -81,6 +81,7 @@ test('paths outside the root are refused', async () => {
   writeFileSync(outside, JSON.stringify(makeNotebook([])));
   symlinkSync(outside, join(server.root, 'escape.ipynb'));
   symlinkSync(tmpdir(), join(server.root, 'tmp-link'));
+  await server.api('PUT', '/api/contents/inside.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([]) });
   const refused = [
     await server.api('GET', '/api/contents/..%2F..%2Fetc%2Fpasswd'),
     await server.api('GET', '/api/contents/%2E%2E/%2E%2E/etc/passwd'),
@@ -89,7 +90,9 @@ test('paths outside the root are refused', async () => {
     await server.api('PUT', '/api/contents/tmp-link/x.txt', { type: 'file', format: 'text', content: 'x' }),
     await server.api('GET', '/api/contents/.tandem/shares.json'),
     await server.api('GET', '/files/.tandem/cookie-secret'),
-    await server.api('PATCH', '/api/contents/before.ipynb', { path: '../stolen.ipynb' }),
+    await server.api('GET', '/files/.tandem/server-token.json'),
+    await server.api('GET', '/api/contents/.tandem/server-token.json'),
+    await server.api('PATCH', '/api/contents/inside.ipynb', { path: '../stolen.ipynb' }),
     await server.api('POST', '/api/shares', { path: '../x.ipynb', role: 'viewer' }),
   ];
   for (const response of refused) expect([400, 404]).toContain(response.status);

@@ -20,8 +20,8 @@ const printVersion = (module: string) => [{ id: 'v', source: `import ${module}\n
 
 let server: TandemProcess;
 let clients: NotebookClient[] = [];
-/** The environment of tiny-pkg==1.2.3, built by the first test and reused after. */
-let pinnedId: string;
+/** The environment of tiny-pkg==1.2.3, built by the first test that needs it and reused after. */
+let pinnedId: string | undefined;
 
 async function open(path: string, token?: string): Promise<NotebookClient> {
   const client = await connectNotebook(server, path, token ? { token } : {});
@@ -32,6 +32,16 @@ async function open(path: string, token?: string): Promise<NotebookClient> {
 async function runVersion(client: NotebookClient) {
   const [run] = await execute(server, client.fileId, ['v']);
   return waitForRun(client, run.id, undefined, BUILD_MS);
+}
+
+/** The id of tiny-pkg==1.2.3's environment, built here when no test before has built it. */
+async function pinnedEnvironment(): Promise<string> {
+  if (pinnedId) return pinnedId;
+  await putNotebook(server, 'pinned-base.ipynb', printVersion('tiny_pkg'), offline('tiny-pkg==1.2.3'));
+  const client = await open('pinned-base.ipynb');
+  expect((await runVersion(client)).status).toBe('ok');
+  pinnedId = kernelOf(client).environment!;
+  return pinnedId;
 }
 
 beforeAll(async () => {
@@ -73,7 +83,7 @@ test('a notebook whose environment pins a package imports it at that version, an
 });
 
 test('a third notebook with the same specification reuses the environment: no second build, the same id', async () => {
-  const id = pinnedId;
+  const id = await pinnedEnvironment();
   expect(buildsOf(server, id)).toBe(1);
   // Written differently, but the same specification once normalised.
   await putNotebook(server, 'third.ipynb', printVersion('tiny_pkg'), {
@@ -181,7 +191,7 @@ test('changing the specification under a running kernel offers a restart, and th
 });
 
 test('an editor opening a notebook whose own environment is built gets its kernel started ahead of the first run', async () => {
-  const id = pinnedId;
+  const id = await pinnedEnvironment();
   await putNotebook(server, 'prestarted.ipynb', printVersion('tiny_pkg'), offline('tiny-pkg==1.2.3'));
   const client = await open('prestarted.ipynb');
   await eventually(() => expect(kernelOf(client)).toMatchObject({ status: 'idle', environment: id, pooled: false }), 60_000);

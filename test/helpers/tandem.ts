@@ -43,8 +43,11 @@ export interface TandemProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILL: no chance to save or flush anything. */
   kill9(): Promise<void>;
-  /** A new server process on the same root, port and token. */
-  restart(): Promise<TandemProcess>;
+  /**
+   * A new server process on the same root, port and token; `changes` override its start
+   * options (`token: ''` lets the server use the token it kept).
+   */
+  restart(changes?: Partial<StartOptions>): Promise<TandemProcess>;
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse>;
 }
 
@@ -131,7 +134,7 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
       child.kill('SIGKILL');
       await exited;
     },
-    restart: () => startTandem({ ...options, root, token, port }),
+    restart: (changes = {}) => startTandem({ ...options, root, token, port, ...changes }),
     api(method, path, body, asToken) {
       const headers: Record<string, string> = {};
       const useToken = asToken === undefined ? token : asToken;

@@ -23,6 +23,8 @@ let runnerToken: string;
 const cells = [
   { id: 'slow', source: '%%sql warehouse --as slow\nSELECT 1 AS x' },
   { id: 'show-slow', source: "import json\nprint(json.dumps(slow['x'].tolist()))" },
+  // Its own cell, so the interrupt test does not need the first test to have made 'slow' slow.
+  { id: 'sleepy', source: '%%sql warehouse --as sleepy\nSELECT 3 AS x, pg_sleep(5) AS waited' },
   { id: 'million', source: '%%sql warehouse --as big\nSELECT g AS id, md5(g::text) AS label, g * 0.5 AS value FROM generate_series(1, 1000000) AS g' },
   { id: 'show-million', source: "import json\nprint(json.dumps([len(big), int(big['id'].sum()), big['label'].iloc[-1], str(big['value'].dtype)]))" },
 ];
@@ -110,12 +112,12 @@ test('a pg_sleep(5) query shows progress to a viewer, and cancel stops it at the
 });
 
 test('interrupting the kernel while its SQL cell waits on the query cancels the query too', async () => {
-  const [run] = await execute(server, fileId, ['slow'], runnerToken);
+  const [run] = await execute(server, fileId, ['sleepy'], runnerToken);
   await waitForRun(viewer, run.id, ['running']);
-  await eventually(() => expect(queryState(viewer, 'slow')).toMatchObject({ runId: run.id, phase: 'running' }), 5_000);
+  await eventually(() => expect(queryState(viewer, 'sleepy')).toMatchObject({ runId: run.id, phase: 'running' }), 5_000);
   expect((await server.api('POST', `/api/notebooks/${fileId}/interrupt`, undefined, runnerToken)).status).toBe(200);
   expect((await waitForRun(viewer, run.id)).status).toBe('interrupted');
-  await eventually(() => expect(queryState(viewer, 'slow')?.phase).toBe('cancelled'), 2_000);
+  await eventually(() => expect(queryState(viewer, 'sleepy')?.phase).toBe('cancelled'), 2_000);
   await eventually(async () => {
     const active = await pg.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()");
     expect(active.rows[0].n).toBe(0);

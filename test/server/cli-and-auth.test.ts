@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { connectNotebook } from '../helpers/clients';
+import { connectNotebook, eventually } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
 import { openRaw, roomUrl } from '../helpers/raw-socket';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
+import { removeRoot, startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
 import { openSession } from '../helpers/clients';
 
 let server: TandemProcess;
@@ -24,20 +24,28 @@ afterAll(async () => {
 
 test('without a token the server makes one and prints the sign-in URL with the port it picked', async () => {
   const generated = await startTandem({ token: '' });
-  const match = /Tandem is running at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48})\n/.exec(generated.output());
-  expect(match).not.toBeNull();
-  expect(Number(match![1])).toBe(generated.port);
-  expect((await generated.api('GET', '/api/me', undefined, match![2])).status).toBe(200);
-  expect((await fetch(`${generated.base}/api/status`)).status).toBe(200);
-  await generated.stop();
+  try {
+    const match = /Tandem is running at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48})\n/.exec(generated.output());
+    expect(match).not.toBeNull();
+    expect(Number(match![1])).toBe(generated.port);
+    expect((await generated.api('GET', '/api/me', undefined, match![2])).status).toBe(200);
+    expect((await fetch(`${generated.base}/api/status`)).status).toBe(200);
+  } finally {
+    await generated.stop();
+    removeRoot(generated.root);
+  }
 });
 
 test('settings can come from TANDEM_* environment variables', async () => {
   const root = tempRoot();
   const fromEnv = await startTandem({ env: { TANDEM_TOKEN: 'env-token-123456' }, token: '', root });
-  expect(fromEnv.output()).toContain('?token=env-token-123456');
-  expect((await fromEnv.api('GET', '/api/contents', undefined, 'env-token-123456')).status).toBe(200);
-  await fromEnv.stop();
+  try {
+    expect(fromEnv.output()).toContain('?token=env-token-123456');
+    expect((await fromEnv.api('GET', '/api/contents', undefined, 'env-token-123456')).status).toBe(200);
+  } finally {
+    await fromEnv.stop();
+    removeRoot(root);
+  }
 });
 
 test('requests without a valid token are refused', async () => {
@@ -109,8 +117,7 @@ test('share links reach only their own notebook, and revoking one closes its soc
   expect(list.map((s: { id: string }) => s.id)).toContain(created.id);
   expect(JSON.stringify(list)).not.toContain(created.token);
   expect((await server.api('DELETE', `/api/shares/${created.id}`)).status).toBe(204);
-  await new Promise((r) => setTimeout(r, 300));
-  expect(editor.closes.some((c) => c.code === 4403 && JSON.parse(c.reason).reason === 'revoked')).toBe(true);
+  await eventually(() => expect(editor.closes.some((c) => c.code === 4403 && JSON.parse(c.reason).reason === 'revoked')).toBe(true));
   expect((await server.api('GET', '/api/contents/a.ipynb', undefined, created.token)).status).toBe(401);
   editor.destroy();
 });
@@ -129,12 +136,22 @@ test('logs never contain a token', async () => {
 
 test('SIGTERM saves open notebooks before the server exits', async () => {
   const own = await startTandem();
-  await own.api('PUT', '/api/contents/b.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'x', source: 'draft' }]) });
-  const client = await connectNotebook(own, 'b.ipynb');
-  client.notebook.getCell(0).updateSource(5, 5, ' and final');
-  await new Promise((r) => setTimeout(r, 100));
-  expect(await own.stop('SIGTERM')).toBe(0);
-  client.destroy();
-  const saved = JSON.parse(readFileSync(join(own.root, 'b.ipynb'), 'utf8'));
-  expect(saved.cells[0].source.join('')).toBe('draft and final');
+  try {
+    await own.api('PUT', '/api/contents/b.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'x', source: 'draft' }]) });
+    const client = await connectNotebook(own, 'b.ipynb');
+    client.notebook.getCell(0).updateSource(5, 5, ' and final');
+    // The server has the edit in its room (an open notebook's GET reads the live document)...
+    await eventually(async () => {
+      const model = await (await own.api('GET', '/api/contents/b.ipynb?content=1')).json();
+      expect([model.content.cells[0].source].flat().join('')).toBe('draft and final');
+    });
+    // ...and SIGTERM writes it to the file before the process exits.
+    expect(await own.stop('SIGTERM')).toBe(0);
+    client.destroy();
+    const saved = JSON.parse(readFileSync(join(own.root, 'b.ipynb'), 'utf8'));
+    expect(saved.cells[0].source.join('')).toBe('draft and final');
+  } finally {
+    await own.stop();
+    removeRoot(own.root);
+  }
 });

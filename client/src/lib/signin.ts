@@ -33,6 +33,9 @@ export async function signIn(): Promise<SignIn> {
     return { kind: 'signed-in', me: await applyRememberedName(me) };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      // A rotated server token is worth explaining even without a token in the URL: the
+      // browser's old sign-in is what stopped working.
+      if (err.reason === 'token_rotated') return { kind: 'signed-out', message: err.message };
       return {
         kind: 'signed-out',
         message: token ? 'That link or token is not valid, or it has been revoked.' : undefined,

@@ -1,7 +1,8 @@
 // Snapshots on local disk, in the state directory, so they survive restarts:
 //
 //   snapshots/data/<sha256>.arrow   Arrow IPC stream, named by its content, written once
-//   snapshots/meta/<id>.json        metadata, named by its own hash, written atomically
+//   snapshots/meta/<id>.json        metadata, named by its query and data, replaced atomically
+//                                   when a fetch is added
 //   snapshots/index/<fileId>.jsonl  one line per snapshot of that notebook, appended
 //   snapshots/tmp/                  data being written; cleared at start
 //
@@ -14,7 +15,7 @@ import { appendFile, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { writeFileAtomic } from '../../storage/atomic-write';
-import { isSnapshotId, type SnapshotMeta } from './snapshot';
+import { addFetch, isSnapshotId, withFetches, type SnapshotMeta } from './snapshot';
 import type { PendingData, SnapshotStore } from './snapshot-store';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -30,8 +31,10 @@ export class FsSnapshotStore implements SnapshotStore {
   private readonly metaDir: string;
   private readonly indexDir: string;
   private readonly tmpDir: string;
-  /** Metadata is immutable, so what has been read once can be kept. */
+  /** Metadata changes only through this store (a fetch added), so what was read can be kept. */
   private readonly cache = new Map<string, SnapshotMeta>();
+  /** Records in progress, by id: two fetches of the same data must not overwrite each other. */
+  private readonly recording = new Map<string, Promise<SnapshotMeta>>();
 
   constructor(root: string) {
     this.dataDir = join(root, 'data');
@@ -59,13 +62,29 @@ export class FsSnapshotStore implements SnapshotStore {
     };
   }
 
-  async put(meta: SnapshotMeta): Promise<void> {
+  record(meta: SnapshotMeta): Promise<SnapshotMeta> {
+    const before = this.recording.get(meta.id) ?? Promise.resolve(undefined);
+    const done = before.catch(() => undefined).then(() => this.recordNow(meta));
+    this.recording.set(meta.id, done);
+    const forget = () => {
+      if (this.recording.get(meta.id) === done) this.recording.delete(meta.id);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+
+  private async recordNow(meta: SnapshotMeta): Promise<SnapshotMeta> {
     if (!isSnapshotId(meta.id) || !FILE_ID.test(meta.notebook)) throw new Error('invalid snapshot metadata');
     if (!existsSync(this.dataPath(meta.data.sha256))) throw new Error(`snapshot ${meta.id} has no stored data`);
-    await writeFileAtomic(this.metaPath(meta.id), JSON.stringify(meta), 0o600);
-    const line: IndexLine = { id: meta.id, cellId: meta.cellId };
-    await appendFile(join(this.indexDir, `${meta.notebook}.jsonl`), `${JSON.stringify(line)}\n`, { mode: 0o600 });
-    this.cache.set(meta.id, meta);
+    const stored = await this.get(meta.id);
+    const next = stored ? addFetch(stored, meta) : meta;
+    await writeFileAtomic(this.metaPath(meta.id), JSON.stringify(next), 0o600);
+    if (!stored) {
+      const line: IndexLine = { id: meta.id, cellId: meta.cellId };
+      await appendFile(join(this.indexDir, `${meta.notebook}.jsonl`), `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    }
+    this.cache.set(meta.id, next);
+    return next;
   }
 
   async get(id: string): Promise<SnapshotMeta | undefined> {
@@ -79,7 +98,7 @@ export class FsSnapshotStore implements SnapshotStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const meta = JSON.parse(text) as SnapshotMeta;
+    const meta = withFetches(JSON.parse(text) as SnapshotMeta);
     if (meta.id !== id) return undefined;
     this.cache.set(id, meta);
     return meta;

@@ -16,8 +16,12 @@ export interface PendingData {
 
 export interface SnapshotStore {
   beginData(): Promise<PendingData>;
-  /** Records a snapshot whose data was committed. */
-  put(meta: SnapshotMeta): Promise<void>;
+  /**
+   * Records one fetch whose data was committed: a new snapshot, or, when a snapshot with this
+   * id exists (the same cell got the same rows), that one with the fetch added. Resolves with
+   * the snapshot as stored.
+   */
+  record(meta: SnapshotMeta): Promise<SnapshotMeta>;
   get(id: string): Promise<SnapshotMeta | undefined>;
   /** A notebook's snapshots, newest first; only one cell's when cellId is given. */
   list(notebook: string, cellId?: string): Promise<SnapshotMeta[]>;

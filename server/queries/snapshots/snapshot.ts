@@ -1,16 +1,30 @@
-// What a snapshot is: the immutable record of one completed query. Its data (Arrow IPC) is
-// stored under the data's own sha256; its metadata under an id that is the hash of the
-// metadata itself, so neither can change without changing its name.
+// What a snapshot is: one result of one cell's query, named by its content. Its data (Arrow IPC)
+// is stored under the data's own sha256, and its id is a hash of the query's identity and that
+// data, so fetching the same rows again finds the same snapshot: the fetch is added to its list
+// instead of storing a copy. Everything but that list is fixed once written.
 
 import { createHash } from 'node:crypto';
 import type { UserRef } from '../../../common/doc-schema';
 import type { ColumnInfo } from '../arrow/pg-columns';
+
+/** One run that fetched a snapshot's data. */
+export interface SnapshotFetch {
+  runId: string;
+  by: UserRef;
+  /** Epoch ms: when the query was sent, and when its last row was stored. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** A live notebook can fetch the same rows on every run: the list keeps the most recent ones. */
+export const FETCHES_KEPT = 500;
 
 export interface SnapshotMeta {
   id: string;
   /** The notebook (fileId) and cell the query ran for: the snapshot follows that notebook's roles. */
   notebook: string;
   cellId: string;
+  /** The latest fetch's run (as are ranBy, startedAt and finishedAt). */
   runId: string;
   /** The connection's name and type; never its address or credentials. */
   connection: { name: string; type: string };
@@ -21,16 +35,20 @@ export interface SnapshotMeta {
   /** Hash of connection, normalised SQL and parameters: which query this is a result of. */
   queryHash: string;
   ranBy: UserRef;
-  /** Epoch ms: when the query was sent, and when its last row was stored (the data's age). */
+  /** Epoch ms: when the latest fetch's query was sent, and when its last row was stored (the data's age). */
   startedAt: number;
   finishedAt: number;
   rows: number;
   bytes: number;
   columns: ColumnInfo[];
   data: { format: 'arrow-ipc-stream'; sha256: string };
+  /** Every fetch that got exactly this data, oldest first (the most recent FETCHES_KEPT). */
+  fetches: SnapshotFetch[];
+  /** How many fetches got this data in all. */
+  fetchCount: number;
 }
 
-export type SnapshotDraft = Omit<SnapshotMeta, 'id'>;
+export type SnapshotDraft = Omit<SnapshotMeta, 'id' | 'fetches' | 'fetchCount'>;
 
 const ID = /^[0-9a-f]{32}$/;
 
@@ -49,7 +67,43 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The snapshot of one fetch: its id names the notebook, cell, query and data, not the fetch. */
 export function sealSnapshot(draft: SnapshotDraft): SnapshotMeta {
-  const id = createHash('sha256').update(canonical(draft)).digest('hex').slice(0, 32);
-  return { id, ...draft };
+  const identity = {
+    notebook: draft.notebook,
+    cellId: draft.cellId,
+    connection: draft.connection,
+    normalizedSql: draft.normalizedSql,
+    params: draft.params,
+    queryHash: draft.queryHash,
+    rows: draft.rows,
+    bytes: draft.bytes,
+    columns: draft.columns,
+    data: draft.data,
+  };
+  const id = createHash('sha256').update(canonical(identity)).digest('hex').slice(0, 32);
+  const fetch: SnapshotFetch = { runId: draft.runId, by: draft.ranBy, startedAt: draft.startedAt, finishedAt: draft.finishedAt };
+  return { id, ...draft, fetches: [fetch], fetchCount: 1 };
+}
+
+/** `stored` fetched once more: the new fetch is added, and the latest run's details shown. */
+export function addFetch(stored: SnapshotMeta, fetched: SnapshotMeta): SnapshotMeta {
+  const fetches = [...stored.fetches, ...fetched.fetches].sort((a, b) => a.finishedAt - b.finishedAt).slice(-FETCHES_KEPT);
+  const latest = fetches[fetches.length - 1];
+  return {
+    ...stored,
+    sql: latest === fetched.fetches[0] ? fetched.sql : stored.sql,
+    runId: latest.runId,
+    ranBy: latest.by,
+    startedAt: latest.startedAt,
+    finishedAt: latest.finishedAt,
+    fetches,
+    fetchCount: stored.fetchCount + fetched.fetchCount,
+  };
+}
+
+/** Metadata written before snapshots recorded their fetches: its one run is its one fetch. */
+export function withFetches(meta: Omit<SnapshotMeta, 'fetches' | 'fetchCount'> & Partial<SnapshotMeta>): SnapshotMeta {
+  if (Array.isArray(meta.fetches) && typeof meta.fetchCount === 'number') return meta as SnapshotMeta;
+  return { ...meta, fetches: [{ runId: meta.runId, by: meta.ranBy, startedAt: meta.startedAt, finishedAt: meta.finishedAt }], fetchCount: 1 };
 }

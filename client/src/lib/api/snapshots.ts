@@ -12,10 +12,24 @@ export interface SnapshotColumn {
   pgType: string;
 }
 
+/** One run that fetched a snapshot's rows. */
+export interface SnapshotFetch {
+  runId: string;
+  by: UserRef;
+  /** Epoch ms. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/**
+ * One result of a cell's query, named by the query and its rows: a run that gets the same rows
+ * again adds a fetch to it instead of making another snapshot.
+ */
 export interface Snapshot {
   id: string;
   notebook: string;
   cellId: string;
+  /** The latest fetch's run (as are ranBy, startedAt and finishedAt). */
   runId: string;
   connection: { name: string; type: string };
   /** The query as it was written in the cell. */
@@ -24,13 +38,17 @@ export interface Snapshot {
   /** Which query this is a result of (connection, normalised SQL, parameters). */
   queryHash: string;
   ranBy: UserRef;
-  /** Epoch ms; finishedAt is the data's age. */
+  /** Epoch ms, of the latest fetch; finishedAt is the data's age. */
   startedAt: number;
   finishedAt: number;
   rows: number;
   bytes: number;
   columns: SnapshotColumn[];
   data: { format: string; sha256: string };
+  /** Every fetch that got these rows, oldest first (the most recent 500). */
+  fetches: SnapshotFetch[];
+  /** How many fetches got these rows in all. */
+  fetchCount: number;
 }
 
 const cellBase = (fileId: string, cellId: string): string =>

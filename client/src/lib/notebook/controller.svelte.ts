@@ -350,7 +350,21 @@ export class NotebookController {
 
   // ---- running ------------------------------------------------------------------------
 
-  async runCells(ids: string[]): Promise<void> {
+  /**
+   * Runs are requested one after another: each request goes out once the one before it was
+   * queued, so three quick Shift-Enters queue their cells in the order they were pressed
+   * (concurrent requests can reach the server in any order).
+   */
+  #requests: Promise<void> = Promise.resolve();
+
+  runCells(ids: string[]): Promise<void> {
+    const request = this.#requests.then(() => this.#requestRun(ids));
+    // One failed request must not hold up the ones after it.
+    this.#requests = request.catch(() => undefined);
+    return request;
+  }
+
+  async #requestRun(ids: string[]): Promise<void> {
     const cells = ids.map((id) => this.model.byId(id)).filter((c) => c !== undefined);
     for (const c of cells) if (c.type === 'markdown') this.editingMarkdown.delete(c.id);
     const code = cells.filter((c) => c.type === 'code').map((c) => c.id);

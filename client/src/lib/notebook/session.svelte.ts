@@ -40,6 +40,15 @@ function describeClose(code: number, reason: string): string {
   return `The server closed the connection (code ${code}).`;
 }
 
+/** Why the server no longer lets us in, and what to do about it. */
+function accessEndedMessage(err: ApiError): string {
+  if (err.status === 404) return 'This notebook no longer exists.';
+  // The server says so when the owner's token was rotated: its message names the way back in.
+  if (err.reason === 'token_rotated') return err.message;
+  if (err.status === 403) return 'Your access to this notebook has ended: the link you opened it with was revoked or no longer reaches it. Ask for a new link.';
+  return 'Your access to this notebook has ended: the link you opened it with was revoked, or your sign-in expired. Open the link again, or ask for a new one.';
+}
+
 export class NotebookSession {
   readonly ynotebook: YNotebook;
   readonly ydoc: Y.Doc;
@@ -145,8 +154,7 @@ export class NotebookSession {
       await openSession(this.path);
     } catch (err) {
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-        this.closedReason =
-          err.status === 404 ? 'This notebook no longer exists.' : 'Your access to this notebook has ended: the link was revoked or your session expired.';
+        this.closedReason = accessEndedMessage(err);
         this.provider.disconnect();
         this.status = 'disconnected';
       }
