@@ -29,7 +29,7 @@ export class TandemError extends Error {
 }
 
 export const invalid = (message: string, reason = 'bad_request') => new TandemError('invalid', message, reason);
-export const unauthenticated = (message = 'Sign in with a token to use Tandem') => new TandemError('unauthenticated', message, 'unauthorized');
+export const unauthenticated = (message = 'Sign in with a token to use Tandem', reason = 'unauthorized') => new TandemError('unauthenticated', message, reason);
 export const forbidden = (message = 'You do not have access to this') => new TandemError('forbidden', message, 'forbidden');
 export const notFound = (message: string) => new TandemError('not_found', message, 'not_found');
 export const conflict = (message: string) => new TandemError('conflict', message, 'conflict');

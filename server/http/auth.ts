@@ -17,14 +17,15 @@ import {
 } from '../auth/session-cookie';
 import type { ShareStore } from '../auth/shares';
 import { secretsEqual } from '../auth/tokens';
-import { forbidden, HttpError, unauthorized } from './errors';
+import { type TandemError, unauthenticated } from '../errors';
+import { forbidden, unauthorized } from './errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
     session: SessionPayload | undefined;
     /** Why a token or cookie the request carried was refused, when we know more than "invalid". */
-    authRefusal: HttpError | undefined;
+    authRefusal: TandemError | undefined;
   }
 }
 
@@ -41,8 +42,8 @@ export interface AuthOptions {
 const TOKEN_ROTATED =
   "The server's token was changed (rotated), so links and sign-ins from before no longer work. Open the new link the server printed when it started.";
 
-function tokenRotated(): HttpError {
-  return new HttpError(401, TOKEN_ROTATED, 'token_rotated');
+function tokenRotated(): TandemError {
+  return unauthenticated(TOKEN_ROTATED, 'token_rotated');
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -76,7 +77,7 @@ export class Authenticator {
   }
 
   /** Who the request is from, or undefined. Never throws. */
-  resolve(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; badToken: boolean; refusal?: HttpError } {
+  resolve(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; badToken: boolean; refusal?: TandemError } {
     const given = tokenFrom(request);
     if (given) {
       if (secretsEqual(given.token, this.options.serverToken)) {
@@ -99,7 +100,7 @@ export class Authenticator {
     };
   }
 
-  private fromCookie(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; refusal?: HttpError } {
+  private fromCookie(request: FastifyRequest): { principal?: Principal; session?: SessionPayload; refusal?: TandemError } {
     const raw = request.cookies?.[SESSION_COOKIE];
     if (!raw) return {};
     const unsigned = request.unsignCookie(raw);
