@@ -2,7 +2,7 @@
 // reply types (so the compiler checks what is sent), and the client imports them (so what it
 // reads cannot drift from what is sent). Only types live here: nothing of it reaches a bundle.
 
-import type { EnvironmentSpec, ExecutionRecord, Role } from './doc-schema';
+import type { EnvironmentSpec, ExecutionRecord, Role, UserRef } from './doc-schema';
 
 /** A person, in the shape of Jupyter Server's `/api/me` identity. */
 export interface Identity {
@@ -94,3 +94,63 @@ export type EnvironmentResolution =
   | { specification: EnvironmentSpec | null; kind: 'kernelspec'; kernelspec: string }
   | { specification: unknown; error: string };
 
+
+/** How a column reaches the kernel. */
+export type ColumnKind = 'bool' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'date32' | 'timestamp' | 'timestamptz' | 'binary' | 'utf8';
+
+/** A column as recorded in a snapshot's schema. */
+export interface SnapshotColumn {
+  name: string;
+  kind: ColumnKind;
+  /** The Postgres type's OID and name, for people and for later readers. */
+  pgTypeOid: number;
+  pgType: string;
+}
+
+/** One run that fetched a snapshot's data. */
+export interface SnapshotFetch {
+  runId: string;
+  by: UserRef;
+  /** Epoch ms: when the query was sent, and when its last row was stored. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/**
+ * One result of one cell's query (GET /api/snapshots/{id}), named by the query and its data: a
+ * run that fetches the same rows again adds a fetch to it instead of making another snapshot.
+ */
+export interface Snapshot {
+  id: string;
+  /** The notebook (fileId) and cell the query ran for: the snapshot follows that notebook's roles. */
+  notebook: string;
+  cellId: string;
+  /** The latest fetch's run (as are ranBy, startedAt and finishedAt). */
+  runId: string;
+  /** The connection's name and type; never its address or credentials. */
+  connection: { name: string; type: string };
+  /** The query as it was written in the cell. */
+  sql: string;
+  normalizedSql: string;
+  params: unknown[];
+  /** Hash of connection, normalised SQL and parameters: which query this is a result of. */
+  queryHash: string;
+  ranBy: UserRef;
+  /** Epoch ms: when the latest fetch's query was sent, and when its last row was stored (the data's age). */
+  startedAt: number;
+  finishedAt: number;
+  rows: number;
+  bytes: number;
+  columns: SnapshotColumn[];
+  data: { format: 'arrow-ipc-stream'; sha256: string };
+  /** Every fetch that got exactly this data, oldest first (the most recent 500). */
+  fetches: SnapshotFetch[];
+  /** How many fetches got this data in all. */
+  fetchCount: number;
+}
+
+/** GET /api/snapshots?notebook=&cell=&limit= : newest first. */
+export interface SnapshotList {
+  snapshots: Snapshot[];
+  total: number;
+}

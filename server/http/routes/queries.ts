@@ -4,6 +4,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as Y from 'yjs';
+import type { ExecuteReply, Snapshot, SnapshotList } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
 import { findCell, setPin } from '../../queries/cell-pins';
@@ -34,7 +35,7 @@ async function readable(request: FastifyRequest, store: SnapshotStore, id: strin
 }
 
 export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
-  app.get<{ Querystring: { notebook: string; cell?: string; limit?: number } }>(
+  app.get<{ Querystring: { notebook: string; cell?: string; limit?: number }; Reply: SnapshotList }>(
     '/api/snapshots',
     {
       schema: {
@@ -58,7 +59,7 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/snapshots/:id', async (request) => readable(request, deps.store, request.params.id));
+  app.get<{ Params: { id: string }; Reply: Snapshot }>('/api/snapshots/:id', async (request) => readable(request, deps.store, request.params.id));
 
   app.get<{ Params: { id: string } }>('/api/snapshots/:id/data', async (request, reply) => {
     const meta = await readable(request, deps.store, request.params.id);
@@ -106,7 +107,7 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
   });
 
   // Runs the cell once with a fresh query, re-pinning its result, whatever is pinned.
-  app.post<{ Params: CellParams; Body: { after?: string } | null }>(
+  app.post<{ Params: CellParams; Body: { after?: string } | null; Reply: ExecuteReply }>(
     '/api/notebooks/:fileId/cells/:cellId/refresh',
     { schema: { body: { type: ['object', 'null'], properties: { after: AFTER_SCHEMA } } } },
     async (request, reply) => {

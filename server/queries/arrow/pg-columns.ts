@@ -23,17 +23,10 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
+import type { ColumnKind, SnapshotColumn } from '../../../common/api';
 
-export type ColumnKind = 'bool' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'date32' | 'timestamp' | 'timestamptz' | 'binary' | 'utf8';
 
-/** A column as recorded in a snapshot's schema. */
-export interface ColumnInfo {
-  name: string;
-  kind: ColumnKind;
-  /** The Postgres type's OID and name, for people and for later readers. */
-  pgTypeOid: number;
-  pgType: string;
-}
+export type ColumnInfo = SnapshotColumn;
 
 const BY_OID: Record<number, [ColumnKind, string]> = {
   16: ['bool', 'boolean'],

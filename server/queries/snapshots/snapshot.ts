@@ -4,49 +4,13 @@
 // instead of storing a copy. Everything but that list is fixed once written.
 
 import { createHash } from 'node:crypto';
-import type { UserRef } from '../../../common/doc-schema';
-import type { ColumnInfo } from '../arrow/pg-columns';
-
-/** One run that fetched a snapshot's data. */
-export interface SnapshotFetch {
-  runId: string;
-  by: UserRef;
-  /** Epoch ms: when the query was sent, and when its last row was stored. */
-  startedAt: number;
-  finishedAt: number;
-}
+import type { Snapshot, SnapshotFetch } from '../../../common/api';
 
 /** A live notebook can fetch the same rows on every run: the list keeps the most recent ones. */
 export const FETCHES_KEPT = 500;
 
-export interface SnapshotMeta {
-  id: string;
-  /** The notebook (fileId) and cell the query ran for: the snapshot follows that notebook's roles. */
-  notebook: string;
-  cellId: string;
-  /** The latest fetch's run (as are ranBy, startedAt and finishedAt). */
-  runId: string;
-  /** The connection's name and type; never its address or credentials. */
-  connection: { name: string; type: string };
-  /** The query as it was written in the cell. */
-  sql: string;
-  normalizedSql: string;
-  params: unknown[];
-  /** Hash of connection, normalised SQL and parameters: which query this is a result of. */
-  queryHash: string;
-  ranBy: UserRef;
-  /** Epoch ms: when the latest fetch's query was sent, and when its last row was stored (the data's age). */
-  startedAt: number;
-  finishedAt: number;
-  rows: number;
-  bytes: number;
-  columns: ColumnInfo[];
-  data: { format: 'arrow-ipc-stream'; sha256: string };
-  /** Every fetch that got exactly this data, oldest first (the most recent FETCHES_KEPT). */
-  fetches: SnapshotFetch[];
-  /** How many fetches got this data in all. */
-  fetchCount: number;
-}
+/** The server's name for a snapshot's metadata: what the API sends. */
+export type SnapshotMeta = Snapshot;
 
 export type SnapshotDraft = Omit<SnapshotMeta, 'id' | 'fetches' | 'fetchCount'>;
 

@@ -1,62 +1,18 @@
 // SQL cells' snapshots: the immutable results of their queries, newest first, and the choice of
 // which one a cell loads. Pinning needs the editor role; a refresh (query again and re-pin), the
 // runner role. Results and the new choice arrive through the document.
-import type { UserRef } from '@common/doc-schema';
+import type { Snapshot, SnapshotList } from '@common/api';
 import { request } from './http';
 
-export interface SnapshotColumn {
-  name: string;
-  /** How the column reaches the kernel (int64, utf8, timestamp…). */
-  kind: string;
-  /** The database's own type name. */
-  pgType: string;
-}
+export type { Snapshot } from '@common/api';
 
-/** One run that fetched a snapshot's rows. */
-export interface SnapshotFetch {
-  runId: string;
-  by: UserRef;
-  /** Epoch ms. */
-  startedAt: number;
-  finishedAt: number;
-}
-
-/**
- * One result of a cell's query, named by the query and its rows: a run that gets the same rows
- * again adds a fetch to it instead of making another snapshot.
- */
-export interface Snapshot {
-  id: string;
-  notebook: string;
-  cellId: string;
-  /** The latest fetch's run (as are ranBy, startedAt and finishedAt). */
-  runId: string;
-  connection: { name: string; type: string };
-  /** The query as it was written in the cell. */
-  sql: string;
-  normalizedSql: string;
-  /** Which query this is a result of (connection, normalised SQL, parameters). */
-  queryHash: string;
-  ranBy: UserRef;
-  /** Epoch ms, of the latest fetch; finishedAt is the data's age. */
-  startedAt: number;
-  finishedAt: number;
-  rows: number;
-  bytes: number;
-  columns: SnapshotColumn[];
-  data: { format: string; sha256: string };
-  /** Every fetch that got these rows, oldest first (the most recent 500). */
-  fetches: SnapshotFetch[];
-  /** How many fetches got these rows in all. */
-  fetchCount: number;
-}
 
 const cellBase = (fileId: string, cellId: string): string =>
   `/api/notebooks/${encodeURIComponent(fileId)}/cells/${encodeURIComponent(cellId)}`;
 
 export async function listSnapshots(fileId: string, cellId: string, signal?: AbortSignal): Promise<Snapshot[]> {
   const query = `notebook=${encodeURIComponent(fileId)}&cell=${encodeURIComponent(cellId)}`;
-  const reply = await request<{ snapshots?: Snapshot[] }>('GET', `/api/snapshots?${query}`, { signal });
+  const reply = await request<SnapshotList>('GET', `/api/snapshots?${query}`, { signal });
   return reply?.snapshots ?? [];
 }
 
