@@ -29,8 +29,6 @@ export interface DemoConnection {
   type: 'demo';
 }
 
-type ConnectionSpec = PostgresConnection | DemoConnection;
-
 /** A connection ready to use: credentials resolved. */
 export type ResolvedConnection =
   | { name: string; type: 'postgres'; maxConcurrent: number; client: PostgresClientConfig }

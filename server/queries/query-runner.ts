@@ -4,7 +4,6 @@
 // signal is aborted; a query that fails or is cancelled leaves no snapshot behind.
 
 import type { UserRef } from '../../common/doc-schema';
-import type { columnFor } from './arrow/pg-columns';
 import type { IpcFileWriter } from './arrow/ipc-file-writer';
 import type { ResolvedConnection } from './connections';
 import { normalizeSql, queryHash } from './sql-cell';

@@ -3,7 +3,7 @@
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectNotebook, eventually } from '../helpers/clients';
+import { connectNotebook } from '../helpers/clients';
 import { NBFORMAT_FIXTURES, nbformatFixtures, syntheticNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 import { readNotebookJSON } from '../../server/notebook/validate';
