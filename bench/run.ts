@@ -4,17 +4,17 @@
 // separate process, then writes bench/RESULTS.md (and the raw figures to
 // bench/.work/results.json).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { full, quick } from './config.js';
-import { jobsFor, serverTargets, type Job, type Target } from './suites/index.js';
+import type { DriverOutput } from './driver.js';
+import { buildTandem } from './lib/bundle.js';
+import { machineBusySeconds, readTreeCpuSeconds, reapedChildrenCpuSeconds } from './lib/proc.js';
+import { type JobRecord, machineInfo, type RunRecord, writeReport } from './report.js';
 import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
 import type { Flavor, RunningServer } from './servers/types.js';
-import type { DriverOutput } from './driver.js';
-import { machineInfo, writeReport, type JobRecord, type RunRecord } from './report.js';
-import { buildTandem } from './lib/bundle.js';
-import { machineBusySeconds, reapedChildrenCpuSeconds, readTreeCpuSeconds } from './lib/proc.js';
+import { type Job, jobsFor, serverTargets, type Target } from './suites/index.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--report-only')) {
@@ -24,7 +24,11 @@ if (args.includes('--report-only')) {
 }
 const isQuick = args.includes('--quick');
 const option = (name: string): string[] | null =>
-  args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1].split(',').filter(Boolean) ?? null;
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.split('=')[1]
+    .split(',')
+    .filter(Boolean) ?? null;
 const config = isQuick ? quick : full;
 const chosenServers = option('servers') as Flavor[] | null;
 const wantedServers = chosenServers ?? config.servers;
@@ -101,7 +105,13 @@ function runDriver(job: Job, target: Target, server: RunningServer | null, dir: 
 
 for (const job of jobs) {
   const targets = targetsOf(job).map((t) => ({ ...t, label: t.label ?? (t.server ? LAUNCHERS[t.server].label : t.key) }));
-  const jobRecord: JobRecord = { id: job.id, title: job.title, workload: job.workload, targets: targets.map(({ key, label, role, server }) => ({ key, label, role, server })), results: {} };
+  const jobRecord: JobRecord = {
+    id: job.id,
+    title: job.title,
+    workload: job.workload,
+    targets: targets.map(({ key, label, role, server }) => ({ key, label, role, server })),
+    results: {},
+  };
   record.jobs.push(jobRecord);
   for (const t of targets) {
     const dir = join(runDir, `${job.id}-${t.key}`);
@@ -144,7 +154,13 @@ for (const job of jobs) {
     await server?.stop();
     jobRecord.results[t.key] = out;
     if (!out.ok) log(`  failed: ${out.error.split('\n')[0]}`);
-    else log(`  ${out.result.metrics.slice(0, 3).map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`).join(', ')}`);
+    else
+      log(
+        `  ${out.result.metrics
+          .slice(0, 3)
+          .map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`)
+          .join(', ')}`,
+      );
   }
 }
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vite';
 
 // The client is a single page served by `tandem serve`: index.html at `/`, `/tree/*` and
 // `/notebooks/*`, and hashed assets under `/assets/`. `@common` points at the schema shared

@@ -94,7 +94,6 @@ export type EnvironmentResolution =
   | { specification: EnvironmentSpec | null; kind: 'kernelspec'; kernelspec: string }
   | { specification: unknown; error: string };
 
-
 /** How a column reaches the kernel. */
 export type ColumnKind = 'bool' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'date32' | 'timestamp' | 'timestamptz' | 'binary' | 'utf8';
 

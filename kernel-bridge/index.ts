@@ -5,15 +5,15 @@
 import type { KernelHandle } from './session/kernel-handle';
 import { KernelSession, type KernelSessionOptions } from './session/kernel-session';
 
-export { KernelSession, type KernelSessionOptions };
-export type { KernelHandle };
-export type { RunFinishedEvent, RunFinishStatus, RunOutputEvent, SessionStatus } from './session/events';
-export { executeRequest } from './protocol/requests';
 export { findKernelSpec, findKernelSpecs } from './kernelspec/discovery';
 export type { KernelSpec } from './kernelspec/kernelspec';
+export { type BridgeLogger, silentLogger } from './logger';
+export { executeRequest } from './protocol/requests';
 export { LocalRuntime } from './runtimes/local-runtime';
 export { KernelLaunchError } from './runtimes/runtime';
-export { silentLogger, type BridgeLogger } from './logger';
+export type { RunFinishedEvent, RunFinishStatus, RunOutputEvent, SessionStatus } from './session/events';
+export type { KernelHandle };
+export { KernelSession, type KernelSessionOptions };
 
 /** The one way the server gets a kernel: which runtime launches it is `options.runtime`. */
 export function openKernel(options: KernelSessionOptions): KernelHandle {

@@ -134,7 +134,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     token,
     rotateToken,
     stateDir: resolve(get('state-dir') ?? join(root, '.tandem')),
-    allowOrigins: (get('allow-origin') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowOrigins: (get('allow-origin') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     roomGraceMs: number('room-grace', get('room-grace')!, 0, 86_400) * 1000,
     logLevel: get('log-level')!,
     logFormat,

@@ -3,11 +3,12 @@
 // the same root. Guards DESIGN.md section 9 ("an update that has reached any other client must
 // survive kill -9") and the failure jupyter-collaboration is known for: cells duplicated or
 // edits lost after reconnects (jupyter-collaboration#594). Correctness only; speed is in bench/.
-import { join } from 'node:path';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { runChaos, type ChaosReport } from '../bench/chaos/run-chaos.js';
+import { type ChaosReport, runChaos } from '../bench/chaos/run-chaos.js';
 
 describe('chaos: random edits, dropped sockets and SIGKILLed servers', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'tandem-chaos-'));

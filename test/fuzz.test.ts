@@ -3,11 +3,12 @@
 // notebook schema, forged server-owned state), over viewer and editor sockets. Guards DESIGN.md
 // section 9 (bad input changes nothing, never crashes the process or touches other rooms) and
 // section 10 (a viewer can never cause a write). Correctness only; speed is in bench/.
-import { join } from 'node:path';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { runFuzz, type FuzzReport } from '../bench/fuzz/run-fuzz.js';
+import { type FuzzReport, runFuzz } from '../bench/fuzz/run-fuzz.js';
 import { stopTandemServersBelow } from './helpers/leftovers';
 
 describe('fuzz: hostile frames and updates', () => {

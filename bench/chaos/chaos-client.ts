@@ -9,7 +9,7 @@
 // loss or duplicate it finds is the server's.
 import * as Y from 'yjs';
 import { cellsOf, moveCell, newCell } from '../lib/cells.js';
-import { realClient, type RealClient } from '../lib/provider.js';
+import { type RealClient, realClient } from '../lib/provider.js';
 import type { Rng } from '../lib/random.js';
 import type { ProviderTarget } from '../lib/rooms.js';
 import { now } from '../lib/stats.js';

@@ -5,18 +5,18 @@
 // section 9: an update that reached any other client survives kill -9).
 import '../lib/quiet-yjs.js';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { typingNotebook } from '../lib/notebooks.js';
+import { realClient, whenSynced } from '../lib/provider.js';
 import { Rng } from '../lib/random.js';
 import { api, importNotebook, type ProviderTarget } from '../lib/rooms.js';
-import { realClient, whenSynced } from '../lib/provider.js';
-import { typingNotebook } from '../lib/notebooks.js';
 import { freePort } from '../lib/spawn.js';
 import { startTandem } from '../servers/tandem.js';
 import type { RunningServer, ServerInfo } from '../servers/types.js';
 import { sleep, waitUntil } from '../suites/common.js';
 import { ChaosClient, type ChaosCounts } from './chaos-client.js';
-import { accountTags, sameView, viewOfDoc, viewOfNotebook, type CellView, type TagAccount } from './verify.js';
+import { accountTags, type CellView, sameView, type TagAccount, viewOfDoc, viewOfNotebook } from './verify.js';
 
 export interface ChaosOptions {
   clients: number;
@@ -122,10 +122,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   for (const c of clients) c.comeOnline();
   const allSynced = await waitUntil(() => clients.every((c) => c.real.provider.wsconnected && c.real.provider.synced), 30_000, 100);
   if (!allSynced) problems.push('Not every client reconnected and synced within 30 s after the run.');
-  const clientsEqual = await waitUntil(() => {
-    const first = viewOfDoc(clients[0].doc);
-    return clients.every((c) => sameView(viewOfDoc(c.doc), first));
-  }, 30_000, 200);
+  const clientsEqual = await waitUntil(
+    () => {
+      const first = viewOfDoc(clients[0].doc);
+      return clients.every((c) => sameView(viewOfDoc(c.doc), first));
+    },
+    30_000,
+    200,
+  );
   const clientView = viewOfDoc(clients[0].doc);
 
   // The server's document, read by a client that never took part.
@@ -144,14 +148,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     problems.push(`GET /api/contents/${path} failed: ${(err as Error).message}`);
   }
   let diskView: CellView[] = [];
-  const diskEqual = await waitUntil(() => {
-    try {
-      diskView = viewOfNotebook(JSON.parse(readFileSync(join(root, path), 'utf8')));
-      return sameView(diskView, clientView);
-    } catch {
-      return false; // Mid-write or not yet saved.
-    }
-  }, 20_000, 250);
+  const diskEqual = await waitUntil(
+    () => {
+      try {
+        diskView = viewOfNotebook(JSON.parse(readFileSync(join(root, path), 'utf8')));
+        return sameView(diskView, clientView);
+      } catch {
+        return false; // Mid-write or not yet saved.
+      }
+    },
+    20_000,
+    250,
+  );
 
   const account = accountTags(clients, finalView);
   const closeCodes: Record<string, number> = {};

@@ -1,6 +1,6 @@
 // The chaos run's verdict: are all copies of the notebook equal, and is every tag that should
 // be there present exactly once?
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { cellsOf } from '../lib/cells.js';
 import { tagsInText } from '../lib/tags.js';
 import type { ChaosClient } from './chaos-client.js';

@@ -54,7 +54,14 @@ export const FRAME_CASES: FrameCase[] = [
     name: 'awareness for a thousand client ids',
     make: (rng) => awarenessRaw(Array.from({ length: 1000 }, (_, i) => [i, 1 + rng.int(10), '{"user":{"name":"sybil"}}'] as [number, number, string])),
   },
-  { name: 'awareness removing client 0 and huge ids', make: () => awarenessRaw([[0, 99, 'null'], [2 ** 32 - 1, 2 ** 31, 'null']]) },
+  {
+    name: 'awareness removing client 0 and huge ids',
+    make: () =>
+      awarenessRaw([
+        [0, 99, 'null'],
+        [2 ** 32 - 1, 2 ** 31, 'null'],
+      ]),
+  },
   { name: 'awareness with forged role', make: (rng) => awarenessFrame(rng.int(1e6), 1, { user: { name: 'mallory', role: 'owner' } }) },
   { name: 'awareness that is a bare number', make: (rng) => awarenessRaw([[rng.int(1e6), 1, '12345']]) },
 ];

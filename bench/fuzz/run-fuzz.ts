@@ -3,17 +3,17 @@
 // must not crash, its memory must stay bounded, a viewer must change nothing, and the second
 // room must keep delivering edits (DESIGN.md section 9: bad input never touches other rooms).
 import '../lib/quiet-yjs.js';
-import * as Y from 'yjs';
-import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import { LoadClient } from '../lib/load-client.js';
+import { join } from 'node:path';
+import * as Y from 'yjs';
 import { plainDialect } from '../lib/dialect.js';
 import { syncStep2 } from '../lib/frames.js';
+import { LoadClient } from '../lib/load-client.js';
 import { docContent, sizedNotebook, typingNotebook } from '../lib/notebooks.js';
-import { readMemory, RssWatcher, settledRssKb } from '../lib/proc.js';
+import { RssWatcher, readMemory, settledRssKb } from '../lib/proc.js';
 import { Rng } from '../lib/random.js';
 import { api, importNotebook, shareToken, urlOf } from '../lib/rooms.js';
-import { summarize, type Summary } from '../lib/stats.js';
+import { type Summary, summarize } from '../lib/stats.js';
 import { startTandem } from '../servers/tandem.js';
 import type { ServerInfo } from '../servers/types.js';
 import { LatencyProbe, sleep, Typist, waitUntil } from '../suites/common.js';
@@ -56,9 +56,7 @@ class Reconnecting {
   client: LoadClient;
   closes: number[] = [];
   denied = 0;
-  constructor(
-    private readonly make: () => LoadClient,
-  ) {
+  constructor(private readonly make: () => LoadClient) {
     this.client = make();
   }
   async ready(): Promise<LoadClient> {

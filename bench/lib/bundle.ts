@@ -21,7 +21,16 @@ export function bundledPeer(entry: string): string {
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, basename(entry).replace(/\.ts$/, '.mjs'));
   const temporary = `${outfile}.${process.pid}.tmp.mjs`;
-  buildSync({ entryPoints: [entry], outfile: temporary, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', logLevel: 'warning' });
+  buildSync({
+    entryPoints: [entry],
+    outfile: temporary,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   renameSync(temporary, outfile);
   return outfile;
 }

@@ -1,7 +1,8 @@
 // Cell edits on a plain Y.Doc in @jupyter/ydoc's YNotebook schema, without YNotebook's own
 // bookkeeping: what a user's typing, inserting, moving and deleting cells look like on the wire.
-import * as Y from 'yjs';
+
 import { randomUUID } from 'node:crypto';
+import * as Y from 'yjs';
 
 export const cellsOf = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray<Y.Map<unknown>>('cells');
 

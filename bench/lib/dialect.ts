@@ -1,8 +1,9 @@
 // How a load client frames y-protocols messages for one server. Most servers take bare
 // y-protocols frames on a per-room socket; Hocuspocus multiplexes documents on one socket,
 // prefixes every frame with the document name and wants an auth frame first.
-import * as encoding from 'lib0/encoding';
+
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 
 export interface Dialect {
   /** Frames sent as soon as the socket opens, before any y-protocols frame. */

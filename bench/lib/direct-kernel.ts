@@ -3,9 +3,9 @@
 // signing, nothing else); "bridge" is its KernelSession (queue, run events), so that the cost of
 // the session layer and the cost of the server and its document can be told apart.
 import { randomUUID } from 'node:crypto';
-import { KernelConnection, type IncomingMessage } from '../../kernel-bridge/client/kernel-connection.js';
+import { type IncomingMessage, KernelConnection } from '../../kernel-bridge/client/kernel-connection.js';
 import { waitUntilReady } from '../../kernel-bridge/client/kernel-ready.js';
-import { executeRequest, findKernelSpec, KernelSession, LocalRuntime, silentLogger, type KernelSpec } from '../../kernel-bridge/index.js';
+import { executeRequest, findKernelSpec, KernelSession, type KernelSpec, LocalRuntime, silentLogger } from '../../kernel-bridge/index.js';
 import type { LaunchedKernel } from '../../kernel-bridge/runtimes/runtime.js';
 
 /** The kernelspec every target runs: the one Tandem finds for notebooks that name `python3`. */

@@ -1,8 +1,9 @@
 // y-protocols frames, built and classified as plain bytes. The load clients use these instead
 // of y-websocket's provider so that a thousand of them cost little CPU in the load process; the
 // provider check (suites/conformance.ts) proves they speak the same protocol.
-import * as encoding from 'lib0/encoding';
+
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 
 export const MSG_SYNC = 0;
 export const MSG_AWARENESS = 1;

@@ -3,8 +3,8 @@
 // watches the raw bytes, which is what lets one load process hold a thousand observers.
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { classify, EMPTY_STATE_VECTOR, EMPTY_UPDATE, syncStep1, syncStep2, syncUpdate } from './frames.js';
 import type { Dialect } from './dialect.js';
+import { classify, EMPTY_STATE_VECTOR, EMPTY_UPDATE, syncStep1, syncStep2, syncUpdate } from './frames.js';
 import { now } from './stats.js';
 
 export interface LoadClientOptions {

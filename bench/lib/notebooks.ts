@@ -1,7 +1,8 @@
 // Notebooks the workloads run on. The large ones are made up (synthetic-notebook.ts) with the
 // sizes and shapes of real work: long sources, PNG figures, HTML tables, tracebacks.
-import * as Y from 'yjs';
+
 import { YNotebook } from '@jupyter/ydoc';
+import type * as Y from 'yjs';
 import { syntheticNotebook } from './synthetic-notebook.js';
 
 export interface NotebookJson {

@@ -1,7 +1,8 @@
 // Reads a process's memory and CPU from /proc (Linux), so every server is measured the same way
 // from outside, whatever language it is written in.
-import { readdirSync, readFileSync } from 'node:fs';
+
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface MemoryKb {
   /** Resident set size now. */

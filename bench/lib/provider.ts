@@ -1,8 +1,9 @@
 // The real client stack (y-websocket's WebsocketProvider over a @jupyter/ydoc YNotebook), for
 // checks that the cheap load client and the chaos clients behave like what users run.
+
+import { YNotebook } from '@jupyter/ydoc';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
-import { YNotebook } from '@jupyter/ydoc';
 import type { ProviderTarget } from './rooms.js';
 
 export interface RealClient {

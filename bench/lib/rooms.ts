@@ -4,10 +4,10 @@
 // client, which stays connected so the server keeps the room.
 import * as Y from 'yjs';
 import type { ServerInfo } from '../servers/types.js';
-import { hocuspocusDialect, plainDialect, type Dialect } from './dialect.js';
-import { LoadClient } from './load-client.js';
-import { notebookDoc, type NotebookJson } from './notebooks.js';
+import { type Dialect, hocuspocusDialect, plainDialect } from './dialect.js';
 import { syncUpdate } from './frames.js';
+import { LoadClient } from './load-client.js';
+import { type NotebookJson, notebookDoc } from './notebooks.js';
 
 export type Role = 'editor' | 'viewer';
 
@@ -59,18 +59,12 @@ export function urlOf(t: ProviderTarget): string {
 const encodePath = (p: string): string => p.split('/').map(encodeURIComponent).join('/');
 
 /** Imports a notebook file and opens a collaboration session on it (Tandem, Jupyter Server). */
-export async function importNotebook(
-  s: ServerInfo,
-  path: string,
-  nb: NotebookJson,
-): Promise<{ fileId: string; sessionId: string }> {
+export async function importNotebook(s: ServerInfo, path: string, nb: NotebookJson): Promise<{ fileId: string; sessionId: string }> {
   await api(s, 'PUT', `/api/contents/${encodePath(path)}`, { type: 'notebook', format: 'json', content: nb });
-  const session = await api<{ fileId: string; sessionId: string }>(
-    s,
-    'PUT',
-    `/api/collaboration/session/${encodePath(path)}`,
-    { format: 'json', type: 'notebook' },
-  );
+  const session = await api<{ fileId: string; sessionId: string }>(s, 'PUT', `/api/collaboration/session/${encodePath(path)}`, {
+    format: 'json',
+    type: 'notebook',
+  });
   return session;
 }
 

@@ -1,6 +1,6 @@
 // Starting and stopping server processes: free ports, readiness, logs, and a kill that always
 // happens, so no run leaves a server behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
@@ -29,11 +29,7 @@ export interface Proc {
   kill(signal: NodeJS.Signals): void;
 }
 
-export function startProcess(
-  cmd: string,
-  args: string[],
-  opts: { cwd: string; env?: NodeJS.ProcessEnv; logFile: string },
-): Proc {
+export function startProcess(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; logFile: string }): Proc {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile, { flags: 'a' });
   const child = spawn(cmd, args, {
@@ -98,12 +94,7 @@ export function startProcess(
 }
 
 /** Polls `url` until it answers 200, or throws after `timeoutMs`. */
-export async function waitForHttp(
-  url: string,
-  timeoutMs: number,
-  headers: Record<string, string> = {},
-  proc?: Proc,
-): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs: number, headers: Record<string, string> = {}, proc?: Proc): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   let exited = false;

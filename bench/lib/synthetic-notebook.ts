@@ -65,7 +65,7 @@ class Writer {
 
   private sentence(): string {
     const text = this.words(6 + this.rng.int(14));
-    return text[0].toUpperCase() + text.slice(1) + '.';
+    return `${text[0].toUpperCase() + text.slice(1)}.`;
   }
 
   private name(): string {
@@ -96,8 +96,14 @@ class Writer {
   }
 
   printed(): Omit<Cell, 'id'> {
-    const rows = Array.from({ length: 3 + this.rng.int(30) }, (_, i) => `epoch ${i + 1}: loss=${this.rng.between(0, 2).toFixed(4)} accuracy=${this.rng.next().toFixed(3)}`);
-    return this.code([{ output_type: 'stream', name: 'stdout', text: lines(rows.join('\n') + '\n') }], `${this.codeLines(2 + this.rng.int(4))}\nprint(history)`);
+    const rows = Array.from(
+      { length: 3 + this.rng.int(30) },
+      (_, i) => `epoch ${i + 1}: loss=${this.rng.between(0, 2).toFixed(4)} accuracy=${this.rng.next().toFixed(3)}`,
+    );
+    return this.code(
+      [{ output_type: 'stream', name: 'stdout', text: lines(`${rows.join('\n')}\n`) }],
+      `${this.codeLines(2 + this.rng.int(4))}\nprint(history)`,
+    );
   }
 
   warned(): Omit<Cell, 'id'> {
@@ -132,7 +138,9 @@ class Writer {
     ].join('\n');
     const plain = [`    ${columns.join('  ')}`, ...rows.map((r) => r.join('  '))].join('\n');
     const cell = this.code([], `${this.codeLines(1 + this.rng.int(3))}\ndf.head(${rows.length})`);
-    cell.outputs = [{ output_type: 'execute_result', execution_count: cell.execution_count, data: { 'text/html': lines(html), 'text/plain': lines(plain) }, metadata: {} }];
+    cell.outputs = [
+      { output_type: 'execute_result', execution_count: cell.execution_count, data: { 'text/html': lines(html), 'text/plain': lines(plain) }, metadata: {} },
+    ];
     return cell;
   }
 
@@ -218,7 +226,12 @@ export function pngFigure(rng: Rng, width: number, height: number): Buffer {
   const margin = 12;
   for (let x = margin; x < width - 4; x++) put(x, height - margin, [0, 0, 0]);
   for (let y = 4; y < height - margin; y++) put(margin, y, [0, 0, 0]);
-  const palette = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40]];
+  const palette = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+  ];
   for (let series = 0; series < 1 + rng.int(3); series++) {
     const colour = palette[series];
     let y = rng.between(margin, height - margin);

@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import type { ServerInfo } from '../servers/types.js';
 import { outputTextOf } from './cells.js';
 import { codeNotebook } from './notebooks.js';
-import { realClient, whenSynced, type RealClient } from './provider.js';
+import { type RealClient, realClient, whenSynced } from './provider.js';
 import { api, importNotebook, shareToken } from './rooms.js';
 
 export interface TandemRunTimes {
@@ -106,10 +106,7 @@ export class TandemNotebook {
       if (!runId) throw new Error(`execute queued no run for cell ${cellId}`);
       onRequester(); // the record may already have arrived with the reply
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        done.then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-      ]);
+      const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)))]);
       clearTimeout(timer);
       if (timedOut) {
         const record = reqDoc.getMap('executions').get(runId) as { status?: string; message?: string } | undefined;

@@ -5,17 +5,17 @@
 // .ipynb, the notebook must still be readable, and nothing may overflow.
 // Found by `npm run fuzz` ("deep nesting in cell metadata"). Run: npx tsx bench/repro/deep-metadata-blocks-save.ts
 import '../lib/quiet-yjs.js';
-import * as Y from 'yjs';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoadClient } from '../lib/load-client.js';
-import { plainDialect } from '../lib/dialect.js';
-import { cellsOf, typeInto } from '../lib/cells.js';
-import { api, importNotebook, urlOf } from '../lib/rooms.js';
-import { typingNotebook } from '../lib/notebooks.js';
-import { startTandem } from '../servers/tandem.js';
+import * as Y from 'yjs';
 import { buildTandem } from '../lib/bundle.js';
+import { cellsOf, typeInto } from '../lib/cells.js';
+import { plainDialect } from '../lib/dialect.js';
+import { LoadClient } from '../lib/load-client.js';
+import { typingNotebook } from '../lib/notebooks.js';
+import { api, importNotebook, urlOf } from '../lib/rooms.js';
 import { WORK } from '../servers/paths.js';
+import { startTandem } from '../servers/tandem.js';
 import { sleep } from '../suites/common.js';
 
 const workDir = join(WORK, 'repro-deep-metadata');
@@ -55,7 +55,9 @@ const contents = await api(s, 'GET', '/api/contents/deep.ipynb?content=1').then(
   () => 'HTTP 200',
   (err: Error) => err.message.slice(0, 120),
 );
-const failures = readFileSync(join(workDir, 'server.log'), 'utf8').split('\n').filter((l) => l.includes('Maximum call stack')).length;
+const failures = readFileSync(join(workDir, 'server.log'), 'utf8')
+  .split('\n')
+  .filter((l) => l.includes('Maximum call stack')).length;
 console.log(`ordinary edit saved to disk: ${onDisk.includes('an ordinary edit')}`);
 console.log(`GET /api/contents/deep.ipynb: ${contents}`);
 console.log(`stack overflows in the server log: ${failures}`);

@@ -6,7 +6,7 @@
 // one encoding, as DESIGN.md section 9 asks of Tandem. Updates and awareness go to everyone
 // else in the room.
 import { createServer } from 'node:http';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 
 const port = Number(process.env.PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';

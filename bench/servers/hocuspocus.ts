@@ -6,9 +6,7 @@ import { freePort, startProcess } from '../lib/spawn.js';
 import { BENCH, NODE_MODULES, REPO } from './paths.js';
 import type { Launcher } from './types.js';
 
-const version = (
-  JSON.parse(readFileSync(join(NODE_MODULES, '@hocuspocus/server/package.json'), 'utf8')) as { version: string }
-).version;
+const version = (JSON.parse(readFileSync(join(NODE_MODULES, '@hocuspocus/server/package.json'), 'utf8')) as { version: string }).version;
 
 export const hocuspocus: Launcher = {
   flavor: 'hocuspocus',

@@ -2,8 +2,8 @@
 // keeps its update store (SQLite) and saves the file, as a real deployment does. When pip
 // cannot install it here, the run goes on without it and says so.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findKernelSpec } from '../../kernel-bridge/index.js';
 import { freePort, startProcess, waitForHttp } from '../lib/spawn.js';
@@ -19,11 +19,7 @@ let versions: string | null = null;
 
 function installedVersions(): string | null {
   if (!existsSync(PY)) return null;
-  const r = spawnSync(
-    PY,
-    ['-c', 'import jupyter_collaboration as c, jupyter_server as s; print(c.__version__, s.__version__)'],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync(PY, ['-c', 'import jupyter_collaboration as c, jupyter_server as s; print(c.__version__, s.__version__)'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 

@@ -2,8 +2,9 @@
 // the bundle in dist/, started directly (not through npm, which would put a second process
 // between us and the server: SIGKILL must reach the server itself, and /proc must read the
 // server itself). The bench's entry points build the bundle first (bench/lib/bundle.ts).
-import { existsSync, mkdirSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TANDEM_BUNDLE } from '../lib/bundle.js';
 import { startProcess, waitForHttp } from '../lib/spawn.js';

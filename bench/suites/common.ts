@@ -1,11 +1,11 @@
 // Building blocks every workload shares: joining many clients, typing at a fixed rate,
 // collecting latencies from tags, and waiting for replicas to converge.
 import * as Y from 'yjs';
-import { LoadClient } from '../lib/load-client.js';
+import { typeInto } from '../lib/cells.js';
+import type { LoadClient } from '../lib/load-client.js';
+import { readMemory } from '../lib/proc.js';
 import { now, Samples } from '../lib/stats.js';
 import { makeTag, scanTags } from '../lib/tags.js';
-import { typeInto } from '../lib/cells.js';
-import { readMemory } from '../lib/proc.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -16,7 +16,9 @@ export const conformance: Suite<ConformanceParams> = async ({ server, params }) 
   if (server.flavor === 'hocuspocus') {
     return {
       metrics: [{ label: 'load client matches the y-websocket provider', unit: 'yes/no', value: null, better: 'higher' }],
-      notes: ['Hocuspocus speaks its own framing, which y-websocket\'s provider does not; the pairing run checks the load client against it instead (all replicas equal).'],
+      notes: [
+        "Hocuspocus speaks its own framing, which y-websocket's provider does not; the pairing run checks the load client against it instead (all replicas equal).",
+      ],
     };
   }
   const room = await openRoom(server, 'conformance', sizedNotebook(12_000));

@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Environments, normaliseEnvironmentSpec, type NormalisedSpec } from '../../kernel-bridge/environments/index.js';
-import { silentLogger } from '../../kernel-bridge/index.js';
-import { PipInstaller, UvInstaller, type Command, type Installer } from '../../kernel-bridge/environments/installer.js';
-import { probeInterpreter, type Interpreter } from '../../kernel-bridge/environments/interpreter.js';
+import { Environments, type NormalisedSpec, normaliseEnvironmentSpec } from '../../kernel-bridge/environments/index.js';
+import { type Command, type Installer, PipInstaller, UvInstaller } from '../../kernel-bridge/environments/installer.js';
+import { type Interpreter, probeInterpreter } from '../../kernel-bridge/environments/interpreter.js';
 import { UvTool } from '../../kernel-bridge/environments/uv-tool.js';
+import { silentLogger } from '../../kernel-bridge/index.js';
 import { buildWheel } from '../../test/environments/wheels.js';
 import type { EnvironmentParams } from '../config.js';
 import { summarize } from '../lib/stats.js';
@@ -40,7 +40,8 @@ function cases(params: EnvironmentParams): SpecCase[] {
       spec: (dir) => normaliseEnvironmentSpec({ requirements: ['bench-pkg==1.0.0', `--find-links ${join(dir, 'wheels')}`, '--no-index'] }, dir),
     },
   ];
-  if (params.pypi) list.push({ label: 'requests from PyPI (5 packages)', spec: (dir) => normaliseEnvironmentSpec({ requirements: ['requests==2.32.3'] }, dir) });
+  if (params.pypi)
+    list.push({ label: 'requests from PyPI (5 packages)', spec: (dir) => normaliseEnvironmentSpec({ requirements: ['requests==2.32.3'] }, dir) });
   return list;
 }
 
@@ -60,7 +61,10 @@ export async function environments(task: TargetTask<EnvironmentParams>): Promise
     if (task.target === 'installer') metrics.push(...(await byHand(installer, python, uvPath, params)));
     else metrics.push(...(await throughTandem(installer, python, uvPath, params)));
   }
-  if (task.target === 'installer') notes.push('The installer alone: `venv` (or `uv venv`) over the base, then one install of the requirements, with the commands Tandem runs; no helper package, no cache.');
+  if (task.target === 'installer')
+    notes.push(
+      'The installer alone: `venv` (or `uv venv`) over the base, then one install of the requirements, with the commands Tandem runs; no helper package, no cache.',
+    );
   return { metrics, notes };
 }
 
@@ -69,8 +73,7 @@ async function throughTandem(installer: 'pip' | 'uv', python: Interpreter, uvPat
   // build it before anything is timed, in a shared cache every sample uses.
   const shared = mkdtempSync(join(tmpdir(), 'tandem-bench-shared-'));
   const env = uvPath ? { ...process.env, PATH: `${join(uvPath, '..')}:${process.env.PATH}` } : process.env;
-  const open = (dir: string): Environments =>
-    new Environments({ cacheDir: join(dir, 'envs'), installer, logger: silentLogger, env, sharedCacheDir: shared });
+  const open = (dir: string): Environments => new Environments({ cacheDir: join(dir, 'envs'), installer, logger: silentLogger, env, sharedCacheDir: shared });
   const metrics: Metric[] = [];
   try {
     const warmup = open(shared);

@@ -3,9 +3,9 @@
 // fresh server, as RSS settled after the load, so allocator noise stays small beside the total.
 import type { FootprintParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
-import { openRoom, type Room } from '../lib/rooms.js';
 import { sizedNotebook, typingNotebook } from '../lib/notebooks.js';
 import { settledRssKb } from '../lib/proc.js';
+import { openRoom, type Room } from '../lib/rooms.js';
 import { closeAll, joinAll } from './common.js';
 import type { Suite } from './types.js';
 
@@ -13,8 +13,10 @@ export const footprintConnections: Suite<FootprintParams> = async ({ server, par
   const notes: string[] = [];
   const room = await openRoom(server, 'idle', typingNotebook(4));
   const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
-  const { clients, failed, firstError } = await joinAll(params.idleConnections, connectBatch, () =>
-    new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
+  const { clients, failed, firstError } = await joinAll(
+    params.idleConnections,
+    connectBatch,
+    () => new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
   );
   if (failed) notes.push(`${failed} of ${params.idleConnections} connections failed (${firstError}).`);
   const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;

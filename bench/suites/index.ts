@@ -131,7 +131,8 @@ function kernelJobs(c: BenchConfig): Job[] {
   // The collaboration extension has nothing to do with kernels: name the server (its version is
   // in RESULTS.md's list of servers).
   const peers: Target[] = c.kernelServers.map((f) => ({ key: f, label: f === 'jupyter' ? 'Jupyter Server' : undefined, server: f, role: 'peer' }));
-  const kernel = "Every target runs the same kernel: the `python3` kernelspec Tandem finds (Debian's /usr/bin/python3, ipykernel 6.17); Jupyter Server is given that kernelspec too";
+  const kernel =
+    "Every target runs the same kernel: the `python3` kernelspec Tandem finds (Debian's /usr/bin/python3, ipykernel 6.17); Jupyter Server is given that kernelspec too";
   const e = c.environments;
   return [
     {
@@ -144,7 +145,12 @@ function kernelJobs(c: BenchConfig): Job[] {
         'Jupyter Server: `execute_request` on the kernel channels WebSocket, read as the first output on iopub (the requester); as JupyterLab does with jupyter-collaboration, the requester then writes it into the shared notebook, where a second YNotebook client (the viewer) reads it. ' +
         `"kernel bridge alone" is Tandem's KernelSession and "direct ZeroMQ" its raw KernelConnection, each in the load process with no server: the bounds for Tandem's overhead.`,
       params: k,
-      targets: [{ key: 'tandem', server: 'tandem', role: 'tandem' }, ...peers, { key: 'bridge', label: 'kernel bridge alone', server: null, role: 'bound' }, DIRECT],
+      targets: [
+        { key: 'tandem', server: 'tandem', role: 'tandem' },
+        ...peers,
+        { key: 'bridge', label: 'kernel bridge alone', server: null, role: 'bound' },
+        DIRECT,
+      ],
       timeoutSeconds: 120 + ((k.warmSamples + k.warmupRuns) * (k.gapMs + 200) + k.runningSamples * (k.runningSleepSeconds * 1000 + k.gapMs + 400)) / 1000,
     },
     {

@@ -5,9 +5,9 @@
 import * as Y from 'yjs';
 import type { JoinParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
-import { openRoom } from '../lib/rooms.js';
 import { largeNotebook } from '../lib/notebooks.js';
-import { readMemory, RssWatcher, settledRssKb } from '../lib/proc.js';
+import { RssWatcher, readMemory, settledRssKb } from '../lib/proc.js';
+import { openRoom } from '../lib/rooms.js';
 import { now, summarize } from '../lib/stats.js';
 import { closeAll } from './common.js';
 import type { Suite } from './types.js';
@@ -22,7 +22,7 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
   const times: number[] = [];
   const sizes: number[] = [];
   const clients: LoadClient[] = [];
-  let failed = 0;
+  let _failed = 0;
   let firstError: string | null = null;
   const t0 = now();
   const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), params.timeoutSeconds * 1000).unref());
@@ -39,7 +39,7 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
           times.push(now() - t0);
           sizes.push(size);
         } catch (err) {
-          failed++;
+          _failed++;
           firstError ??= (err as Error).message;
         }
       }),
@@ -48,7 +48,9 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
   const peakKb = watcher.stop();
   const hwm = readMemory(server.pid)?.hwmKb ?? null;
   if (times.length < params.clients) {
-    notes.push(`${params.clients - times.length} of ${params.clients} clients had not synced after ${params.timeoutSeconds} s${firstError ? ` (${firstError})` : ''}.`);
+    notes.push(
+      `${params.clients - times.length} of ${params.clients} clients had not synced after ${params.timeoutSeconds} s${firstError ? ` (${firstError})` : ''}.`,
+    );
   }
   const short = sizes.filter((s) => s < room.stateBytes * 0.9).length;
   if (short) notes.push(`${short} clients received a state smaller than the notebook's (${room.stateBytes} bytes).`);

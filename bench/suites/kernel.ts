@@ -5,16 +5,16 @@
 // targets say which.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildWheel } from '../../test/environments/wheels.js';
 import type { KernelParams } from '../config.js';
 import { outputTextOf } from '../lib/cells.js';
-import { benchKernelSpec, BridgeKernel, DirectKernel, type RunTimes } from '../lib/direct-kernel.js';
+import { BridgeKernel, benchKernelSpec, DirectKernel, type RunTimes } from '../lib/direct-kernel.js';
 import { JupyterKernel, type WireMessage } from '../lib/jupyter-kernel.js';
-import { realClient, whenSynced, type RealClient } from '../lib/provider.js';
-import { importNotebook } from '../lib/rooms.js';
 import { codeNotebook } from '../lib/notebooks.js';
+import { type RealClient, realClient, whenSynced } from '../lib/provider.js';
+import { importNotebook } from '../lib/rooms.js';
 import { summarize } from '../lib/stats.js';
 import { poolStatus, TandemNotebook, type TandemRunTimes } from '../lib/tandem-kernel.js';
-import { buildWheel } from '../../test/environments/wheels.js';
 import type { ServerInfo } from '../servers/types.js';
 import { sleep, waitUntil } from './common.js';
 import type { Metric, SuiteResult, TargetTask } from './types.js';
@@ -128,11 +128,16 @@ async function openWarm(task: TargetTask<KernelParams>): Promise<WarmTarget> {
   }
   if (!server) throw new Error(`target ${task.target} needs a server`);
   if (server.flavor === 'tandem') {
-    const nb = await TandemNotebook.open(server, 'kernel-warm.ipynb', [
-      { id: 'whoami', source: WHOAMI },
-      { id: 'print', source: PRINT },
-      { id: 'running', source: running(sleepFor) },
-    ], { viewer: true, syncTimeoutMs: ms(params) });
+    const nb = await TandemNotebook.open(
+      server,
+      'kernel-warm.ipynb',
+      [
+        { id: 'whoami', source: WHOAMI },
+        { id: 'print', source: PRINT },
+        { id: 'running', source: running(sleepFor) },
+      ],
+      { viewer: true, syncTimeoutMs: ms(params) },
+    );
     // The first run starts the kernel (and may build the default environment): not measured.
     await nb.run('whoami', 'ipykernel', ms(params) * 4);
     const identity = outputTextOf(nb.requester.notebook.ydoc, 'whoami').trim();

@@ -3,9 +3,9 @@
 import * as Y from 'yjs';
 import type { PairingParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
-import { openRoom } from '../lib/rooms.js';
 import { docContent, typingNotebook } from '../lib/notebooks.js';
 import { CpuWindow } from '../lib/proc.js';
+import { openRoom } from '../lib/rooms.js';
 import { closeAll, converged, joinAll, LatencyProbe, peakRssMb, sleep, Typist, waitUntil } from './common.js';
 import type { Suite } from './types.js';
 
@@ -15,7 +15,11 @@ export const pairing: Suite<PairingParams> = async ({ server, params, connectBat
   const warmupEdits = Math.round(params.warmupSeconds * params.editsPerSecond);
   const probe = new LatencyProbe(() => warmupEdits);
   const docs: Y.Doc[] = [];
-  const { clients: editors, failed, firstError } = await joinAll(params.editors, connectBatch, (i) => {
+  const {
+    clients: editors,
+    failed,
+    firstError,
+  } = await joinAll(params.editors, connectBatch, (i) => {
     const doc = new Y.Doc();
     docs[i] = doc;
     return new LoadClient({ url: room.url('editor'), dialect: room.dialect, doc, onUpdate: probe.listener(i) });

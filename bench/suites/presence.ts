@@ -4,9 +4,9 @@ import * as Y from 'yjs';
 import type { PresenceParams } from '../config.js';
 import { awarenessFrame } from '../lib/frames.js';
 import { LoadClient } from '../lib/load-client.js';
-import { openRoom } from '../lib/rooms.js';
 import { typingNotebook } from '../lib/notebooks.js';
 import { CpuWindow } from '../lib/proc.js';
+import { openRoom } from '../lib/rooms.js';
 import { closeAll, joinAll, LatencyProbe, peakRssMb, sleep, Typist, waitUntil } from './common.js';
 import type { Suite } from './types.js';
 
@@ -19,13 +19,16 @@ export const presence: Suite<PresenceParams> = async ({ server, params, connectB
   const probe = new LatencyProbe(() => warmupEdits);
   let awarenessIn = 0;
   // Editors, as in the other servers: Tandem does not fan out viewers' awareness at all.
-  const { clients, failed, firstError } = await joinAll(params.clients, connectBatch, () =>
-    new LoadClient({
-      url: room.url('editor'),
-      dialect: room.dialect,
-      onUpdate: probe.listener(null),
-      onAwareness: () => awarenessIn++,
-    }),
+  const { clients, failed, firstError } = await joinAll(
+    params.clients,
+    connectBatch,
+    () =>
+      new LoadClient({
+        url: room.url('editor'),
+        dialect: room.dialect,
+        onUpdate: probe.listener(null),
+        onAwareness: () => awarenessIn++,
+      }),
   );
   if (failed) notes.push(`${failed} of ${params.clients} clients could not join (${firstError}).`);
 

@@ -3,9 +3,9 @@
 import * as Y from 'yjs';
 import type { PropagationParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
-import { openRoom } from '../lib/rooms.js';
 import { typingNotebook } from '../lib/notebooks.js';
 import { CpuWindow } from '../lib/proc.js';
+import { openRoom } from '../lib/rooms.js';
 import { closeAll, joinAll, LatencyProbe, peakRssMb, sleep, Typist, waitUntil } from './common.js';
 import type { Suite } from './types.js';
 
@@ -20,8 +20,14 @@ export const propagation: Suite<PropagationParams> = async ({ server, params, co
   const warmupEdits = Math.round(params.warmupSeconds * params.editsPerSecond);
   const probe = new LatencyProbe(() => warmupEdits);
   const joinStart = performance.now();
-  const { clients: observers, failed, firstError } = await joinAll(params.observers, connectBatch, () =>
-    new LoadClient({ url: room.url('viewer'), dialect: room.dialect, readOnly: true, onUpdate: probe.listener(null) }),
+  const {
+    clients: observers,
+    failed,
+    firstError,
+  } = await joinAll(
+    params.observers,
+    connectBatch,
+    () => new LoadClient({ url: room.url('viewer'), dialect: room.dialect, readOnly: true, onUpdate: probe.listener(null) }),
   );
   const joinSeconds = (performance.now() - joinStart) / 1000;
   if (failed) notes.push(`${failed} of ${params.observers} observers could not join (${firstError}).`);

@@ -2,8 +2,8 @@
 // builds (or deletes) that environment, the others wait. A lock left by a process that died is
 // taken over; the file records its owner's pid and host to tell.
 
-import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 
 interface LockOwner {

@@ -9,10 +9,10 @@ import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { type BridgeLogger, describeError } from '../logger';
 import { type BuildProgress, ProgressTracker } from './build-progress';
-import { type BuildPlan, buildEnvironment, EnvironmentBuildFailed, type EnvironmentManifest, MANIFEST } from './environment-build';
-import { envPython, type Installer } from './installer';
 import { BuildSlots } from './build-slots';
 import { tryLock, waitForUnlock } from './cache-lock';
+import { type BuildPlan, buildEnvironment, EnvironmentBuildFailed, type EnvironmentManifest, MANIFEST } from './environment-build';
+import { envPython, type Installer } from './installer';
 
 export interface BuiltEnvironment {
   id: string;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BridgeLogger } from '../logger';
 import type { ProgressTracker } from './build-progress';
 import type { HelperWheel } from './helper-package';
-import { envPython, type Command, type Installer } from './installer';
+import { type Command, envPython, type Installer } from './installer';
 import type { Interpreter } from './interpreter';
 import { runCommand } from './run-command';
 import type { IndexOptions } from './spec';
@@ -96,7 +96,10 @@ export async function buildEnvironment(plan: BuildPlan, context: BuildContext): 
       check.lines,
     );
   }
-  const found = JSON.parse(check.lines.findLast((line) => line.startsWith('{')) ?? '{}') as { ipykernel: string; packages: { name: string; version: string }[] };
+  const found = JSON.parse(check.lines.findLast((line) => line.startsWith('{')) ?? '{}') as {
+    ipykernel: string;
+    packages: { name: string; version: string }[];
+  };
 
   tracker.enter('finishing');
   await relocate(staging, context.final);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type BridgeLogger } from '../logger';
+import type { BridgeLogger } from '../logger';
 import type { Interpreter } from './interpreter';
 import { runCommand } from './run-command';
 
@@ -73,11 +73,22 @@ export class HelperPackage {
   private async computeFingerprint(): Promise<string | null> {
     const dir = this.sourceDir;
     if (!dir) return null;
-    const hasProject = await Promise.all(['pyproject.toml', 'setup.py'].map((f) => stat(path.join(dir, f)).then(() => true, () => false)));
+    const hasProject = await Promise.all(
+      ['pyproject.toml', 'setup.py'].map((f) =>
+        stat(path.join(dir, f)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (!hasProject.some(Boolean)) return null;
     const hash = createHash('sha256');
     for (const file of await listFiles(dir)) {
-      hash.update(file).update('\0').update(await readFile(path.join(dir, file))).update('\0');
+      hash
+        .update(file)
+        .update('\0')
+        .update(await readFile(path.join(dir, file)))
+        .update('\0');
     }
     return hash.digest('hex').slice(0, 16);
   }

@@ -46,7 +46,13 @@ export async function prepareImageBuild(notebookPath: string, options: ImageBuil
     // The base image decides both; say so rather than build something else silently.
     throw new InvalidEnvironmentSpec('"python" and "kernel" cannot be honoured in an image build: choose a base image (--base) with that Python instead');
   }
-  const id = environmentId({ base: { kind: 'image', image: options.base }, requirements: spec.requirements, index: spec.index, installsKernel: false, helper: null });
+  const id = environmentId({
+    base: { kind: 'image', image: options.base },
+    requirements: spec.requirements,
+    index: spec.index,
+    installsKernel: false,
+    helper: null,
+  });
 
   const contextDir = await mkdtemp(path.join(tmpdir(), `tandem-env-image-${id}-`));
   await mkdir(path.join(contextDir, 'find-links'));

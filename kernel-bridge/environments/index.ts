@@ -4,7 +4,7 @@
 
 export type { BuildProgress } from './build-progress';
 export type { BuildPlan } from './environment-build';
-export { environmentId, type EnvironmentInputs } from './environment-id';
+export { type EnvironmentInputs, environmentId } from './environment-id';
 export { EnvironmentRuntime, type LaunchedInfo, type LaunchPlan } from './environment-runtime';
 export { Environments } from './environments';
 export { NoInterpreter } from './interpreter';

@@ -3,9 +3,7 @@
 // index options that say where packages come from. Each is put in one canonical spelling, so
 // that equivalent lists hash to the same environment.
 
-export type RequirementLine =
-  | { kind: 'requirement'; name: string; text: string; hasMarker: boolean }
-  | { kind: 'option'; option: IndexOption; value?: string };
+export type RequirementLine = { kind: 'requirement'; name: string; text: string; hasMarker: boolean } | { kind: 'option'; option: IndexOption; value?: string };
 
 export type IndexOption = '--index-url' | '--extra-index-url' | '--find-links' | '--no-index';
 
@@ -68,7 +66,10 @@ function parseRequirement(line: string): RequirementLine {
   let extras = '';
   const extrasMatch = EXTRAS.exec(rest);
   if (extrasMatch) {
-    const list = (extrasMatch[1] ?? '').split(',').map((e) => canonicalName(e.trim())).filter(Boolean);
+    const list = (extrasMatch[1] ?? '')
+      .split(',')
+      .map((e) => canonicalName(e.trim()))
+      .filter(Boolean);
     extras = list.length ? `[${[...new Set(list)].sort().join(',')}]` : '';
     rest = rest.slice(extrasMatch[0].length).trimStart();
   } else if (rest.startsWith('[')) {
@@ -76,7 +77,13 @@ function parseRequirement(line: string): RequirementLine {
   }
   const semicolon = rest.indexOf(';');
   const body = (semicolon === -1 ? rest : rest.slice(0, semicolon)).trim();
-  const marker = semicolon === -1 ? '' : rest.slice(semicolon + 1).trim().replace(/\s+/g, ' ');
+  const marker =
+    semicolon === -1
+      ? ''
+      : rest
+          .slice(semicolon + 1)
+          .trim()
+          .replace(/\s+/g, ' ');
   if (semicolon !== -1 && !marker) throw new InvalidRequirement(line, 'nothing follows the ";"');
 
   let version = '';

@@ -35,7 +35,12 @@ export function runCommand(command: string, args: string[], options: CommandOpti
     });
     const take = (line: string): void => {
       // pip draws progress with \r; only the final state of such a line is worth keeping.
-      const text = line.split('\r').filter((part) => part.trim()).at(-1)?.trimEnd().slice(0, MAX_LINE);
+      const text = line
+        .split('\r')
+        .filter((part) => part.trim())
+        .at(-1)
+        ?.trimEnd()
+        .slice(0, MAX_LINE);
       if (!text) return;
       lines.push(text);
       if (lines.length > KEEP_LINES) lines.shift();

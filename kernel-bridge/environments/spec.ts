@@ -119,7 +119,8 @@ function addOption(index: IndexOptions, option: string, value: string | undefine
       index.noIndex = true;
       return;
     case '--index-url':
-      if (index.indexUrl !== undefined && index.indexUrl !== value) throw new InvalidEnvironmentSpec('--index-url is given twice; use --extra-index-url for a second index');
+      if (index.indexUrl !== undefined && index.indexUrl !== value)
+        throw new InvalidEnvironmentSpec('--index-url is given twice; use --extra-index-url for a second index');
       index.indexUrl = checkedUrl(option, value!);
       return;
     case '--extra-index-url': {

@@ -6,7 +6,7 @@ import { access, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type BridgeLogger, silentLogger } from '../logger';
-import { type KernelSpec, isValidKernelName, readKernelSpec } from './kernelspec';
+import { isValidKernelName, type KernelSpec, readKernelSpec } from './kernelspec';
 
 export interface DiscoveryOptions {
   /** Environment to read JUPYTER_PATH, JUPYTER_DATA_DIR, XDG_DATA_HOME and PATH from. */
@@ -22,12 +22,7 @@ export async function jupyterDataDirs(options: DiscoveryOptions = {}): Promise<s
   const prefix = await pythonPrefix(env.PATH ?? '');
   const pythonEnv = prefix ? [path.join(prefix, 'share', 'jupyter')] : [];
   const preferEnv = ['1', 'true', 'yes', 'on'].includes((env.JUPYTER_PREFER_ENV_PATH ?? '').toLowerCase());
-  const dirs = [
-    ...fromEnv,
-    ...(preferEnv ? [...pythonEnv, user] : [user, ...pythonEnv]),
-    '/usr/local/share/jupyter',
-    '/usr/share/jupyter',
-  ];
+  const dirs = [...fromEnv, ...(preferEnv ? [...pythonEnv, user] : [user, ...pythonEnv]), '/usr/local/share/jupyter', '/usr/share/jupyter'];
   return [...new Set(dirs.map((dir) => path.resolve(dir)))];
 }
 

@@ -96,9 +96,9 @@ const schemas: { [K in KnownMsgType]: object } = {
 
 const validateHeader: ValidateFunction<MessageHeader> = ajv.compile<MessageHeader>(headerSchema);
 
-const contentValidators = Object.fromEntries(
-  Object.entries(schemas).map(([msgType, schema]) => [msgType, ajv.compile(schema)]),
-) as { [K in KnownMsgType]: ValidateFunction<ContentByType[K]> };
+const contentValidators = Object.fromEntries(Object.entries(schemas).map(([msgType, schema]) => [msgType, ajv.compile(schema)])) as {
+  [K in KnownMsgType]: ValidateFunction<ContentByType[K]>;
+};
 
 /** Validates a header in place, filling missing optional fields with ''. */
 export function isMessageHeader(value: unknown): value is MessageHeader {

@@ -9,20 +9,12 @@ import { isMessageHeader } from './validate';
 
 export const DELIMITER = Buffer.from('<IDS|MSG>');
 
-export function serializeMessage(
-  message: JupyterMessage,
-  key: Buffer,
-  identities: readonly Buffer[] = [],
-): Buffer[] {
-  const parts = [message.header, message.parent_header, message.metadata, message.content].map(
-    (part) => Buffer.from(JSON.stringify(part), 'utf8'),
-  );
+export function serializeMessage(message: JupyterMessage, key: Buffer, identities: readonly Buffer[] = []): Buffer[] {
+  const parts = [message.header, message.parent_header, message.metadata, message.content].map((part) => Buffer.from(JSON.stringify(part), 'utf8'));
   return [...identities, DELIMITER, Buffer.from(signFrames(key, parts)), ...parts, ...message.buffers];
 }
 
-export type ParseResult =
-  | { ok: true; message: JupyterMessage; identities: Buffer[] }
-  | { ok: false; reason: string };
+export type ParseResult = { ok: true; message: JupyterMessage; identities: Buffer[] } | { ok: false; reason: string };
 
 export function parseMessage(frames: readonly Buffer[], key: Buffer): ParseResult {
   const at = frames.findIndex((frame) => frame.equals(DELIMITER));

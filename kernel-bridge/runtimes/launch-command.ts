@@ -4,9 +4,7 @@ import type { KernelSpec } from '../kernelspec/kernelspec';
 
 /** Replaces `{connection_file}` and `{resource_dir}` in the spec's argv. */
 export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
-  return spec.argv.map((arg) =>
-    arg.replaceAll('{connection_file}', connectionFile).replaceAll('{resource_dir}', spec.resourceDir),
-  );
+  return spec.argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile).replaceAll('{resource_dir}', spec.resourceDir));
 }
 
 /**
@@ -15,11 +13,7 @@ export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
  * caller's. Variables starting with TANDEM_ are not inherited: they configure the server and may
  * hold its token, which code run by a mere runner must not read.
  */
-export function kernelEnv(
-  spec: KernelSpec,
-  inherited: NodeJS.ProcessEnv,
-  extra: Record<string, string> = {},
-): Record<string, string> {
+export function kernelEnv(spec: KernelSpec, inherited: NodeJS.ProcessEnv, extra: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [name, value] of Object.entries(inherited)) {
     if (value !== undefined && !name.startsWith('TANDEM_')) base[name] = value;

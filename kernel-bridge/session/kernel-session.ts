@@ -237,9 +237,7 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     this.kernel = incarnation;
     const { connection, kernel } = incarnation;
     connection.on('message', (message) => this.onMessage(incarnation, message));
-    connection.on('heartbeatFailed', (missed) =>
-      this.onKernelLost(incarnation, `The kernel stopped responding (${missed} heartbeats missed)`),
-    );
+    connection.on('heartbeatFailed', (missed) => this.onKernelLost(incarnation, `The kernel stopped responding (${missed} heartbeats missed)`));
     void kernel.exited.then((exit) => {
       if (this.kernel === incarnation) this.logger.warn({ kernel: kernel.id, stderr: exit.stderrTail }, 'kernel died');
       this.onKernelLost(incarnation, `The kernel died unexpectedly (${describeExit(exit)})`);

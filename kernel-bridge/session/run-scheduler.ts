@@ -3,10 +3,10 @@
 // execute_request or an input_reply only through the transport the session attaches while a
 // kernel is up, and nothing about the kernel's lifecycle.
 
+import type { BridgeLogger } from '../logger';
+import type { TypedContent } from '../protocol/content';
 import type { Channel, JupyterMessage, MessageHeader } from '../protocol/message';
 import { parentMsgId } from '../protocol/message';
-import type { TypedContent } from '../protocol/content';
-import type { BridgeLogger } from '../logger';
 import { ActiveRun } from './active-run';
 import type { InputRequestedEvent, RunFinishedEvent, RunOutput, RunOutputEvent, RunRequest, RunStartedEvent } from './events';
 import { ExecutionQueue } from './execution-queue';

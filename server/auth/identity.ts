@@ -7,19 +7,64 @@ import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Identity } from '../../common/api';
 
-
 // Jupyter names anonymous users after moons; so do we, for familiarity.
 const MOONS = [
-  'Adrastea', 'Aitne', 'Amalthea', 'Ananke', 'Callisto', 'Carme', 'Dia', 'Elara', 'Europa',
-  'Ganymede', 'Himalia', 'Io', 'Kale', 'Leda', 'Lysithea', 'Metis', 'Pasiphae', 'Sinope',
-  'Thebe', 'Themisto', 'Titan', 'Rhea', 'Tethys', 'Dione', 'Mimas', 'Enceladus', 'Hyperion',
-  'Iapetus', 'Phoebe', 'Janus', 'Miranda', 'Ariel', 'Umbriel', 'Oberon', 'Triton', 'Nereid',
+  'Adrastea',
+  'Aitne',
+  'Amalthea',
+  'Ananke',
+  'Callisto',
+  'Carme',
+  'Dia',
+  'Elara',
+  'Europa',
+  'Ganymede',
+  'Himalia',
+  'Io',
+  'Kale',
+  'Leda',
+  'Lysithea',
+  'Metis',
+  'Pasiphae',
+  'Sinope',
+  'Thebe',
+  'Themisto',
+  'Titan',
+  'Rhea',
+  'Tethys',
+  'Dione',
+  'Mimas',
+  'Enceladus',
+  'Hyperion',
+  'Iapetus',
+  'Phoebe',
+  'Janus',
+  'Miranda',
+  'Ariel',
+  'Umbriel',
+  'Oberon',
+  'Triton',
+  'Nereid',
 ];
 
 // Colours picked to stay readable as cursor labels on white.
 const COLORS = [
-  '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#e377c2', '#8c564b', '#17becf', '#bcbd22',
-  '#ff7f0e', '#3b5bdb', '#c2255c', '#2b8a3e', '#5f3dc4', '#e8590c', '#0b7285', '#862e9c',
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#e377c2',
+  '#8c564b',
+  '#17becf',
+  '#bcbd22',
+  '#ff7f0e',
+  '#3b5bdb',
+  '#c2255c',
+  '#2b8a3e',
+  '#5f3dc4',
+  '#e8590c',
+  '#0b7285',
+  '#862e9c',
 ];
 
 function pick<T>(list: readonly T[], seed: Buffer, offset: number): T {

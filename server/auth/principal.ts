@@ -1,13 +1,11 @@
 // Who is making a request and what they may do. The server token owns everything; a share
 // token reaches only its own notebook, at its role.
 
-import type { Role } from '../../common/doc-schema';
 import type { Identity } from '../../common/api';
+import type { Role } from '../../common/doc-schema';
 import type { Share } from './shares';
 
-export type Principal =
-  | { kind: 'owner'; identity: Identity; via: AuthMethod }
-  | { kind: 'share'; share: Share; identity: Identity; via: AuthMethod };
+export type Principal = { kind: 'owner'; identity: Identity; via: AuthMethod } | { kind: 'share'; share: Share; identity: Identity; via: AuthMethod };
 
 export type AuthMethod = 'header' | 'query' | 'cookie';
 

@@ -27,9 +27,7 @@ export function ownerTokenTag(serverToken: string): string {
 }
 
 export function newSession(kind: 'owner' | 'share', ref: string): SessionPayload {
-  return kind === 'owner'
-    ? { v: 1, sid: randomUUID(), kind, tokenTag: ref }
-    : { v: 1, sid: randomUUID(), kind, shareId: ref };
+  return kind === 'owner' ? { v: 1, sid: randomUUID(), kind, tokenTag: ref } : { v: 1, sid: randomUUID(), kind, shareId: ref };
 }
 
 export function encodeSession(payload: SessionPayload): string {

@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { NotebookJSON } from '../../common/nbformat';
-import { conflict, invalid as badRequest, notFound } from '../errors';
+import { invalid as badRequest, conflict, notFound } from '../errors';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
 import { serializeNotebook } from '../notebook/serialize';
@@ -48,10 +48,21 @@ export interface SaveBody {
 }
 
 const MIME_BY_EXT: Record<string, string> = {
-  '.txt': 'text/plain', '.md': 'text/markdown', '.py': 'text/x-python', '.csv': 'text/csv',
-  '.json': 'application/json', '.html': 'text/html', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.pdf': 'application/pdf',
-  '.sql': 'text/x-sql', '.yaml': 'text/yaml', '.yml': 'text/yaml',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.py': 'text/x-python',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.html': 'text/html',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.pdf': 'application/pdf',
+  '.sql': 'text/x-sql',
+  '.yaml': 'text/yaml',
+  '.yml': 'text/yaml',
 };
 
 function isNotFound(error: unknown): boolean {

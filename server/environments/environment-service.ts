@@ -4,18 +4,12 @@
 // kernelspec without an environment — the kernelspec as installed.
 
 import path from 'node:path';
-import {
-  findKernelSpec,
-  findKernelSpecs,
-  type BridgeLogger,
-  type KernelSpec,
-  LocalRuntime,
-} from '../../kernel-bridge';
+import { type BridgeLogger, findKernelSpec, findKernelSpecs, type KernelSpec, LocalRuntime } from '../../kernel-bridge';
 import {
   type BuildPlan,
   defaultPythonKernelSpec,
-  environmentKernelSpec,
   Environments,
+  environmentKernelSpec,
   type InstallerMode,
   InvalidEnvironmentSpec,
   type NormalisedSpec,
@@ -41,9 +35,7 @@ export interface EnvironmentServiceOptions {
 }
 
 /** What a notebook's kernel runs. */
-export type Resolution =
-  | { kind: 'environment'; plan: BuildPlan; like: KernelSpec }
-  | { kind: 'kernelspec'; spec: KernelSpec };
+export type Resolution = { kind: 'environment'; plan: BuildPlan; like: KernelSpec } | { kind: 'kernelspec'; spec: KernelSpec };
 
 export interface NotebookRequest {
   /** metadata.tandem.environment as stored, or undefined when the notebook has none. */

@@ -5,7 +5,7 @@
 // specification changes under a running kernel it says so (`pendingEnvironment`), and when it
 // is invalid it says why (`environmentError`), so the client can offer a restart or a fix.
 
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { KernelLaunchError, type KernelSpec } from '../../kernel-bridge';
 import {
   EnvironmentRuntime,
@@ -15,9 +15,9 @@ import {
   type LaunchPlan,
   NoInterpreter,
 } from '../../kernel-bridge/environments';
+import type { KernelStateWriter } from '../notebooks/kernel-state';
 import type { Room } from '../rooms/room';
 import type { EnvironmentService, Resolution } from './environment-service';
-import type { KernelStateWriter } from '../notebooks/kernel-state';
 import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
 import { ProvisioningReporter } from './provisioning-reporter';
 

@@ -3,7 +3,7 @@
 // end fills neither memory nor the disk.
 
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, type ReadStream, rmSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -16,7 +16,10 @@ export class StoredOutput {
   /** Bytes offered beyond the cap, which were not kept. */
   discarded = 0;
 
-  constructor(readonly key: string, private readonly path: string) {}
+  constructor(
+    readonly key: string,
+    private readonly path: string,
+  ) {}
 
   append(text: string): void {
     const room = MAX_STORED_OUTPUT_BYTES - this.bytes;
@@ -45,7 +48,10 @@ export class OutputStore {
   /** The stored output, or undefined. Keys are checked, so no path can be smuggled in. */
   open(fileId: string, key: string): { stream: ReadStream; type: string; size: number } | undefined {
     if (!KEY.test(key) || !KEY.test(fileId)) return undefined;
-    for (const [extension, type] of [['txt', 'text/plain; charset=utf-8'], ['json', 'application/json']] as const) {
+    for (const [extension, type] of [
+      ['txt', 'text/plain; charset=utf-8'],
+      ['json', 'application/json'],
+    ] as const) {
       const path = join(this.dir, fileId, `${key}.${extension}`);
       if (existsSync(path)) return { stream: createReadStream(path), type, size: statSync(path).size };
     }

@@ -12,8 +12,8 @@
 import * as Y from 'yjs';
 import { TRUNCATED_MIME, type TruncatedMarker } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
-import { outputToYMap } from '../notebook/cell-model';
 import { LeadingEdgeBatcher } from '../leading-edge-batcher';
+import { outputToYMap } from '../notebook/cell-model';
 import type { OutputStore, StoredOutput } from './output-store';
 import { continueLastLine, needsRewrite, renderStream } from './stream-text';
 

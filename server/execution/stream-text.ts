@@ -28,10 +28,7 @@ function overwriteLine(line: string): string {
 
 /** Normalises a whole stream text: "\r\n" is a newline, then backspaces and returns apply. */
 export function renderStream(text: string): string {
-  return removeBackspaces(text.replace(/\r+\n/g, '\n'))
-    .split('\n')
-    .map(overwriteLine)
-    .join('\n');
+  return removeBackspaces(text.replace(/\r+\n/g, '\n')).split('\n').map(overwriteLine).join('\n');
 }
 
 /** Whether a chunk (or the line it continues) needs rewriting rather than appending. */

@@ -4,17 +4,10 @@
 // origin, and so must WebSocket upgrades from browsers.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { roleAtLeast, type Role } from '../../common/doc-schema';
+import { type Role, roleAtLeast } from '../../common/doc-schema';
 import { identityFromSeed, ownerName, sessionIdentity } from '../auth/identity';
-import { roleOn, type Principal } from '../auth/principal';
-import {
-  decodeSession,
-  encodeSession,
-  newSession,
-  ownerTokenTag,
-  SESSION_COOKIE,
-  type SessionPayload,
-} from '../auth/session-cookie';
+import { type Principal, roleOn } from '../auth/principal';
+import { decodeSession, encodeSession, newSession, ownerTokenTag, SESSION_COOKIE, type SessionPayload } from '../auth/session-cookie';
 import type { ShareStore } from '../auth/shares';
 import { secretsEqual } from '../auth/tokens';
 import { type TandemError, unauthenticated } from '../errors';
@@ -120,8 +113,7 @@ export class Authenticator {
 
   /** Starts a browser session for a principal that signed in with a token in the URL. */
   startSession(reply: FastifyReply, principal: Principal): SessionPayload {
-    const session =
-      principal.kind === 'owner' ? newSession('owner', this.ownerTag) : newSession('share', principal.share.id);
+    const session = principal.kind === 'owner' ? newSession('owner', this.ownerTag) : newSession('share', principal.share.id);
     this.writeSession(reply, session);
     return session;
   }

@@ -6,14 +6,7 @@
 
 import * as Y from 'yjs';
 import { FILE_FACTS_KEY } from '../../common/doc-schema';
-import {
-  isJSONObject,
-  isKnownCellType,
-  type CellJSON,
-  type JSONObject,
-  type JSONValue,
-  type OutputJSON,
-} from '../../common/nbformat';
+import { type CellJSON, isJSONObject, isKnownCellType, type JSONObject, type JSONValue, type OutputJSON } from '../../common/nbformat';
 
 /** Facts about a cell's file form that the YNotebook schema has no field for. */
 export interface CellFacts {

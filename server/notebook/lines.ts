@@ -2,7 +2,7 @@
 // string. These helpers convert between the two exactly as nbformat's Python code does, so a
 // notebook saved by Tandem diffs cleanly against one saved by Jupyter.
 
-import { isJSONObject, type CellJSON, type JSONObject, type JSONValue, type NotebookJSON } from '../../common/nbformat';
+import { type CellJSON, isJSONObject, type JSONObject, type JSONValue, type NotebookJSON } from '../../common/nbformat';
 
 // Python's str.splitlines treats all of these as line boundaries, not only "\n".
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
@@ -30,10 +30,7 @@ const SPLIT_NON_TEXT = new Set(['application/javascript', 'image/svg+xml']);
 function splitMimeBundle(bundle: JSONObject): JSONObject {
   const out: JSONObject = {};
   for (const [mime, value] of Object.entries(bundle)) {
-    out[mime] =
-      typeof value === 'string' && (mime.startsWith('text/') || SPLIT_NON_TEXT.has(mime))
-        ? splitLines(value)
-        : value;
+    out[mime] = typeof value === 'string' && (mime.startsWith('text/') || SPLIT_NON_TEXT.has(mime)) ? splitLines(value) : value;
   }
   return out;
 }
@@ -41,9 +38,7 @@ function splitMimeBundle(bundle: JSONObject): JSONObject {
 function joinMimeBundle(bundle: JSONObject): JSONObject {
   const out: JSONObject = {};
   for (const [mime, value] of Object.entries(bundle)) {
-    out[mime] = Array.isArray(value) && !isJsonMime(mime) && value.every((v) => typeof v === 'string')
-      ? value.join('')
-      : value;
+    out[mime] = Array.isArray(value) && !isJsonMime(mime) && value.every((v) => typeof v === 'string') ? value.join('') : value;
   }
   return out;
 }
@@ -92,10 +87,7 @@ export function splitNotebookLines(nb: NotebookJSON): NotebookJSON {
     if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) {
       for (const output of cell.outputs) {
         if (!isJSONObject(output)) continue;
-        if (
-          (output.output_type === 'execute_result' || output.output_type === 'display_data') &&
-          isJSONObject(output.data)
-        ) {
+        if ((output.output_type === 'execute_result' || output.output_type === 'display_data') && isJSONObject(output.data)) {
           output.data = splitMimeBundle(output.data);
         } else if (output.output_type === 'stream' && typeof output.text === 'string') {
           output.text = splitLines(output.text);

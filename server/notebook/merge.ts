@@ -8,7 +8,7 @@ import { diffArrays } from 'diff';
 import { equalityDeep } from 'lib0/function';
 import * as Y from 'yjs';
 import { FILE_FACTS_KEY } from '../../common/doc-schema';
-import { isJSONObject, type CellJSON, type JSONObject, type NotebookJSON } from '../../common/nbformat';
+import { type CellJSON, isJSONObject, type JSONObject, type NotebookJSON } from '../../common/nbformat';
 import { cellFacts, cellToYMap, docCellType, factsFor, outputFromY, outputsOf, outputToYMap } from './cell-model';
 
 const cellKey = (type: unknown, source: unknown): string => `${String(type)}\u0000${String(source ?? '')}`;

@@ -22,7 +22,9 @@ export function assignCellIds(nb: NotebookJSON): string[] {
   const taken = new Set(nb.cells.map((c) => c.id).filter((id): id is string => typeof id === 'string'));
   return nb.cells.map((cell, index) => {
     if (typeof cell.id === 'string') return cell.id;
-    const digest = createHash('sha256').update(`${index}\0${String(cell.source ?? '')}`).digest('hex');
+    const digest = createHash('sha256')
+      .update(`${index}\0${String(cell.source ?? '')}`)
+      .digest('hex');
     let id = digest.slice(0, 8);
     for (let n = 1; taken.has(id); n++) id = `${digest.slice(0, 8)}-${n}`;
     taken.add(id);
@@ -42,7 +44,10 @@ export function populateDoc(doc: Y.Doc, nb: NotebookJSON, origin: unknown = null
     for (const [key, value] of Object.entries(nb)) if (!NOTEBOOK_FIELDS.has(key)) extra[key] = value;
     if (Object.keys(extra).length) meta.set(FILE_FACTS_KEY, { extra } satisfies NotebookFacts as unknown as JSONObject);
     const cells = doc.getArray<Y.Map<unknown>>('cells');
-    cells.insert(0, nb.cells.map((cell, i) => cellToYMap(cell, ids[i], nb.nbformat_minor)));
+    cells.insert(
+      0,
+      nb.cells.map((cell, i) => cellToYMap(cell, ids[i], nb.nbformat_minor)),
+    );
   }, origin);
 }
 

@@ -32,5 +32,5 @@ function withoutTransient(nb: NotebookJSON): NotebookJSON {
 
 export function serializeNotebook(nb: NotebookJSON): string {
   const onDisk = splitNotebookLines(withoutTransient(nb)) as unknown as JSONValue;
-  return JSON.stringify(sortKeys(onDisk), null, 1) + '\n';
+  return `${JSON.stringify(sortKeys(onDisk), null, 1)}\n`;
 }

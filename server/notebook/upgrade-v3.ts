@@ -4,7 +4,7 @@
 // MIME types. Cell ids are derived from content so that the same file upgrades the same way.
 
 import { createHash } from 'node:crypto';
-import { isJSONObject, type CellJSON, type JSONObject, type JSONValue, type NotebookJSON } from '../../common/nbformat';
+import { type CellJSON, isJSONObject, type JSONObject, type JSONValue, type NotebookJSON } from '../../common/nbformat';
 
 const MIME_ALIASES: Record<string, string> = {
   text: 'text/plain',
@@ -98,7 +98,9 @@ export function upgradeV3(nb: JSONObject): NotebookJSON {
     if (!isJSONObject(sheet) || !Array.isArray(sheet.cells)) continue;
     for (const cell of sheet.cells) {
       if (!isJSONObject(cell)) continue;
-      const digest = createHash('sha256').update(`${cells.length}\0${JSON.stringify(cell)}`).digest('hex');
+      const digest = createHash('sha256')
+        .update(`${cells.length}\0${JSON.stringify(cell)}`)
+        .digest('hex');
       cells.push(upgradeCell(cell, digest.slice(0, 8)));
     }
   }

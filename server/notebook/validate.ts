@@ -4,11 +4,11 @@
 // a notebook: schema errors in a version it knows, and duplicate cell ids.
 
 import { readFileSync } from 'node:fs';
-import { projectPath } from '../project-files';
-import AjvDraft04 from 'ajv-draft-04';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import AjvDraft04 from 'ajv-draft-04';
 import { isJSONObject, type JSONObject, type NotebookJSON } from '../../common/nbformat';
-import { nestsDeeperThan, MAX_JSON_NESTING } from './json-depth';
+import { projectPath } from '../project-files';
+import { MAX_JSON_NESTING, nestsDeeperThan } from './json-depth';
 import { rejoinLines } from './lines';
 import { upgradeV3 } from './upgrade-v3';
 

@@ -4,9 +4,9 @@
 // given `undefined` is removed, a field not named is left alone. Each change is one transaction
 // (it goes into the update log), and nothing is written once the notebook is unloading.
 
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { KERNEL_MAP, type KernelState } from '../../common/doc-schema';
-import { SERVER_ORIGIN, type Room } from '../rooms/room';
+import { type Room, SERVER_ORIGIN } from '../rooms/room';
 
 export type KernelPatch = { [K in keyof KernelState]?: KernelState[K] | undefined };
 

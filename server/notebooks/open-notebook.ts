@@ -5,7 +5,7 @@
 
 import { dirname } from 'node:path';
 import * as Y from 'yjs';
-import { openKernel, type BridgeLogger, type KernelHandle } from '../../kernel-bridge';
+import { type BridgeLogger, type KernelHandle, openKernel } from '../../kernel-bridge';
 import type { EnvironmentService } from '../environments/environment-service';
 import { NotebookEnvironment } from '../environments/notebook-environment';
 import { unavailable } from '../errors';
@@ -89,9 +89,11 @@ export class OpenNotebook {
       onChange: () => {
         this.file.scheduleSave();
         if (history.logBytes > services.compactBytes) {
-          history.compact(() => Y.encodeStateAsUpdate(doc)).catch((error: unknown) => {
-            log.error({ fileId, err: error }, 'background compaction failed; the log keeps everything');
-          });
+          history
+            .compact(() => Y.encodeStateAsUpdate(doc))
+            .catch((error: unknown) => {
+              log.error({ fileId, err: error }, 'background compaction failed; the log keeps everything');
+            });
         }
       },
       onEmpty: () => this.events.idle(),

@@ -19,7 +19,7 @@ import { SERVER_OWNED_ROOTS } from '../../common/doc-schema';
 import type { OutputJSON } from '../../common/nbformat';
 import { outputToYMap } from '../notebook/cell-model';
 import { deletedBy, NewTypeReader, UnknownContent } from './new-type-content';
-import { findInDoc, placeOfExisting, UpdatePlaces, type DecodedUpdate, type Place } from './update-places';
+import { type DecodedUpdate, findInDoc, type Place, placeOfExisting, UpdatePlaces } from './update-places';
 
 /** Top-level types that clients write: YNotebook's `cells` and `meta`, YDocument's `state`. */
 const CLIENT_ROOTS = new Set(['cells', 'meta', 'state']);
@@ -27,8 +27,7 @@ const SERVER_ROOTS = new Set<string>(SERVER_OWNED_ROOTS);
 /** A cell's fields that only the server writes. */
 const SERVER_FIELDS = new Set(['outputs', 'execution_count', 'execution_state']);
 
-const MISSING =
-  'refused: the change depends on changes the server does not have (an earlier change was refused?); reload the notebook';
+const MISSING = 'refused: the change depends on changes the server does not have (an earlier change was refused?); reload the notebook';
 
 /** A moved cell's copy whose server-owned fields must be set back to the server's values once applied. */
 export interface StaleCopy {
@@ -190,12 +189,7 @@ function deletionRefusal(
 }
 
 /** A new cell comes clean, or is the copy of a cell of its id that the update deletes (a move). */
-function newCellRefusal(
-  cell: Y.Item,
-  reader: NewTypeReader,
-  deletedCells: Map<unknown, Y.Map<unknown>>,
-  staleCopies: StaleCopy[],
-): string | undefined {
+function newCellRefusal(cell: Y.Item, reader: NewTypeReader, deletedCells: Map<unknown, Y.Map<unknown>>, staleCopies: StaleCopy[]): string | undefined {
   try {
     const entries = reader.entries(cell);
     const kept = [...SERVER_FIELDS].filter((field) => {

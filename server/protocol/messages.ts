@@ -12,7 +12,6 @@ import { jsonNestsDeeper, newTypeNesting } from './update-shape';
 /** Nesting of new shared types an update may carry; a notebook needs four at most. */
 export const MAX_TYPE_NESTING = 8;
 
-
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
 export const MESSAGE_AUTH = 2;

@@ -13,7 +13,11 @@ export class UnknownContent extends Error {
 /** Whether an id falls in a delete set, whatever order a client wrote its ranges in. */
 export function deletedBy(ds: DecodedUpdate['ds']): (client: number, clock: number) => boolean {
   const ranges = new Map<number, { clock: number; len: number }[]>();
-  for (const [client, items] of ds.clients) ranges.set(client, [...items].sort((a, b) => a.clock - b.clock));
+  for (const [client, items] of ds.clients)
+    ranges.set(
+      client,
+      [...items].sort((a, b) => a.clock - b.clock),
+    );
   return (client, clock) => {
     const list = ranges.get(client);
     if (!list) return false;

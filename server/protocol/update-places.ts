@@ -89,7 +89,10 @@ export class UpdatePlaces {
   /** The new items created directly inside each new type, for reading that type's content. */
   readonly children = new Map<Y.Item, Y.Item[]>();
 
-  constructor(private readonly doc: Y.Doc, structs: Struct[]) {
+  constructor(
+    private readonly doc: Y.Doc,
+    structs: Struct[],
+  ) {
     this.find = indexItems(structs);
   }
 

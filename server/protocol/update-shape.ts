@@ -68,9 +68,15 @@ export function jsonNestsDeeper(structs: Struct[], limit: number): boolean {
   for (const struct of structs) {
     if (!(struct instanceof Y.Item)) continue;
     const content = struct.content as { arr?: unknown[]; embed?: unknown; value?: unknown };
-    const values = content instanceof Y.ContentAny ? (content.arr ?? []) : content instanceof Y.ContentEmbed ? [content.embed] : content instanceof Y.ContentFormat ? [content.value] : [];
+    const values =
+      content instanceof Y.ContentAny
+        ? (content.arr ?? [])
+        : content instanceof Y.ContentEmbed
+          ? [content.embed]
+          : content instanceof Y.ContentFormat
+            ? [content.value]
+            : [];
     for (const value of values) if (nestsDeeperThan(value, limit)) return true;
   }
   return false;
 }
-

@@ -4,7 +4,7 @@
 
 import * as Y from 'yjs';
 import { isJSONObject, type JSONObject } from '../../common/nbformat';
-import { SERVER_ORIGIN, type Room } from '../rooms/room';
+import { type Room, SERVER_ORIGIN } from '../rooms/room';
 import { isSnapshotId } from './snapshots/snapshot';
 
 export type QueryMode = 'reproducible' | 'live';

@@ -18,10 +18,7 @@ export interface ReadySnapshot {
   pinned: boolean;
 }
 
-export type RunOutcome =
-  | ReadySnapshot
-  | { state: 'error'; message: string }
-  | { state: 'cancelled'; message: string };
+export type RunOutcome = ReadySnapshot | { state: 'error'; message: string } | { state: 'cancelled'; message: string };
 
 export interface CellSpec {
   version: 1;

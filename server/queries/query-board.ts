@@ -7,7 +7,7 @@
 
 import * as Y from 'yjs';
 import { QUERIES_MAP, type QueryState } from '../../common/doc-schema';
-import { SERVER_ORIGIN, type Room } from '../rooms/room';
+import { type Room, SERVER_ORIGIN } from '../rooms/room';
 
 const FAST_MS = 250;
 const SLOW_MS = 1000;

@@ -6,11 +6,11 @@
 import type { UserRef } from '../../common/doc-schema';
 import type { IpcFileWriter } from './arrow/ipc-file-writer';
 import type { ResolvedConnection } from './connections';
-import { normalizeSql, queryHash } from './sql-cell';
-import { sealSnapshot, type SnapshotMeta } from './snapshots/snapshot';
+import { type SnapshotMeta, sealSnapshot } from './snapshots/snapshot';
 import type { PendingData, SnapshotStore } from './snapshots/snapshot-store';
 import { QueryCancelled, QueryFailed, type SourcePhase } from './sources/source';
 import type { SourceRegistry } from './sources/source-registry';
+import { normalizeSql, queryHash } from './sql-cell';
 
 /** Arrow (several MB of code) is loaded with the first query, so a server that runs none does not hold it. */
 async function arrowWriting(): Promise<{ IpcFileWriter: typeof IpcFileWriter; columnFor: typeof columnFor }> {

@@ -21,7 +21,9 @@ export class SqlCellError extends Error {
 const MAGIC = /^%%sql(?:\s|$)/;
 const PYTHON_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PYTHON_KEYWORDS = new Set(
-  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
 );
 
 export function isSqlCell(source: string): boolean {
@@ -44,7 +46,8 @@ export function parseSqlCell(source: string): SqlCell {
     else if (word === '--as') {
       const next = words[++i];
       if (!next) throw new SqlCellError(`--as needs a name. ${usage}`);
-      if (!PYTHON_NAME.test(next) || PYTHON_KEYWORDS.has(next)) throw new SqlCellError(`"${next}" is not a Python variable name; --as needs one, such as df or orders`);
+      if (!PYTHON_NAME.test(next) || PYTHON_KEYWORDS.has(next))
+        throw new SqlCellError(`"${next}" is not a Python variable name; --as needs one, such as df or orders`);
       name = next;
     } else if (word.startsWith('-')) throw new SqlCellError(`Unknown option ${word}. ${usage}`);
     else if (connection === undefined) connection = word;
@@ -135,5 +138,7 @@ function skipBlockComment(sql: string, start: number): number {
 
 /** Identifies a query: the same connection, normalised SQL and parameters hash the same. */
 export function queryHash(connection: string, normalizedSql: string, params: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify([connection, normalizedSql, params])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([connection, normalizedSql, params]))
+    .digest('hex');
 }

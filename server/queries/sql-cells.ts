@@ -9,16 +9,16 @@ import type { ExecutionStatus, QueryState, UserRef } from '../../common/doc-sche
 import type { QueuedRun, RunPlan, RunWork } from '../execution/run-records';
 import type { NotebookExtension, NotebookListener } from '../notebooks/notebook-extension';
 import type { Room } from '../rooms/room';
-import { notebookMode, pinnedSnapshot, setPin, type QueryMode } from './cell-pins';
+import { notebookMode, pinnedSnapshot, type QueryMode, setPin } from './cell-pins';
 import type { ResolvedConnection } from './connections';
-import { kernelCode, readySnapshot, type CellSpec, type RunOutcome, type RunStatusFiles } from './kernel-handoff';
+import { type CellSpec, kernelCode, type RunOutcome, type RunStatusFiles, readySnapshot } from './kernel-handoff';
 import { QueryBoard } from './query-board';
 import type { QueryRunner } from './query-runner';
-import { isSqlCell, normalizeSql, parseSqlCell, queryHash, SqlCellError, type SqlCell } from './sql-cell';
 import type { SnapshotMeta } from './snapshots/snapshot';
 import type { SnapshotStore } from './snapshots/snapshot-store';
 import { QueryCancelled } from './sources/source';
 import type { SourceRegistry } from './sources/source-registry';
+import { isSqlCell, normalizeSql, parseSqlCell, queryHash, type SqlCell, SqlCellError } from './sql-cell';
 
 interface Logger {
   warn(obj: object, msg?: string): void;
@@ -98,13 +98,31 @@ export class NotebookSqlCells implements NotebookListener {
     const connection = this.options.connections.get(cell.connection);
     if (!connection) {
       const known = [...this.options.connections.keys()].join(', ');
-      return { code: this.refuse(run, mode, cell.connection, `Unknown connection "${cell.connection}". This server has: ${known}. Name connections in the file given to --connections.`, cell.name) };
+      return {
+        code: this.refuse(
+          run,
+          mode,
+          cell.connection,
+          `Unknown connection "${cell.connection}". This server has: ${known}. Name connections in the file given to --connections.`,
+          cell.name,
+        ),
+      };
     }
     const refresh = this.refreshes.delete(run.cellId);
     const hash = queryHash(connection.name, normalizeSql(cell.sql), []);
     const pinId = pinnedSnapshot(room.doc, run.cellId);
     const pinned = pinId ? await this.options.store.get(pinId) : undefined;
-    const base = { runId: run.runId, connection: connection.name, name: cell.name, mode, requestedBy: run.requestedBy, startedAt: Date.now(), elapsedMs: 0, rows: 0, bytes: 0 };
+    const base = {
+      runId: run.runId,
+      connection: connection.name,
+      name: cell.name,
+      mode,
+      requestedBy: run.requestedBy,
+      startedAt: Date.now(),
+      elapsedMs: 0,
+      rows: 0,
+      bytes: 0,
+    };
 
     if (mode === 'reproducible' && !cell.live && !refresh && pinned && this.usable(pinned, run.fileId, hash)) {
       const reason = 'Reproducible: using the pinned snapshot';
@@ -166,7 +184,8 @@ export class NotebookSqlCells implements NotebookListener {
 
   /** Someone pinned another snapshot (or unpinned): every viewer sees the new choice. */
   pinned(cellId: string, meta: SnapshotMeta | undefined, by: UserRef): void {
-    if (meta) this.board.setSnapshot(cellId, { snapshot: ref(meta, true), choice: 'pinned', reason: `${by.name} pinned this snapshot; run the cell to load it` });
+    if (meta)
+      this.board.setSnapshot(cellId, { snapshot: ref(meta, true), choice: 'pinned', reason: `${by.name} pinned this snapshot; run the cell to load it` });
     else this.board.setSnapshot(cellId, { snapshot: undefined, choice: 'query', reason: `${by.name} unpinned the snapshot; the next run queries again` });
   }
 
@@ -185,7 +204,8 @@ export class NotebookSqlCells implements NotebookListener {
     } catch (error) {
       const cancelled = error instanceof QueryCancelled;
       const message = cancelled ? CANCELLED_AT_DATABASE : (error as Error).message;
-      if (!cancelled && !(error as Error).name.startsWith('Query')) this.options.log.error({ err: error, fileId: run.fileId }, 'a SQL cell failed unexpectedly');
+      if (!cancelled && !(error as Error).name.startsWith('Query'))
+        this.options.log.error({ err: error, fileId: run.fileId }, 'a SQL cell failed unexpectedly');
       // The previously pinned snapshot stays the cell's choice.
       update({ phase: cancelled ? 'cancelled' : 'error', message });
       outcome = cancelled ? { state: 'cancelled', message: this.keptPinNote(run) } : { state: 'error', message };
@@ -207,7 +227,15 @@ export class NotebookSqlCells implements NotebookListener {
     return meta.notebook === fileId && meta.queryHash === hash && this.options.store.localPath(meta) !== undefined;
   }
 
-  private queryReason(mode: QueryMode, live: boolean, refresh: boolean, pinId: string | undefined, pinned: SnapshotMeta | undefined, fileId: string, hash: string): string {
+  private queryReason(
+    mode: QueryMode,
+    live: boolean,
+    refresh: boolean,
+    pinId: string | undefined,
+    pinned: SnapshotMeta | undefined,
+    fileId: string,
+    hash: string,
+  ): string {
     if (mode === 'live') return 'Live notebook: every run queries again';
     if (live) return '--live: querying again and re-pinning';
     if (refresh) return 'Refresh: querying again and re-pinning';

@@ -1,8 +1,8 @@
 // One client's connection to a room, independent of the transport: the transport gives it
 // a sink to send through, and the room tells it what the client may do.
 
-import type { Role } from '../../common/doc-schema';
 import type { Identity } from '../../common/api';
+import type { Role } from '../../common/doc-schema';
 
 /** What the transport provides for one socket. */
 export interface ConnectionSink {
@@ -32,7 +32,10 @@ export class RateLimiter {
   private tokens: number;
   private last = Date.now();
 
-  constructor(private readonly rate: number, private readonly burst: number) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
     this.tokens = burst;
   }
 

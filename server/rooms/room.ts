@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import type { RoomAwareness } from '../../common/doc-schema';
 import { LeadingEdgeBatcher } from '../leading-edge-batcher';
 import {
+  type AwarenessEntry,
   decodeAwarenessUpdate,
   decodeClientMessage,
   encodeAwarenessMessage,
@@ -17,7 +18,6 @@ import {
   encodeSyncUpdate,
   inspectUpdate,
   ProtocolError,
-  type AwarenessEntry,
 } from '../protocol/messages';
 import { CLOSE_INTERNAL_ERROR, CLOSE_PROTOCOL_ERROR, RoomConnection } from './connection';
 import { SchemaGuard } from './schema-guard';
@@ -131,9 +131,7 @@ export class Room {
           // A read-only client's empty reply to the handshake is normal; anything else is an
           // attempted write. A writer's update that touches what only the server writes is
           // refused whole too (client-writes.ts). Either way the document is not touched.
-          const refusal = connection.canWrite
-            ? this.guard.admit(inspected.decoded)
-            : 'read-only: this link cannot change the notebook';
+          const refusal = connection.canWrite ? this.guard.admit(inspected.decoded) : 'read-only: this link cannot change the notebook';
           if (refusal) {
             if (connection.canWrite) this.options.log.warn({ fileId: this.fileId, reason: refusal }, 'refused a client update');
             connection.send(encodePermissionDenied(refusal));
@@ -146,11 +144,7 @@ export class Room {
           this.receiveAwareness(connection, message.update);
           return;
         case 'query-awareness':
-          connection.send(
-            encodeAwarenessMessage(
-              awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
-            ),
-          );
+          connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
           return;
       }
     } catch (error) {

@@ -23,7 +23,10 @@ export class SchemaGuard {
   private readonly cells: Y.Array<unknown>;
   private readonly meta: Y.Map<unknown>;
 
-  constructor(private readonly doc: Y.Doc, private readonly isClientOrigin: (origin: unknown) => boolean) {
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly isClientOrigin: (origin: unknown) => boolean,
+  ) {
     this.cells = doc.getArray('cells');
     this.meta = doc.getMap('meta');
     doc.on('afterTransaction', (transaction: Y.Transaction) => {

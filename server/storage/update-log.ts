@@ -47,7 +47,10 @@ export class UpdateLog {
   private records = 0;
 
   /** Opens for appending, first cutting off a torn tail left by a crash. */
-  constructor(readonly path: string, validBytes: number) {
+  constructor(
+    readonly path: string,
+    validBytes: number,
+  ) {
     this.fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o600);
     ftruncateSync(this.fd, validBytes);
     this.bytes = validBytes;

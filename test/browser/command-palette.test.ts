@@ -1,6 +1,7 @@
 // The command palette and the saved state (issue 14, item 4).
-import { expect, test } from 'vitest';
+
 import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { cell, cellText, editCell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 

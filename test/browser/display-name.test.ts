@@ -2,8 +2,8 @@
 // display name, which collaborators see on the avatar and the cursor, and which the browser
 // remembers for its next session.
 import { userInfo } from 'node:os';
-import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { cell, editCell, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 
@@ -28,7 +28,9 @@ test('a display name chosen in one browser is what collaborators see, and that b
     const first = await me(owner.page);
     // The owner starts as the system user, as in Jupyter Server, not as an anonymous moon.
     expect(first.name).toBe(userInfo().username);
-    await avatarOf(colleague.page, first.username).and(colleague.page.locator(`[title^="${first.name} (owner)"]`)).waitFor();
+    await avatarOf(colleague.page, first.username)
+      .and(colleague.page.locator(`[title^="${first.name} (owner)"]`))
+      .waitFor();
     // An anonymous collaborator is offered to set a name; the owner, who has one, is not.
     await colleague.page.getByRole('button', { name: 'Set your name' }).waitFor();
     expect(await owner.page.getByRole('button', { name: 'Set your name' }).count()).toBe(0);

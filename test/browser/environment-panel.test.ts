@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { buildWheel } from '../environments/wheels';
-import { cell, editCell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink, type Person } from './support/browser';
+import { cell, editCell, expectCount, openNotebook, ownerUrl, type Person, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite({ args: ['--env-installer', 'pip', '--warm-pool', '0'] });

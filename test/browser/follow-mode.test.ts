@@ -1,7 +1,8 @@
 // Read-only viewers following along: a viewer follows the presenter, and the presenter's
 // selected cell scrolls into the viewer's view.
-import { expect, test } from 'vitest';
+
 import type { Locator, Page } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { cell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 

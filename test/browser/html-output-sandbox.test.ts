@@ -85,8 +85,16 @@ test('a script in an HTML output runs in its sandboxed frame, which grows to fit
       source: 'chart()',
       execution_count: 1,
       outputs: [
-        { output_type: 'display_data', metadata: {}, data: { 'text/html': `<div id="chart">waiting</div><script>${PROBING_SCRIPT}</script>`, 'text/plain': 'chart' } },
-        { output_type: 'display_data', metadata: {}, data: { 'text/html': '<table><thead><tr><th>city</th></tr></thead><tbody><tr><td>Lisbon</td></tr></tbody></table>', 'text/plain': 'table' } },
+        {
+          output_type: 'display_data',
+          metadata: {},
+          data: { 'text/html': `<div id="chart">waiting</div><script>${PROBING_SCRIPT}</script>`, 'text/plain': 'chart' },
+        },
+        {
+          output_type: 'display_data',
+          metadata: {},
+          data: { 'text/html': '<table><thead><tr><th>city</th></tr></thead><tbody><tr><td>Lisbon</td></tr></tbody></table>', 'text/plain': 'table' },
+        },
       ],
     },
     {
@@ -96,7 +104,10 @@ test('a script in an HTML output runs in its sandboxed frame, which grows to fit
         {
           output_type: 'display_data',
           metadata: {},
-          data: { 'application/javascript': 'element.textContent = "written by JavaScript </script> safely"; element.id = "js-out";', 'text/plain': '<IPython.core.display.Javascript object>' },
+          data: {
+            'application/javascript': 'element.textContent = "written by JavaScript </script> safely"; element.id = "js-out";',
+            'text/plain': '<IPython.core.display.Javascript object>',
+          },
         },
       ],
     },
@@ -118,7 +129,10 @@ test('a script in an HTML output runs in its sandboxed frame, which grows to fit
     // A static table stays inline and sanitised, in the app's own look.
     await cell(p.page, 0).locator('[data-testid="html-output"] td', { hasText: 'Lisbon' }).waitFor();
     // application/javascript gets the same frame, and an `element` to draw into.
-    await cell(p.page, 1).frameLocator('iframe[data-testid="sandboxed-output"]').locator('#js-out', { hasText: 'written by JavaScript </script> safely' }).waitFor();
+    await cell(p.page, 1)
+      .frameLocator('iframe[data-testid="sandboxed-output"]')
+      .locator('#js-out', { hasText: 'written by JavaScript </script> safely' })
+      .waitFor();
 
     // The frame's document comes with a policy of its own: scripts, but no connections.
     const policy = (await fetch(`${s.tandem.url}/sandbox/output.html`)).headers.get('content-security-policy') ?? '';

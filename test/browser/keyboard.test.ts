@@ -1,6 +1,7 @@
 // Jupyter's keys, as a notebook user types them.
-import { expect, test } from 'vitest';
+
 import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { cell, cellText, editCell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot } from './support/browser';
 import { useSuite } from './support/suite';
 

@@ -1,7 +1,8 @@
 // Notebooks open in the app's own tab strip (issue 14, item 3): New notebook asks for a name,
 // an open notebook's tab is reused, tabs close and disconnect, and the title renames in place.
-import { expect, test } from 'vitest';
+
 import type { Page, WebSocket } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { expectCount, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 

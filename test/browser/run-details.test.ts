@@ -1,8 +1,9 @@
 // What a code cell says about its last run: the line goes with the run's outputs, it says when
 // the source was edited after the run, and a long traceback shows its last line.
-import { expect, test } from 'vitest';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, test } from 'vitest';
 import { removeRoot, startTandem as startServer } from '../helpers/tandem';
 import { cell, editCell, expectCount, notebookJson, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
@@ -43,7 +44,11 @@ test('after a restart, a run whose outputs are gone shows no run line', async ()
   const p = await person(s.browser);
   const file = join(server.root, 'restart.ipynb');
   try {
-    const put = await server.api('PUT', '/api/contents/restart.ipynb', { type: 'notebook', format: 'json', content: notebookJson([{ source: 'print("kept")' }]) });
+    const put = await server.api('PUT', '/api/contents/restart.ipynb', {
+      type: 'notebook',
+      format: 'json',
+      content: notebookJson([{ source: 'print("kept")' }]),
+    });
     expect(put.status).toBeLessThan(300);
     await openNotebook(p, `${server.base}/notebooks/restart.ipynb?token=${server.token}`);
     await editCell(p.page, 0);

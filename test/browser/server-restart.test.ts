@@ -6,9 +6,8 @@ import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
-import { cellText, editCell, notebookJson, openNotebook, person, screenshot } from './support/browser';
+import { cellText, editCell, launchChromium, notebookJson, openNotebook, person, screenshot } from './support/browser';
 import { ensureClientBuilt } from './support/build';
-import { launchChromium } from './support/browser';
 
 const LIGHT = ['--warm-pool', '0'];
 let server: TandemProcess;
@@ -37,7 +36,7 @@ async function savedSource(path: string): Promise<string> {
   return Array.isArray(source) ? source.join('') : source;
 }
 
-test('the owner\'s open tab reconnects after a restart with no message, and after a rotation says to open the new link', async () => {
+test("the owner's open tab reconnects after a restart with no message, and after a rotation says to open the new link", async () => {
   await server.api('PUT', '/api/contents/restart.ipynb', { type: 'notebook', format: 'json', content: notebookJson([{ source: 'x = 1' }]) });
   const owner = await person(browser);
   try {

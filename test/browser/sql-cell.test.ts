@@ -3,7 +3,7 @@
 // live; runners refresh and cancel. Uses the server's embedded demo database and a real
 // kernel; the tests share one server, so the demo database starts once.
 import { expect, test } from 'vitest';
-import { cell, editCell, expectCount, openNotebook, ownerUrl, person, putNotebook, screenshot, shareLink, type Person } from './support/browser';
+import { cell, editCell, expectCount, openNotebook, ownerUrl, type Person, person, putNotebook, screenshot, shareLink } from './support/browser';
 import { useSuite } from './support/suite';
 
 const s = useSuite();
@@ -52,11 +52,7 @@ test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one t
     // Refresh queries again and re-pins, whatever was pinned: the status line names the new pin.
     const firstPin = (await cell(viewer.page, 0).getByTestId('query-data').locator('code').first().innerText()).trim();
     await cell(editor.page, 0).getByTestId('refresh-query').click();
-    await cell(viewer.page, 0)
-      .getByTestId('query-data')
-      .filter({ hasText: 'Pinned snapshot' })
-      .filter({ hasNotText: firstPin })
-      .waitFor({ timeout: 30_000 });
+    await cell(viewer.page, 0).getByTestId('query-data').filter({ hasText: 'Pinned snapshot' }).filter({ hasNotText: firstPin }).waitFor({ timeout: 30_000 });
     await done(viewer).waitFor({ timeout: 30_000 });
 
     await cell(editor.page, 0).getByTestId('show-snapshots').click();
@@ -79,7 +75,9 @@ test('an editor refreshes a SQL cell, lists its snapshots, pins an earlier one t
     await runCell(editor, 0);
     await cell(viewer.page, 0).getByText('Reproducible: using the pinned snapshot').waitFor({ timeout: 30_000 });
     await done(viewer).waitFor({ timeout: 30_000 });
-    await cell(viewer.page, 0).locator('.output', { hasText: `pinned snapshot ${earlier.slice(0, 12)}` }).waitFor({ timeout: 30_000 });
+    await cell(viewer.page, 0)
+      .locator('.output', { hasText: `pinned snapshot ${earlier.slice(0, 12)}` })
+      .waitFor({ timeout: 30_000 });
 
     // Unpinning leaves the cell without a pin: its next run will query again.
     await rows.nth(1).getByRole('button', { name: 'Unpin', exact: true }).click();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
-import { startTandem, type ApiResponse, type Json, type TandemProcess } from '../helpers/tandem';
+import { type ApiResponse, type Json, startTandem, type TandemProcess } from '../helpers/tandem';
 
 let server: TandemProcess;
 beforeAll(async () => {
@@ -140,9 +140,7 @@ test('a PUT to an open notebook is merged into the room cell by cell', async () 
     ]),
   });
   expect(put.status).toBe(200);
-  await eventually(() =>
-    expect(client.notebook.cells.map((c) => c.getSource())).toEqual(['first (typed live)', 'second, edited by a script', 'third']),
-  );
+  await eventually(() => expect(client.notebook.cells.map((c) => c.getSource())).toEqual(['first (typed live)', 'second, edited by a script', 'third']));
   client.destroy();
 });
 

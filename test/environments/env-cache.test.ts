@@ -87,7 +87,9 @@ test('builds beyond the limit wait their turn, and say so', { timeout: BUILD_MS 
   const oneAtATime = new Environments({ cacheDir: join(dir, 'envs-one'), installer: 'pip', maxBuilds: 1 });
   try {
     const spec = (version: string) => normaliseEnvironmentSpec({ requirements: [`cached-pkg==${version}`, '--find-links ./wheels', '--no-index'] }, dir);
-    const [first, second] = await Promise.all(['1.0.0', '2.0.0'].map((version) => oneAtATime.resolve({ spec: spec(version), preferredPython: '/usr/bin/python3' })));
+    const [first, second] = await Promise.all(
+      ['1.0.0', '2.0.0'].map((version) => oneAtATime.resolve({ spec: spec(version), preferredPython: '/usr/bin/python3' })),
+    );
     const heard: Record<string, string[]> = { first: [], second: [] };
     const done: string[] = [];
     await Promise.all(

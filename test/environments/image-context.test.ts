@@ -36,7 +36,13 @@ test("an environment image's context holds the notebook's requirements and its l
   made.push(build.contextDir);
 
   const spec = normaliseEnvironmentSpec(environment, dir);
-  const id = environmentId({ base: { kind: 'image', image: 'tandem-kernel:py3.11' }, requirements: spec.requirements, index: spec.index, installsKernel: false, helper: null });
+  const id = environmentId({
+    base: { kind: 'image', image: 'tandem-kernel:py3.11' },
+    requirements: spec.requirements,
+    index: spec.index,
+    installsKernel: false,
+    helper: null,
+  });
   expect(build).toMatchObject({ environmentId: id, image: `tandem-env:${id}` });
   expect(readFileSync(join(build.contextDir, 'requirements.txt'), 'utf8')).toBe(
     '--extra-index-url https://example.org/simple\n--find-links /opt/tandem/find-links/0\nimage-pkg==1.0.0\nrequests>=2\n',

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { KernelState } from '../../common/doc-schema';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 import { buildsOf, kernelOf, putNotebook, setEnvironment, stdoutOf } from './support';
 import { buildWheel } from './wheels';
 

@@ -2,7 +2,7 @@
 // normalised so that specifications meaning the same thing get the same environment id.
 
 import { expect, test } from 'vitest';
-import { environmentId, type EnvironmentInputs, normaliseEnvironmentSpec, readEnvironmentSpec } from '../../kernel-bridge/environments';
+import { type EnvironmentInputs, environmentId, normaliseEnvironmentSpec, readEnvironmentSpec } from '../../kernel-bridge/environments';
 import { satisfiesPython } from '../../kernel-bridge/environments/python-version';
 
 const normalise = (requirements: string[], extra: { python?: string; kernel?: string } = {}) =>
@@ -15,11 +15,7 @@ test('requirements are trimmed, named canonically, deduplicated and sorted', () 
 
 test('markers and direct references keep their meaning', () => {
   const spec = normalise(['numpy<2 ;  python_version < "3.9"', 'numpy>=2; python_version >= "3.9"', 'pkg @ https://example.org/pkg-1.0.whl']);
-  expect(spec.requirements).toEqual([
-    'numpy<2; python_version < "3.9"',
-    'numpy>=2; python_version >= "3.9"',
-    'pkg @ https://example.org/pkg-1.0.whl',
-  ]);
+  expect(spec.requirements).toEqual(['numpy<2; python_version < "3.9"', 'numpy>=2; python_version >= "3.9"', 'pkg @ https://example.org/pkg-1.0.whl']);
 });
 
 test('index options are collected apart from the requirements, with relative folders made absolute', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, executionCountOf, outputsOf, waitForRun } from '../helpers/execution';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 import { kernelOf, putNotebook, stdoutOf } from './support';
 import { buildWheel } from './wheels';
 

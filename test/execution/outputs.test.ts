@@ -42,7 +42,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-test("a viewer sees every kind of output, with the right execution counts", async () => {
+test('a viewer sees every kind of output, with the right execution counts', async () => {
   const runs = await execute(server, fileId, ['print', 'png', 'result']);
   for (const run of runs) expect((await waitForRun(viewer, run.id)).status).toBe('ok');
   expect(outputsOf(viewer, 'print')).toEqual([{ output_type: 'stream', name: 'stdout', text: 'hello from the kernel\n' }]);

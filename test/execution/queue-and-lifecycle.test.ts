@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import type { ExecutionRecord } from '../../common/doc-schema';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as Y from 'yjs';
+import type { ExecutionRecord } from '../../common/doc-schema';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, recordOf, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
@@ -109,7 +109,11 @@ test('input() is answered only by the person whose run asked', async () => {
   expect((await answer(runnerA)).status).toBe(200);
   expect((await waitForRun(watcher, run.id)).status).toBe('ok');
   expect(recordOf(watcher, run.id)?.input).toBeUndefined();
-  expect(outputsOf(watcher, 'ask').map((o) => o.text).join('')).toContain('hello Ada');
+  expect(
+    outputsOf(watcher, 'ask')
+      .map((o) => o.text)
+      .join(''),
+  ).toContain('hello Ada');
 });
 
 test('a queued run can be cancelled, and restarting empties the queue saying so', async () => {

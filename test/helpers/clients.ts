@@ -4,7 +4,7 @@
 import { YNotebook } from '@jupyter/ydoc';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { TandemProcess } from './tandem';
 
 export interface NotebookClient {
@@ -37,9 +37,7 @@ export interface ConnectOptions {
 
 export async function connectNotebook(server: TandemProcess, path: string, options: ConnectOptions = {}): Promise<NotebookClient> {
   const token = options.token ?? server.token;
-  const session = options.fileId && options.sessionId
-    ? { fileId: options.fileId, sessionId: options.sessionId }
-    : await openSession(server, path, token);
+  const session = options.fileId && options.sessionId ? { fileId: options.fileId, sessionId: options.sessionId } : await openSession(server, path, token);
   const fileId = options.fileId ?? session.fileId;
   const sessionId = options.sessionId ?? session.sessionId;
   const notebook = options.notebook ?? new YNotebook();
@@ -96,9 +94,4 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
-}
-
-/** The notebook as nbformat JSON, from a client's YNotebook. */
-export function clientJSON(client: NotebookClient) {
-  return client.notebook.toJSON();
 }

@@ -7,12 +7,7 @@ import type { ExecutionRecord } from '../../common/doc-schema';
 import { eventually, type NotebookClient } from './clients';
 import type { TandemProcess } from './tandem';
 
-export async function execute(
-  server: TandemProcess,
-  fileId: string,
-  cellIds: string[],
-  token: string | null = server.token,
-): Promise<ExecutionRecord[]> {
+export async function execute(server: TandemProcess, fileId: string, cellIds: string[], token: string | null = server.token): Promise<ExecutionRecord[]> {
   const response = await server.api('POST', `/api/notebooks/${fileId}/execute`, { cellIds }, token);
   expect(response.status).toBe(202);
   return (await response.json()).runs as ExecutionRecord[];
@@ -37,7 +32,10 @@ export async function waitForRun(
 }
 
 function cellMap(client: NotebookClient, cellId: string): Y.Map<unknown> {
-  const cell = client.doc.getArray('cells').toArray().find((c) => c instanceof Y.Map && c.get('id') === cellId);
+  const cell = client.doc
+    .getArray('cells')
+    .toArray()
+    .find((c) => c instanceof Y.Map && c.get('id') === cellId);
   if (!(cell instanceof Y.Map)) throw new Error(`no cell ${cellId}`);
   return cell;
 }

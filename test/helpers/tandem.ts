@@ -2,7 +2,7 @@
 // with a temporary root, for tests. Nothing is mocked: the test talks to it over HTTP and
 // WebSocket, and can kill it with SIGKILL and start it again on the same root.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -34,7 +34,10 @@ async function rogueKernel() {
   await publisher.bind(`tcp://127.0.0.1:${iopub}`);
   const logger = recordingLogger();
   const connection = new KernelConnection(info, { logger, username: 't', heartbeatIntervalMs: 1000, heartbeatMaxMisses: 3 });
-  cleanups.push(() => connection.close(), () => publisher.close());
+  cleanups.push(
+    () => connection.close(),
+    () => publisher.close(),
+  );
   const received: IncomingMessage[] = [];
   connection.on('message', (message) => received.push(message));
   const stream = (text: string, signingKey = key) =>

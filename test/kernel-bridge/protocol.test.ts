@@ -113,8 +113,7 @@ describe('framing and signing', () => {
 });
 
 describe('content validation', () => {
-  const withContent = (msgType: string, content: unknown) =>
-    createMessage({ msgType, content, session: 's', username: 'u' });
+  const withContent = (msgType: string, content: unknown) => createMessage({ msgType, content, session: 's', username: 'u' });
 
   test('known content is returned typed, with protocol defaults filled in', () => {
     expect(readContent(withContent('clear_output', {}))).toEqual({ ok: true, typed: { msgType: 'clear_output', content: { wait: false } } });

@@ -17,9 +17,7 @@ test('a print is reported as stdout of its run, with execution count 1', async (
   const finished = await log.finished('r1');
   expect(finished).toEqual({ runId: 'r1', status: 'ok', executionCount: 1 });
   expect(log.events.runStarted).toEqual([{ runId: 'r1', executionCount: 1 }]);
-  expect(log.outputsOf('r1')).toEqual([
-    { runId: 'r1', msgType: 'stream', content: { name: 'stdout', text: 'hello, world\n' } },
-  ]);
+  expect(log.outputsOf('r1')).toEqual([{ runId: 'r1', msgType: 'stream', content: { name: 'stdout', text: 'hello, world\n' } }]);
 });
 
 test('an IPython.display.Image is reported as display_data with the PNG', async () => {
@@ -42,9 +40,7 @@ test('the value of the last expression is reported as execute_result with its ex
   session.enqueue({ runId: 'a', code: 'x = 20' });
   session.enqueue({ runId: 'b', code: 'x + 22' });
   expect(await log.finished('b')).toEqual({ runId: 'b', status: 'ok', executionCount: 2 });
-  expect(log.outputsOf('b')).toEqual([
-    { runId: 'b', msgType: 'execute_result', content: { data: { 'text/plain': '42' }, metadata: {}, execution_count: 2 } },
-  ]);
+  expect(log.outputsOf('b')).toEqual([{ runId: 'b', msgType: 'execute_result', content: { data: { 'text/plain': '42' }, metadata: {}, execution_count: 2 } }]);
 });
 
 test('a raised exception finishes the run as error with the exception and its execution count', async () => {
@@ -118,7 +114,11 @@ test('a display updated by a later run is reported with its display id', async (
     expect.objectContaining({ msgType: 'display_data', displayId: 'progress', content: expect.objectContaining({ data: { 'text/plain': "'first'" } }) }),
   ]);
   expect(log.outputsOf('update')).toEqual([
-    expect.objectContaining({ msgType: 'update_display_data', displayId: 'progress', content: expect.objectContaining({ data: { 'text/plain': "'second'" } }) }),
+    expect.objectContaining({
+      msgType: 'update_display_data',
+      displayId: 'progress',
+      content: expect.objectContaining({ data: { 'text/plain': "'second'" } }),
+    }),
   ]);
 });
 

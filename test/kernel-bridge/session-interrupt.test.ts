@@ -28,7 +28,10 @@ test('time.sleep(60) is interrupted within 2 s and the next queued run then runs
 test('interrupting reaches subprocesses the kernel started, like Ctrl-C in a terminal', async () => {
   const { session, log } = await kernels.session();
   // The line is printed once the subprocess exists, so the interrupt cannot come before it.
-  session.enqueue({ runId: 'sub', code: 'import subprocess\nchild = subprocess.Popen(["sleep", "60"])\nprint("started", child.pid, flush=True)\nchild.wait()' });
+  session.enqueue({
+    runId: 'sub',
+    code: 'import subprocess\nchild = subprocess.Popen(["sleep", "60"])\nprint("started", child.pid, flush=True)\nchild.wait()',
+  });
   await log.waitFor('output', (event) => event.runId === 'sub');
   await session.interrupt();
   expect(await log.finished('sub', 10_000)).toMatchObject({ status: 'interrupted' });

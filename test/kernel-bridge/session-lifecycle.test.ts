@@ -44,7 +44,12 @@ test('shutdown fails the running run and cancels the queued ones, saying why', a
   await log.waitFor('runStarted', (event) => event.runId === 'running');
   await session.shutdown();
   expect(await log.finished('running')).toMatchObject({ status: 'failed', executionCount: 1, message: 'The kernel was shut down while this cell was running' });
-  expect(await log.finished('queued')).toEqual({ runId: 'queued', status: 'cancelled', executionCount: null, message: 'The kernel was shut down before this cell ran' });
+  expect(await log.finished('queued')).toEqual({
+    runId: 'queued',
+    status: 'cancelled',
+    executionCount: null,
+    message: 'The kernel was shut down before this cell ran',
+  });
   expect(log.events.status.at(-1)).toEqual({ status: 'shutdown', message: 'The kernel was shut down' });
 });
 

@@ -3,10 +3,10 @@
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readNotebookJSON } from '../../server/notebook/validate';
 import { connectNotebook } from '../helpers/clients';
 import { NBFORMAT_FIXTURES, nbformatFixtures, syntheticNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
-import { readNotebookJSON } from '../../server/notebook/validate';
 
 type Json = Record<string, unknown>;
 
@@ -59,9 +59,7 @@ describe('every test notebook round-trips through the contents API and a room un
       expect(readNotebookJSON(onDisk).warnings).toEqual(readNotebookJSON(json).warnings);
       // A Jupyter collaborative client sees the same cells and sources.
       const cells = (json as { cells: Json[] }).cells;
-      expect(client.notebook.cells.map((c) => c.getSource())).toEqual(
-        cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : (c.source ?? ''))),
-      );
+      expect(client.notebook.cells.map((c) => c.getSource())).toEqual(cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : (c.source ?? ''))));
       client.destroy();
     });
   }

@@ -2,8 +2,8 @@
 // same for the same seed, and holding what real analysis notebooks hold.
 import { inflateSync } from 'node:zlib';
 import { expect, test } from 'vitest';
-import { syntheticNotebook } from '../helpers/notebooks';
 import { readNotebookJSON } from '../../server/notebook/validate';
+import { syntheticNotebook } from '../helpers/notebooks';
 
 type Output = Record<string, unknown> & { output_type: string; data?: Record<string, unknown> };
 type Cell = { cell_type: string; outputs?: Output[] };

@@ -18,8 +18,16 @@ afterAll(async () => {
 /** nbformat's file layout: keys sorted, one-space indent, a trailing newline. */
 function asJupyterWrites(value: unknown): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
-  return JSON.stringify(sort(value), null, 1) + '\n';
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return `${JSON.stringify(sort(value), null, 1)}\n`;
 }
 
 function notebook(transient: boolean, source: string[]) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { QueryState } from '../../common/doc-schema';
 import { connectNotebook, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
-import { removeRoot, startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
+import { removeRoot, startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 
 let server: TandemProcess;
 let parent: string;

@@ -8,7 +8,7 @@ import type { QueryState } from '../../common/doc-schema';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, recordOf, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
-import { startPostgres, type PostgresServer } from '../helpers/postgres';
+import { type PostgresServer, startPostgres } from '../helpers/postgres';
 import type { TandemProcess } from '../helpers/tandem';
 import { pinOf, printedJSON, queryState, removeDir, setSource, startTandemWithWarehouse } from './support';
 
@@ -82,9 +82,7 @@ test('a pg_sleep(5) query shows progress to a viewer, and cancel stops it at the
   }, 4_000);
   const running = seen.filter((s) => s.runId === run.id && s.phase === 'running');
   for (let i = 1; i < running.length; i++) expect(running[i].elapsedMs).toBeGreaterThan(running[i - 1].elapsedMs);
-  expect(
-    (await pg.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()")).rows[0].n,
-  ).toBe(1);
+  expect((await pg.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()")).rows[0].n).toBe(1);
 
   const started = Date.now();
   const response = await server.api('POST', `/api/notebooks/${fileId}/executions/${run.id}/cancel`, undefined, runnerToken);
@@ -96,13 +94,19 @@ test('a pg_sleep(5) query shows progress to a viewer, and cancel stops it at the
   expect(record.status).toBe('cancelled');
   expect(record.message).toBe('Cancelled: the query was stopped at the database');
 
-  const active = await pg.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()");
+  const active = await pg.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()",
+  );
   expect(active.rows[0].n).toBe(0);
   // The cell keeps its pinned snapshot, says so, and the kernel keeps the old data.
   expect(pinOf(viewer, 'slow')).toBe(pinned);
   expect(queryState(viewer, 'slow')).toMatchObject({ phase: 'cancelled', snapshot: { id: pinned, pinned: true } });
   expect(outputsOf(viewer, 'slow')).toEqual([
-    { output_type: 'stream', name: 'stdout', text: `Cancelled: the query was stopped at the database. The cell keeps its pinned snapshot ${pinned!.slice(0, 12)}.\n` },
+    {
+      output_type: 'stream',
+      name: 'stdout',
+      text: `Cancelled: the query was stopped at the database. The cell keeps its pinned snapshot ${pinned!.slice(0, 12)}.\n`,
+    },
   ]);
   const [show] = await execute(server, fileId, ['show-slow'], runnerToken);
   await waitForRun(viewer, show.id);
@@ -119,7 +123,9 @@ test('interrupting the kernel while its SQL cell waits on the query cancels the 
   expect((await waitForRun(viewer, run.id)).status).toBe('interrupted');
   await eventually(() => expect(queryState(viewer, 'sleepy')?.phase).toBe('cancelled'), 2_000);
   await eventually(async () => {
-    const active = await pg.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()");
+    const active = await pg.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()",
+    );
     expect(active.rows[0].n).toBe(0);
   }, 2_000);
 });
@@ -147,7 +153,9 @@ test('a 1,000,000-row result streams into a snapshot in bounded server memory', 
   expect(meta.bytes).toBeGreaterThan(40_000_000);
   // The result is ~45 MB as Arrow, and far more as JS rows: the server holds one batch at a time.
   const grew = after - before;
-  console.log(`million-row query: server peak RSS ${(before / 2 ** 20).toFixed(0)} MB before, ${(after / 2 ** 20).toFixed(0)} MB after (+${(grew / 2 ** 20).toFixed(0)} MB); snapshot ${(meta.bytes / 2 ** 20).toFixed(1)} MB`);
+  console.log(
+    `million-row query: server peak RSS ${(before / 2 ** 20).toFixed(0)} MB before, ${(after / 2 ** 20).toFixed(0)} MB after (+${(grew / 2 ** 20).toFixed(0)} MB); snapshot ${(meta.bytes / 2 ** 20).toFixed(1)} MB`,
+  );
   expect(grew).toBeLessThan(100 * 2 ** 20);
 
   const [show] = await execute(server, fileId, ['show-million'], runnerToken);

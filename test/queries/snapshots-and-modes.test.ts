@@ -2,15 +2,15 @@
 // types in the kernel, reproducible and live notebooks, pinning, errors, roles, credentials,
 // and the snapshot store across a restart.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { PROGRESS_MIME, QUERY_RESULT_MIME, type ExecutionRecord } from '../../common/doc-schema';
+import { type ExecutionRecord, PROGRESS_MIME, QUERY_RESULT_MIME } from '../../common/doc-schema';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
-import { startPostgres, type PostgresServer } from '../helpers/postgres';
+import { type PostgresServer, startPostgres } from '../helpers/postgres';
 import type { TandemProcess } from '../helpers/tandem';
 import { pinOf, printedJSON, queryState, removeDir, setSource, startTandemWithWarehouse, stdoutOf } from './support';
 
@@ -126,7 +126,14 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(server?.logs().split('\n').filter((l) => /"level":(40|50)/.test(l)).join('\n'));
+  if (process.env.DEBUG_LOGS)
+    console.log(
+      server
+        ?.logs()
+        .split('\n')
+        .filter((l) => /"level":(40|50)/.test(l))
+        .join('\n'),
+    );
   await server?.stop();
   await pg?.stop();
   if (configDir) removeDir(configDir);
@@ -138,7 +145,13 @@ test('a SQL cell against Postgres creates a snapshot, and df in the kernel has t
   expect((await r.run('typed', r.runnerToken)).status).toBe('ok');
   const [snapshot] = await r.snapshotsOf('typed');
   expect(snapshot.rows).toBe(3);
-  expect(queryState(r.viewer, 'typed')).toMatchObject({ phase: 'done', choice: 'query', mode: 'reproducible', rows: 3, snapshot: { id: snapshot.id, pinned: true } });
+  expect(queryState(r.viewer, 'typed')).toMatchObject({
+    phase: 'done',
+    choice: 'query',
+    mode: 'reproducible',
+    rows: 3,
+    snapshot: { id: snapshot.id, pinned: true },
+  });
   expect(pinOf(r.viewer, 'typed')).toBe(snapshot.id);
 
   // The output is a preview: first rows, row count, and where the data came from.
@@ -161,16 +174,52 @@ test('a SQL cell against Postgres creates a snapshot, and df in the kernel has t
     day: 'datetime64[ns]',
     local: 'datetime64[ns]',
   });
-  expect(rows[0]).toEqual(['1', '9007199254740993', 'first', '0.5', '12.34', 'True', '2024-03-01 12:00:00.123456+00:00', '2024-03-01 00:00:00', '2024-03-01 08:30:00']);
+  expect(rows[0]).toEqual([
+    '1',
+    '9007199254740993',
+    'first',
+    '0.5',
+    '12.34',
+    'True',
+    '2024-03-01 12:00:00.123456+00:00',
+    '2024-03-01 00:00:00',
+    '2024-03-01 08:30:00',
+  ]);
   expect(rows[1]).toEqual(['2', null, null, null, null, 'False', null, null, null]);
-  expect(rows[2]).toEqual(['3', '-7', "three, with 'quotes'", '-1.25', '0.0', 'True', '1999-12-31 21:59:59+00:00', '1999-12-31 00:00:00', '1999-12-31 23:59:59']);
+  expect(rows[2]).toEqual([
+    '3',
+    '-7',
+    "three, with 'quotes'",
+    '-1.25',
+    '0.0',
+    'True',
+    '1999-12-31 21:59:59+00:00',
+    '1999-12-31 00:00:00',
+    '1999-12-31 23:59:59',
+  ]);
 
   // The same data as an Arrow stream over HTTP, with its metadata.
   const meta = await (await server.api('GET', `/api/snapshots/${snapshot.id}`)).json();
-  expect(meta).toMatchObject({ id: snapshot.id, notebook: r.fileId, cellId: 'typed', connection: { name: 'warehouse', type: 'postgres' }, normalizedSql: TYPED_SQL, params: [], rows: 3 });
+  expect(meta).toMatchObject({
+    id: snapshot.id,
+    notebook: r.fileId,
+    cellId: 'typed',
+    connection: { name: 'warehouse', type: 'postgres' },
+    normalizedSql: TYPED_SQL,
+    params: [],
+    rows: 3,
+  });
   expect(meta.queryHash).toMatch(/^[0-9a-f]{64}$/);
   expect(meta.columns.map((c: { name: string; pgType: string }) => `${c.name}:${c.pgType}`)).toEqual([
-    'id:integer', 'big:bigint', 'label:text', 'ratio:double precision', 'amount:numeric', 'flag:boolean', 'at:timestamptz', 'day:date', 'local:timestamp',
+    'id:integer',
+    'big:bigint',
+    'label:text',
+    'ratio:double precision',
+    'amount:numeric',
+    'flag:boolean',
+    'at:timestamptz',
+    'day:date',
+    'local:timestamp',
   ]);
   const response = await server.api('GET', `/api/snapshots/${snapshot.id}/data`);
   expect(response.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
@@ -186,7 +235,12 @@ test('in reproducible mode a re-run after the table changed loads the pinned sna
   expect(pinned).toMatch(/^[0-9a-f]{32}$/);
   await pg.query(`UPDATE ${r.prices} SET price = price + 1`);
   expect((await r.run('prices')).status).toBe('ok');
-  expect(queryState(r.viewer, 'prices')).toMatchObject({ choice: 'pinned', phase: 'done', reason: 'Reproducible: using the pinned snapshot', snapshot: { id: pinned, pinned: true } });
+  expect(queryState(r.viewer, 'prices')).toMatchObject({
+    choice: 'pinned',
+    phase: 'done',
+    reason: 'Reproducible: using the pinned snapshot',
+    snapshot: { id: pinned, pinned: true },
+  });
   expect(await r.snapshotsOf('prices')).toHaveLength(1);
   await r.run('show-prices');
   expect(await printedJSON(r.viewer, 'show-prices')).toEqual([100, 200]);
@@ -200,7 +254,11 @@ test('--live gets the new data and re-pins', async () => {
   await r.edit('prices', r.pricesSql(' --live'));
   expect((await r.run('prices')).status).toBe('ok');
   await eventually(() => expect(pinOf(r.viewer, 'prices')).not.toBe(before));
-  expect(queryState(r.viewer, 'prices')).toMatchObject({ choice: 'query', reason: '--live: querying again and re-pinning', snapshot: { id: pinOf(r.viewer, 'prices'), pinned: true } });
+  expect(queryState(r.viewer, 'prices')).toMatchObject({
+    choice: 'query',
+    reason: '--live: querying again and re-pinning',
+    snapshot: { id: pinOf(r.viewer, 'prices'), pinned: true },
+  });
   await r.run('show-prices');
   expect(await printedJSON(r.viewer, 'show-prices')).toEqual([101, 201]);
   expect(await r.snapshotsOf('prices')).toHaveLength(2);
@@ -244,7 +302,9 @@ test('in live mode every run queries again, and shows how old its data is', asyn
   expect(await r.snapshotsOf('prices')).toHaveLength(before + 2);
   // A live notebook leaves the cell's pin (and so the file) alone.
   expect(pinOf(r.viewer, 'prices')).toBe(pin);
-  expect(String((outputsOf(r.viewer, 'prices')[0].data as Record<string, string>)['text/plain'])).toMatch(/· snapshot [0-9a-f]{12} · fetched .* \(\d+ s ago\) · live/);
+  expect(String((outputsOf(r.viewer, 'prices')[0].data as Record<string, string>)['text/plain'])).toMatch(
+    /· snapshot [0-9a-f]{12} · fetched .* \(\d+ s ago\) · live/,
+  );
 });
 
 test('a viewer client sees the snapshot choice and the data age', async () => {
@@ -261,7 +321,7 @@ test('a viewer client sees the snapshot choice and the data age', async () => {
   expect(state.requestedBy.name).toMatch(/^Anonymous /);
 });
 
-test('an editor lists a cell\'s snapshots and pins another; the next run loads it', async () => {
+test("an editor lists a cell's snapshots and pins another; the next run loads it", async () => {
   const r = await newReport();
   expect((await r.run('prices')).status).toBe('ok');
   await pg.query(`UPDATE ${r.prices} SET price = price + 1`);
@@ -307,7 +367,7 @@ test('an unknown connection name gives a clear error', async () => {
   expect(await r.snapshotsOf('unknown')).toEqual([]);
 });
 
-test('a viewer cannot run a SQL cell or read another notebook\'s snapshots', async () => {
+test("a viewer cannot run a SQL cell or read another notebook's snapshots", async () => {
   const r = await newReport();
   expect((await r.run('typed')).status).toBe('ok');
   const before = (await r.snapshotsOf('prices')).length;
@@ -377,7 +437,7 @@ test('the snapshot store survives a server restart', async () => {
 });
 
 test('live runs on unchanged data leave one snapshot with every fetch on it; changed data makes a new one', async () => {
-  await pg.query('CREATE TABLE steady (id integer, v text); INSERT INTO steady VALUES (1, \'a\'), (2, \'b\')');
+  await pg.query("CREATE TABLE steady (id integer, v text); INSERT INTO steady VALUES (1, 'a'), (2, 'b')");
   const notebook = { ...makeNotebook([{ id: 'steady', source: '%%sql warehouse --as steady\nSELECT * FROM steady ORDER BY id' }]) };
   notebook.metadata = { ...(notebook.metadata as Record<string, unknown>), tandem: { queries: 'live' } };
   await server.api('PUT', '/api/contents/live-steady.ipynb', { type: 'notebook', format: 'json', content: notebook });
@@ -391,7 +451,11 @@ test('live runs on unchanged data leave one snapshot with every fetch on it; cha
     };
     const list = async () => {
       const response = await server.api('GET', `/api/snapshots?notebook=${client.fileId}&cell=steady`);
-      return ((await response.json()) as { snapshots: { id: string; fetchCount: number; fetches: { runId: string; finishedAt: number }[]; finishedAt: number; runId: string }[] }).snapshots;
+      return (
+        (await response.json()) as {
+          snapshots: { id: string; fetchCount: number; fetches: { runId: string; finishedAt: number }[]; finishedAt: number; runId: string }[];
+        }
+      ).snapshots;
     };
     const runs = [await runLive(), await runLive(), await runLive()];
     const [one, ...others] = await list();
@@ -404,7 +468,7 @@ test('live runs on unchanged data leave one snapshot with every fetch on it; cha
     expect(one).toMatchObject({ runId: runs[2].id, finishedAt: times[2] });
     expect(queryState(client, 'steady')?.snapshot).toMatchObject({ id: one.id, createdAt: times[2] });
 
-    await pg.query('UPDATE steady SET v = \'c\' WHERE id = 2');
+    await pg.query("UPDATE steady SET v = 'c' WHERE id = 2");
     const changed = await runLive();
     const [newest, kept] = await list();
     expect(newest).toMatchObject({ fetchCount: 1, runId: changed.id });

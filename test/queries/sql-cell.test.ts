@@ -35,8 +35,8 @@ test('a malformed %%sql line is refused with a message that says how to write it
   expect(refused('%%sql db\n  -- only a comment\n')).toBe('The cell has no query: write it on the lines after %%sql');
 });
 
-test('layout and comments do not change a query\'s identity, but literals do', () => {
-  const a = normalizeSql('SELECT a,\n       b   -- the b\nFROM t /* nested /* comment */ */ WHERE s = \'x  y\';;\n');
+test("layout and comments do not change a query's identity, but literals do", () => {
+  const a = normalizeSql("SELECT a,\n       b   -- the b\nFROM t /* nested /* comment */ */ WHERE s = 'x  y';;\n");
   expect(a).toBe("SELECT a, b FROM t WHERE s = 'x  y'");
   expect(normalizeSql('select $$ keep  --this $$, "Odd  Name" from t')).toBe('select $$ keep  --this $$, "Odd  Name" from t');
   expect(queryHash('db', a, [])).toBe(queryHash('db', normalizeSql("SELECT a, b FROM t WHERE s = 'x  y'"), []));
@@ -66,7 +66,9 @@ test('connections come from the file, with secrets only from TANDEM_* variables'
     throw new Error('accepted');
   };
   // Kernels inherit every other variable, so notebook code could read the password.
-  expect(error({ wh: { type: 'postgres', passwordEnv: 'PGPASSWORD' } }, { PGPASSWORD: 'x' })).toMatch(/passwordEnv must name a TANDEM_\* variable.*rename PGPASSWORD to TANDEM_PGPASSWORD/);
+  expect(error({ wh: { type: 'postgres', passwordEnv: 'PGPASSWORD' } }, { PGPASSWORD: 'x' })).toMatch(
+    /passwordEnv must name a TANDEM_\* variable.*rename PGPASSWORD to TANDEM_PGPASSWORD/,
+  );
   expect(error({ wh: { type: 'postgres', urlEnv: 'TANDEM_WH_URL' } })).toBe('Connection "wh": the environment variable TANDEM_WH_URL is not set');
   expect(error({ wh: { type: 'mysql' } })).toBe('Connection "wh": type must be "postgres" or "demo"');
   expect(error({ wh: { type: 'postgres', prot: 5432 } })).toBe('Connection "wh": prot must NOT have additional properties');

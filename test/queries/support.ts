@@ -40,7 +40,10 @@ export function queryState(client: NotebookClient, cellId: string): QueryState |
 }
 
 export function cellMetadata(client: NotebookClient, cellId: string): Record<string, unknown> {
-  const cell = client.doc.getArray('cells').toArray().find((c) => c instanceof Y.Map && c.get('id') === cellId) as Y.Map<unknown>;
+  const cell = client.doc
+    .getArray('cells')
+    .toArray()
+    .find((c) => c instanceof Y.Map && c.get('id') === cellId) as Y.Map<unknown>;
   const metadata = cell.get('metadata');
   return metadata instanceof Y.Map ? (metadata.toJSON() as Record<string, unknown>) : {};
 }

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { connectNotebook, eventually, openSession, type NotebookClient } from '../helpers/clients';
+import { connectNotebook, eventually, type NotebookClient, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 

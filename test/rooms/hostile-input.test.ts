@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import * as Y from 'yjs';
 import { WebSocket } from 'ws';
-import { connectNotebook, eventually, openSession, type NotebookClient } from '../helpers/clients';
+import * as Y from 'yjs';
+import { connectNotebook, eventually, type NotebookClient, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
 import { docFromFrames, openRaw, roomUrl, syncMessage, syncStep1 } from '../helpers/raw-socket';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
@@ -72,16 +72,18 @@ test('thousands of connections opened and dropped leave the server serving', asy
   const url = roomUrl(server, target.fileId, target.sessionId);
   for (let batch = 0; batch < 10; batch++) {
     await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const socket = new WebSocket(url);
-          socket.on('error', () => resolve());
-          socket.on('open', () => {
-            if (i % 2) socket.terminate();
-            else socket.close();
-            resolve();
-          });
-        }),
+      Array.from(
+        { length: 200 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const socket = new WebSocket(url);
+            socket.on('error', () => resolve());
+            socket.on('open', () => {
+              if (i % 2) socket.terminate();
+              else socket.close();
+              resolve();
+            });
+          }),
       ),
     );
   }

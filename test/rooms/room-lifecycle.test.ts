@@ -19,7 +19,9 @@ const rooms = async () => ((await (await fetch(`${server.base}/api/status`)).jso
 test('an empty room stays loaded for its grace period, and a reconnect within it reuses the room', async () => {
   const first = await connectNotebook(server, 'room.ipynb');
   first.notebook.getCell(0).setSource('kept in the warm room');
-  await eventually(async () => expect((await (await server.api('GET', '/api/contents/room.ipynb')).json()).content.cells[0].source).toBe('kept in the warm room'));
+  await eventually(async () =>
+    expect((await (await server.api('GET', '/api/contents/room.ipynb')).json()).content.cells[0].source).toBe('kept in the warm room'),
+  );
   first.destroy();
   await new Promise((r) => setTimeout(r, 500));
   expect(await rooms()).toBe(1);

@@ -5,8 +5,8 @@ import * as decoding from 'lib0/decoding';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { connectNotebook, eventually, openSession, type NotebookClient } from '../helpers/clients';
-import { docFromFrames, openRaw, permissionDeniedReason, roomUrl, syncMessage, syncStep1, type RawSocket } from '../helpers/raw-socket';
+import { connectNotebook, eventually, type NotebookClient, openSession } from '../helpers/clients';
+import { docFromFrames, openRaw, permissionDeniedReason, type RawSocket, roomUrl, syncMessage, syncStep1 } from '../helpers/raw-socket';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
 const OUTPUTS = [
@@ -117,7 +117,10 @@ test("an editor's update that inserts an output is refused, and the editor told"
   await expectRefused(
     'editor',
     (doc) => {
-      const forged = new Y.Map<unknown>([['output_type', 'stream'], ['name', 'stdout']]);
+      const forged = new Y.Map<unknown>([
+        ['output_type', 'stream'],
+        ['name', 'stdout'],
+      ]);
       forged.set('text', new Y.Text('rm -rf done\n'));
       (cellMap(doc, 2).get('outputs') as Y.Array<unknown>).push([forged]);
     },
@@ -126,11 +129,7 @@ test("an editor's update that inserts an output is refused, and the editor told"
 });
 
 test("an editor's update that changes an existing output is refused", async () => {
-  await expectRefused(
-    'editor',
-    (doc) => ((cellMap(doc, 1).get('outputs') as Y.Array<Y.Map<unknown>>).get(1)).set('data', { 'text/plain': '43' }),
-    /outputs/,
-  );
+  await expectRefused('editor', (doc) => (cellMap(doc, 1).get('outputs') as Y.Array<Y.Map<unknown>>).get(1).set('data', { 'text/plain': '43' }), /outputs/);
 });
 
 test("an editor's update that sets an execution count is refused", async () => {
@@ -151,7 +150,15 @@ test("an editor's update that brings a new cell with outputs is refused", async 
       cell.set('source', new Y.Text('1 + 1'));
       cell.set('metadata', new Y.Map());
       cell.set('execution_count', 1);
-      cell.set('outputs', Y.Array.from([new Y.Map<unknown>([['output_type', 'execute_result'], ['data', { 'text/plain': '3' }]])]));
+      cell.set(
+        'outputs',
+        Y.Array.from([
+          new Y.Map<unknown>([
+            ['output_type', 'execute_result'],
+            ['data', { 'text/plain': '3' }],
+          ]),
+        ]),
+      );
       doc.getArray('cells').push([cell]);
     },
     /new cell/,

@@ -12,7 +12,10 @@ let runnerToken: string;
 
 beforeAll(async () => {
   server = await startTandem();
-  for (const [path, source] of [['shared.ipynb', 'print("hello")'], ['private.ipynb', 'secret = 42']]) {
+  for (const [path, source] of [
+    ['shared.ipynb', 'print("hello")'],
+    ['private.ipynb', 'secret = 42'],
+  ]) {
     const response = await server.api('PUT', `/api/contents/${path}`, {
       type: 'notebook',
       format: 'json',
@@ -118,8 +121,7 @@ test("viewers are counted in the room's awareness rather than shown one by one",
   const editor = await connectNotebook(server, 'shared.ipynb');
   const viewers = await Promise.all([1, 2, 3].map(() => connectNotebook(server, 'shared.ipynb', { token: viewerToken })));
   viewers.forEach((v, i) => v.provider.awareness.setLocalStateField('user', { name: `viewer ${i}` }));
-  const roomState = () =>
-    [...editor.provider.awareness.getStates().values()].find((s) => s.room !== undefined) as { room: { viewers: number } } | undefined;
+  const roomState = () => [...editor.provider.awareness.getStates().values()].find((s) => s.room !== undefined) as { room: { viewers: number } } | undefined;
   await eventually(() => expect(roomState()?.room.viewers).toBe(3));
   await new Promise((r) => setTimeout(r, 300));
   const names = [...editor.provider.awareness.getStates().values()].map((s) => (s.user as { name?: string } | undefined)?.name);

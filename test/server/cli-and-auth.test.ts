@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { connectNotebook, eventually } from '../helpers/clients';
+import { connectNotebook, eventually, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
 import { openRaw, roomUrl } from '../helpers/raw-socket';
-import { removeRoot, startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
-import { openSession } from '../helpers/clients';
+import { removeRoot, startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 
 let server: TandemProcess;
 beforeAll(async () => {

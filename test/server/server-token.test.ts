@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { removeRoot, startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
+import { removeRoot, startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 
 const LIGHT = ['--warm-pool', '0'];
 const started: TandemProcess[] = [];
@@ -39,7 +39,7 @@ async function refusal(response: Response): Promise<{ status: number; reason: st
   return { status: response.status, reason: body.reason, message: body.message };
 }
 
-test('a restarted server keeps its token: the owner\'s old link and browser session still work', async () => {
+test("a restarted server keeps its token: the owner's old link and browser session still work", async () => {
   const first = await start();
   const token = first.token;
   const cookie = await signIn(first, token);
@@ -84,7 +84,9 @@ test('rotating the token refuses the old link and sign-in with a clear message, 
   expect((await rotated.api('GET', '/api/me')).status).toBe(200);
 
   const byLink = await refusal(await rotated.api('GET', '/api/me', undefined, old));
-  const bySession = await refusal(await withCookie(rotated, cookie, '/api/collaboration/session/a.ipynb', { method: 'PUT', body: JSON.stringify({ format: 'json', type: 'notebook' }) }));
+  const bySession = await refusal(
+    await withCookie(rotated, cookie, '/api/collaboration/session/a.ipynb', { method: 'PUT', body: JSON.stringify({ format: 'json', type: 'notebook' }) }),
+  );
   for (const answer of [byLink, bySession]) {
     expect(answer.status).toBe(401);
     expect(answer.reason).toBe('token_rotated');

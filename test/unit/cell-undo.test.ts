@@ -1,6 +1,6 @@
 // The browser client's undo of structural edits never makes the server refuse it: undoing
 // never brings back outputs or counts the server did not vouch for (DESIGN.md section 3).
-import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
+import { type YCodeCell, YNotebook } from '@jupyter/ydoc';
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { CellUndo } from '../../client/src/lib/notebook/cell-undo';

@@ -79,7 +79,17 @@ test('inserting, changing or removing part of an output is refused', () => {
   const { server, client } = setup();
   const cell = () => client.ydoc.getArray<Y.Map<unknown>>('cells').get(1);
   const outputs = () => cell().get('outputs') as Y.Array<Y.Map<unknown>>;
-  expect(judge(server, client, () => outputs().push([new Y.Map([['output_type', 'stream'], ['name', 'stdout'], ['text', new Y.Text('fake')]])]))).toMatch(/outputs/);
+  expect(
+    judge(server, client, () =>
+      outputs().push([
+        new Y.Map([
+          ['output_type', 'stream'],
+          ['name', 'stdout'],
+          ['text', new Y.Text('fake')],
+        ]),
+      ]),
+    ),
+  ).toMatch(/outputs/);
   const fresh = () => setup();
   {
     const { server, client } = fresh();
@@ -102,9 +112,13 @@ test('setting an execution count or state is refused', () => {
   const cell = () => client.ydoc.getArray<Y.Map<unknown>>('cells').get(2);
   expect(judge(server, client, () => cell().set('execution_count', 7))).toMatch(/execution_count/);
   const second = setup();
-  expect(judge(second.server, second.client, () => second.client.ydoc.getArray<Y.Map<unknown>>('cells').get(1).delete('execution_count'))).toMatch(/execution_count/);
+  expect(judge(second.server, second.client, () => second.client.ydoc.getArray<Y.Map<unknown>>('cells').get(1).delete('execution_count'))).toMatch(
+    /execution_count/,
+  );
   const third = setup();
-  expect(judge(third.server, third.client, () => third.client.ydoc.getArray<Y.Map<unknown>>('cells').get(2).set('execution_state', 'running'))).toMatch(/execution_state/);
+  expect(judge(third.server, third.client, () => third.client.ydoc.getArray<Y.Map<unknown>>('cells').get(2).set('execution_state', 'running'))).toMatch(
+    /execution_state/,
+  );
 });
 
 test('a new cell that brings outputs or a count is refused, unless it is a move', () => {

@@ -1,9 +1,9 @@
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
+import type { NotebookJSON } from '../../common/nbformat';
 import { splitLines } from '../../server/notebook/lines';
 import { mergeNotebookIntoDoc } from '../../server/notebook/merge';
 import { buildInitialUpdate, notebookFromDoc } from '../../server/notebook/notebook-doc';
-import type { NotebookJSON } from '../../common/nbformat';
 
 test('lines split as Python splitlines(keepends=True) does', () => {
   expect(splitLines('')).toEqual([]);
@@ -26,11 +26,27 @@ test('building a document from a file is deterministic', () => {
 
 test('merging keeps concurrent typing in cells the file did not change', () => {
   const doc = new Y.Doc();
-  Y.applyUpdate(doc, buildInitialUpdate(notebook([{ id: 'a', source: 'alpha' }, { id: 'b', source: 'beta' }])));
+  Y.applyUpdate(
+    doc,
+    buildInitialUpdate(
+      notebook([
+        { id: 'a', source: 'alpha' },
+        { id: 'b', source: 'beta' },
+      ]),
+    ),
+  );
   const typing = new Y.Doc();
   Y.applyUpdate(typing, Y.encodeStateAsUpdate(doc));
   ((typing.getArray('cells').get(0) as Y.Map<unknown>).get('source') as Y.Text).insert(5, '!');
-  mergeNotebookIntoDoc(doc, notebook([{ id: 'a', source: 'ALPHA alpha' }, { id: 'b', source: 'beta' }, { id: 'c', source: 'gamma' }]), 'file');
+  mergeNotebookIntoDoc(
+    doc,
+    notebook([
+      { id: 'a', source: 'ALPHA alpha' },
+      { id: 'b', source: 'beta' },
+      { id: 'c', source: 'gamma' },
+    ]),
+    'file',
+  );
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(typing));
   expect(notebookFromDoc(doc).cells.map((c) => c.source)).toEqual(['ALPHA alpha!', 'beta', 'gamma']);
 });

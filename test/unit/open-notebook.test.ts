@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as Y from 'yjs';
-import { EXECUTIONS_MAP, KERNEL_MAP, type ExecutionRecord } from '../../common/doc-schema';
+import { EXECUTIONS_MAP, type ExecutionRecord, KERNEL_MAP } from '../../common/doc-schema';
 import { RootPaths } from '../../server/contents/paths';
 import { EnvironmentService } from '../../server/environments/environment-service';
 import { OutputStore } from '../../server/execution/output-store';
@@ -92,7 +92,10 @@ function records(doc: Y.Doc): ExecutionRecord[] {
 }
 
 function streamText(doc: Y.Doc, cellId: string): string {
-  const cell = doc.getArray<Y.Map<unknown>>('cells').toArray().find((c) => c.get('id') === cellId)!;
+  const cell = doc
+    .getArray<Y.Map<unknown>>('cells')
+    .toArray()
+    .find((c) => c.get('id') === cellId)!;
   const outputs = cell.get('outputs') as Y.Array<unknown>;
   return outputs
     .toArray()

@@ -21,16 +21,17 @@ function setup(flushIntervalMs: number) {
   doc.getArray('cells').push([cellToYMap({ cell_type: 'code', id: 'c1', source: '', metadata: {}, outputs: [], execution_count: null }, 'c1', 5)]);
   let updates = 0;
   doc.on('update', () => updates++);
-  const writer = new OutputWriter(
-    { doc, transact: (change) => doc.transact(change) },
-    new OutputStore(dir),
-    'file',
-    { ...DEFAULT_OUTPUT_LIMITS, flushIntervalMs },
-  );
+  const writer = new OutputWriter({ doc, transact: (change) => doc.transact(change) }, new OutputStore(dir), 'file', {
+    ...DEFAULT_OUTPUT_LIMITS,
+    flushIntervalMs,
+  });
   const text = () => {
     const cell = doc.getArray('cells').get(0) as Y.Map<unknown>;
     const outputs = cell.get('outputs') as Y.Array<Y.Map<unknown>>;
-    return outputs.toArray().map((o) => String(o.get('text'))).join('');
+    return outputs
+      .toArray()
+      .map((o) => String(o.get('text')))
+      .join('');
   };
   return { writer, text, updates: () => updates };
 }

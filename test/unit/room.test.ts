@@ -19,12 +19,7 @@ function makeRoom() {
 
 function connect(room: Room, role: Role) {
   const sent: Uint8Array[] = [];
-  const connection = new RoomConnection(
-    { send: (d) => sent.push(d), close() {}, bufferedAmount: () => 0 },
-    role,
-    identityFromSeed(role),
-    1 << 20,
-  );
+  const connection = new RoomConnection({ send: (d) => sent.push(d), close() {}, bufferedAmount: () => 0 }, role, identityFromSeed(role), 1 << 20);
   room.join(connection);
   return { connection, sent };
 }

@@ -16,7 +16,10 @@ test('a record torn by a crash is cut off and everything before it is kept', () 
   const intact = statSync(path).size;
   appendFileSync(path, frameRecord(Uint8Array.from([6, 7, 8, 9])).subarray(0, 10));
   const contents = readLog(path);
-  expect(contents.updates.map((u) => [...u])).toEqual([[1, 2, 3], [4, 5]]);
+  expect(contents.updates.map((u) => [...u])).toEqual([
+    [1, 2, 3],
+    [4, 5],
+  ]);
   expect(contents.validBytes).toBe(intact);
   expect(contents.tornBytes).toBe(10);
   new UpdateLog(path, contents.validBytes).close();
@@ -32,7 +35,7 @@ test('a record whose checksum does not match ends the log', () => {
   expect(readLog(path).updates.map((u) => [...u])).toEqual([[1]]);
 });
 
-test('the filesystem storage keeps a history\'s lineage beside its log, in meta.json', async () => {
+test("the filesystem storage keeps a history's lineage beside its log, in meta.json", async () => {
   const stateDir = dir();
   const history = await new FsDocStorage(stateDir).create({ fileId: 'f', sessionId: 's', createdAt: '' }, Uint8Array.of(0, 0));
   await history.close();

@@ -2,7 +2,7 @@
 // cookie: another share link, an expired session or a rotated token starts a new session, and
 // the person should not be "Anonymous Io" again. At sign-in the name is handed to the server
 // (PATCH /api/me), which keeps it in the session, so rooms, cursors and run records carry it.
-import { setMyName, type Me } from './api/me';
+import { type Me, setMyName } from './api/me';
 
 const KEY = 'tandem.displayName';
 

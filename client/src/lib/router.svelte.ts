@@ -1,10 +1,7 @@
 // Path-based routing for the single page: `/` and `/tree/{dir}` show the file browser,
 // `/notebooks/{path}` opens a notebook. The server answers all three with index.html.
 
-export type Route =
-  | { kind: 'tree'; path: string }
-  | { kind: 'notebook'; path: string }
-  | { kind: 'unknown'; path: string };
+export type Route = { kind: 'tree'; path: string } | { kind: 'notebook'; path: string } | { kind: 'unknown'; path: string };
 
 function decodeRest(rest: string): string {
   return rest

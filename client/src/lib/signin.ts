@@ -3,10 +3,9 @@
 // chats or kept in history, and ask /api/me with the cookie: that session is who we are in
 // rooms and runs. Only if no cookie was set (the page came from a cache) is the token sent
 // once more, which sets it.
-import { ApiError } from './api/http';
+import { ApiError, request } from './api/http';
 import { fetchMe, type Me } from './api/me';
 import { applyRememberedName } from './display-name';
-import { request } from './api/http';
 
 export function takeTokenFromUrl(): string | null {
   const url = new URL(location.href);

@@ -4,16 +4,19 @@
 
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import type { RootPaths } from '../../contents/paths';
-import type { OpenNotebooks } from '../../notebooks/open-notebooks';
-import type { FileIdIndex } from '../../storage/file-ids';
 import type { CollabSession } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
+import type { RootPaths } from '../../contents/paths';
+import type { OpenNotebooks } from '../../notebooks/open-notebooks';
+import type { FileIdIndex } from '../../storage/file-ids';
 import { requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 
-export function collaborationRoutes(app: FastifyInstance, deps: { paths: RootPaths; fileIds: FileIdIndex; notebooks: OpenNotebooks; onEditorOpened(fileId: string): void }): void {
+export function collaborationRoutes(
+  app: FastifyInstance,
+  deps: { paths: RootPaths; fileIds: FileIdIndex; notebooks: OpenNotebooks; onEditorOpened(fileId: string): void },
+): void {
   app.put<{ Params: { '*': string }; Body: { format: string; type: string }; Reply: CollabSession }>(
     '/api/collaboration/session/*',
     {

@@ -3,11 +3,11 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Me, Renamed } from '../../../common/api';
-import { ROLES, roleAtLeast, type Role } from '../../../common/doc-schema';
+import { ROLES, type Role, roleAtLeast } from '../../../common/doc-schema';
 import { cleanDisplayName, MAX_DISPLAY_NAME, sessionIdentity } from '../../auth/identity';
 import type { Principal } from '../../auth/principal';
 import type { FileIdIndex } from '../../storage/file-ids';
-import { requirePrincipal, type Authenticator } from '../auth';
+import { type Authenticator, requirePrincipal } from '../auth';
 import { badRequest } from '../errors';
 
 const ACTIONS_BY_ROLE: Record<Role, Record<string, string[]>> = {

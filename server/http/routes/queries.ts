@@ -7,13 +7,13 @@ import * as Y from 'yjs';
 import type { ExecuteReply, Snapshot, SnapshotList } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
+import type { OpenNotebook } from '../../notebooks/open-notebook';
+import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import { findCell, setPin } from '../../queries/cell-pins';
 import type { SnapshotMeta } from '../../queries/snapshots/snapshot';
 import type { SnapshotStore } from '../../queries/snapshots/snapshot-store';
 import { isSqlCell } from '../../queries/sql-cell';
 import type { SqlCells } from '../../queries/sql-cells';
-import type { OpenNotebook } from '../../notebooks/open-notebook';
-import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import { requirePrincipal, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 import { AFTER_SCHEMA, parseAfter } from '../state-vector-param';
@@ -87,7 +87,7 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
       requireRole(request, request.params.fileId, 'editor');
       const meta = await deps.store.get(request.body.snapshotId);
       if (!meta || meta.notebook !== request.params.fileId) throw notFound('No such snapshot in this notebook');
-      if (meta.cellId !== request.params.cellId) throw badRequest('That snapshot was made by another cell; pin one of this cell\'s snapshots');
+      if (meta.cellId !== request.params.cellId) throw badRequest("That snapshot was made by another cell; pin one of this cell's snapshots");
       return withSqlCell(deps, request, (notebook, by) => {
         setPin(notebook.room, request.params.cellId, meta.id);
         notebook.listener(deps.sqlCells).pinned(request.params.cellId, meta, by);
@@ -111,24 +111,24 @@ export function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
     '/api/notebooks/:fileId/cells/:cellId/refresh',
     { schema: { body: { type: ['object', 'null'], properties: { after: AFTER_SCHEMA } } } },
     async (request, reply) => {
-    requireRole(request, request.params.fileId, 'runner');
-    const after = parseAfter(request.body?.after);
-    const { fileId, cellId } = request.params;
-    const { identity } = requirePrincipal(request);
-    const result = await deps.notebooks.with(fileId, async (notebook) => {
-      const cell = findCell(notebook.room.doc, cellId);
-      if (!cell) throw notFound(`No cell with id ${cellId} in this notebook`);
-      if (!isSqlCell(sourceOf(cell))) throw badRequest('Only a SQL cell (one starting with %%sql) can be refreshed');
-      const sqlCells = notebook.listener(deps.sqlCells);
-      sqlCells.requestRefresh(cellId);
-      try {
-        return await notebook.kernel().execute([cellId], { username: identity.username, name: identity.name, color: identity.color }, after);
-      } finally {
-        sqlCells.dropRefresh(cellId);
-      }
-    });
-    void reply.status(202);
-    return result;
+      requireRole(request, request.params.fileId, 'runner');
+      const after = parseAfter(request.body?.after);
+      const { fileId, cellId } = request.params;
+      const { identity } = requirePrincipal(request);
+      const result = await deps.notebooks.with(fileId, async (notebook) => {
+        const cell = findCell(notebook.room.doc, cellId);
+        if (!cell) throw notFound(`No cell with id ${cellId} in this notebook`);
+        if (!isSqlCell(sourceOf(cell))) throw badRequest('Only a SQL cell (one starting with %%sql) can be refreshed');
+        const sqlCells = notebook.listener(deps.sqlCells);
+        sqlCells.requestRefresh(cellId);
+        try {
+          return await notebook.kernel().execute([cellId], { username: identity.username, name: identity.name, color: identity.color }, after);
+        } finally {
+          sqlCells.dropRefresh(cellId);
+        }
+      });
+      void reply.status(202);
+      return result;
     },
   );
 }

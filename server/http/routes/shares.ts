@@ -4,7 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Share as ShareReply, ShareInfo } from '../../../common/api';
+import type { ShareInfo, Share as ShareReply } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { SHARE_ROLES, type Share, type ShareRole, type ShareStore } from '../../auth/shares';
 import type { RootPaths } from '../../contents/paths';

@@ -3,8 +3,8 @@
 // encoded and written to disk (awaited) before the next one is built.
 
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
-import { RecordBatch, RecordBatchStreamWriter, Schema, Field, Struct, makeData } from 'apache-arrow';
+import { type FileHandle, open } from 'node:fs/promises';
+import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
 import { ColumnBuilder, type ColumnInfo } from './pg-columns';
 

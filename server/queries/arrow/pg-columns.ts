@@ -8,23 +8,8 @@
 //   date -> Date32      timestamp -> Timestamp(us)          timestamptz -> Timestamp(us, UTC)
 //   bytea -> Binary     everything else (text, json, uuid, time, interval, arrays) -> Utf8
 
-import {
-  Binary,
-  Bool,
-  DateDay,
-  Float32,
-  Float64,
-  Int16,
-  Int32,
-  Int64,
-  TimestampMicrosecond,
-  Utf8,
-  makeData,
-  type Data,
-  type DataType,
-} from 'apache-arrow';
+import { Binary, Bool, type Data, type DataType, DateDay, Float32, Float64, Int16, Int32, Int64, makeData, TimestampMicrosecond, Utf8 } from 'apache-arrow';
 import type { ColumnKind, SnapshotColumn } from '../../../common/api';
-
 
 export type ColumnInfo = SnapshotColumn;
 
@@ -225,7 +210,8 @@ export class ColumnBuilder {
     if (this.offsets) {
       return makeData({ ...base, type: this.type as Utf8, valueOffsets: this.offsets.subarray(0, length + 1), data: this.bytes!.subarray(0, this.byteLength) });
     }
-    if (this.column.kind === 'bool') return makeData({ ...base, type: this.type as Bool, data: (this.values as Uint8Array).subarray(0, Math.ceil(length / 8)) });
+    if (this.column.kind === 'bool')
+      return makeData({ ...base, type: this.type as Bool, data: (this.values as Uint8Array).subarray(0, Math.ceil(length / 8)) });
     return makeData({ ...base, type: this.type as Int32, data: this.values.subarray(0, length) as Int32Array });
   }
 

@@ -15,7 +15,7 @@ import { appendFile, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { writeFileAtomic } from '../../storage/atomic-write';
-import { addFetch, isSnapshotId, withFetches, type SnapshotMeta } from './snapshot';
+import { addFetch, isSnapshotId, type SnapshotMeta, withFetches } from './snapshot';
 import type { PendingData, SnapshotStore } from './snapshot-store';
 
 const SHA256 = /^[0-9a-f]{64}$/;

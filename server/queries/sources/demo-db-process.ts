@@ -9,8 +9,8 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { normalizeSql } from '../sql-cell';
 import { DEMO_SEED_SQL } from './demo-data';
+import type { DemoEvent, DemoRequest } from './demo-protocol';
 import { describePgError, FETCH_ROWS } from './source';
-import type { DemoRequest, DemoEvent } from './demo-protocol';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: demo-db-process DATA_DIR');
@@ -105,9 +105,7 @@ async function main(): Promise<void> {
     switch (message.op) {
       case 'query':
         stopRequested = false;
-        busy = busy.then(() =>
-          runQuery(db, message.sql).catch((error: unknown) => send({ ev: 'error', message: describePgError(error) })),
-        );
+        busy = busy.then(() => runQuery(db, message.sql).catch((error: unknown) => send({ ev: 'error', message: describePgError(error) })));
         return;
       case 'more':
         waiting?.();

@@ -3,7 +3,7 @@
 // stop, or by ending it when a query keeps its thread busy. It is stopped after a while unused,
 // since Postgres in WebAssembly holds a few hundred MB.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { projectPath, RUNNING_FROM_BUNDLE } from '../../project-files';
 import type { DemoEvent, DemoRequest } from './demo-protocol';
 import { QueryCancelled, QueryFailed, type QuerySink, type QuerySource } from './source';

@@ -2,7 +2,7 @@
 // here), a fresh context per person, and small helpers to drive the notebook like a user.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { REPO } from './build';
 import type { Tandem } from './tandem';
 

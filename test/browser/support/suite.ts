@@ -1,8 +1,9 @@
 // One Tandem server and one Chromium per test file; every test opens fresh contexts.
-import { afterAll, beforeAll } from 'vitest';
+
 import type { Browser } from 'playwright-core';
-import { ensureClientBuilt } from './build';
+import { afterAll, beforeAll } from 'vitest';
 import { launchChromium } from './browser';
+import { ensureClientBuilt } from './build';
 import { startTandem, type Tandem, type TandemOptions } from './tandem';
 
 export interface Suite {

@@ -1,8 +1,9 @@
 // A real Tandem server for a browser test: port 0, a temporary root, a known token. It is the
 // shared test server (test/helpers/tandem.ts: `node dist/server/cli.mjs serve`, as
 // `npm start` runs it), with the small API the browser tests use.
-import { startTandem as startServer, type StartOptions, type TandemProcess } from '../../helpers/tandem';
+
 import { rmSync } from 'node:fs';
+import { type StartOptions, startTandem as startServer, type TandemProcess } from '../../helpers/tandem';
 
 export interface Tandem {
   url: string;

@@ -54,9 +54,7 @@ export function remove(path: string): Promise<void> {
   return request<void>('DELETE', api(path));
 }
 
-export type UploadBody =
-  | { type: 'notebook'; format: 'json'; content: unknown }
-  | { type: 'file'; format: 'base64' | 'text'; content: string };
+export type UploadBody = { type: 'notebook'; format: 'json'; content: unknown } | { type: 'file'; format: 'base64' | 'text'; content: string };
 
 export function save(path: string, body: UploadBody): Promise<ContentModel> {
   return request<ContentModel>('PUT', api(path), { body: { ...body, name: path.split('/').pop(), path } });

@@ -1,6 +1,7 @@
 // Share links: one notebook at one role, opened straight into the notebook.
-import type { Role } from '@common/doc-schema';
+
 import type { Share, ShareInfo } from '@common/api';
+import type { Role } from '@common/doc-schema';
 import { request } from './http';
 
 export type { Share, ShareInfo } from '@common/api';

@@ -6,9 +6,7 @@ import { request } from './http';
 
 export type { Snapshot } from '@common/api';
 
-
-const cellBase = (fileId: string, cellId: string): string =>
-  `/api/notebooks/${encodeURIComponent(fileId)}/cells/${encodeURIComponent(cellId)}`;
+const cellBase = (fileId: string, cellId: string): string => `/api/notebooks/${encodeURIComponent(fileId)}/cells/${encodeURIComponent(cellId)}`;
 
 export async function listSnapshots(fileId: string, cellId: string, signal?: AbortSignal): Promise<Snapshot[]> {
   const query = `notebook=${encodeURIComponent(fileId)}&cell=${encodeURIComponent(cellId)}`;

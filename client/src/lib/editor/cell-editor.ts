@@ -3,25 +3,25 @@
 // never CodeMirror's history, so Ctrl-Z cannot take back a collaborator's typing.
 import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, indentWithTab } from '@codemirror/commands';
-import { bracketMatching, indentOnInput, indentUnit } from '@codemirror/language';
-import { python } from '@codemirror/lang-python';
 import { markdown } from '@codemirror/lang-markdown';
+import { python } from '@codemirror/lang-python';
 import { sql } from '@codemirror/lang-sql';
-import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
+import { bracketMatching, indentOnInput, indentUnit } from '@codemirror/language';
+import { Compartment, EditorState, type Extension, Prec } from '@codemirror/state';
 import {
   drawSelection,
   dropCursor,
   EditorView,
   highlightSpecialChars,
+  type KeyBinding,
   keymap,
   lineNumbers,
   placeholder as placeholderExt,
   rectangularSelection,
-  type KeyBinding,
 } from '@codemirror/view';
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
-import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
 import { editorTheme, highlighting } from './highlight';
 import { markdownLists } from './markdown-lists';
 import { remoteCursors } from './remote-cursors';

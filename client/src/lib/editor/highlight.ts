@@ -3,7 +3,7 @@
 // editor and the static rendering of cells not yet on screen look exactly alike.
 import { syntaxHighlighting } from '@codemirror/language';
 import { EditorView } from '@codemirror/view';
-import { tagHighlighter, tags as t } from '@lezer/highlight';
+import { tags as t, tagHighlighter } from '@lezer/highlight';
 
 export const codeHighlighter = tagHighlighter([
   { tag: [t.keyword, t.controlKeyword, t.moduleKeyword, t.definitionKeyword], class: 'tok-keyword' },

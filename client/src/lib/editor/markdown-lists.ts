@@ -3,8 +3,8 @@
 // `- a⏎- b` became `- - b`. We remember the marker that Enter put on the new line; if the next
 // thing typed there is itself a marker and its space, it takes the remembered one's place.
 import { deleteMarkupBackward, insertNewlineContinueMarkup } from '@codemirror/lang-markdown';
-import { Prec, StateEffect, StateField, type EditorState, type Extension } from '@codemirror/state';
-import { EditorView, keymap, type Command } from '@codemirror/view';
+import { type EditorState, type Extension, Prec, StateEffect, StateField } from '@codemirror/state';
+import { type Command, EditorView, keymap } from '@codemirror/view';
 
 /** The marker Enter inserted: it spans markerFrom..markerTo, at the end of the line's prefix. */
 interface AutoMarker {
@@ -34,9 +34,7 @@ const autoMarker = StateField.define<AutoMarker | null>({
   update(value, tr) {
     for (const effect of tr.effects) if (effect.is(remember)) return effect.value;
     if (!value) return null;
-    const mapped = tr.docChanged
-      ? { markerFrom: tr.changes.mapPos(value.markerFrom, 1), markerTo: tr.changes.mapPos(value.markerTo, -1) }
-      : value;
+    const mapped = tr.docChanged ? { markerFrom: tr.changes.mapPos(value.markerFrom, 1), markerTo: tr.changes.mapPos(value.markerTo, -1) } : value;
     return stillPending(tr.state, mapped) ? mapped : null;
   },
 });

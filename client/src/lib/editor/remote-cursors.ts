@@ -3,9 +3,9 @@
 // other Yjs editors understand it) only while it has focus, and each draws the carets whose
 // positions resolve into its own Y.Text.
 import { Annotation } from '@codemirror/state';
-import { Decoration, EditorView, ViewPlugin, WidgetType, type DecorationSet, type ViewUpdate } from '@codemirror/view';
-import * as Y from 'yjs';
+import { Decoration, type DecorationSet, EditorView, ViewPlugin, type ViewUpdate, WidgetType } from '@codemirror/view';
 import type { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
 import { colorFor, tint } from '../ui/colors';
 
 const awarenessChanged = Annotation.define<null>();
@@ -59,7 +59,7 @@ class CaretWidget extends WidgetType {
     caret.style.borderColor = this.color;
     caret.setAttribute('aria-label', `${this.name}'s cursor`);
     const label = document.createElement('span');
-    label.className = 'cm-remote-caret-label' + (this.fresh ? ' fresh' : '');
+    label.className = `cm-remote-caret-label${this.fresh ? ' fresh' : ''}`;
     label.style.backgroundColor = this.color;
     label.textContent = this.name;
     caret.append('\u2060', label, '\u2060');

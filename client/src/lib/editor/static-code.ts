@@ -3,8 +3,8 @@
 // uses the editor's own parser and token classes, so nothing shifts when the editor arrives.
 import { pythonLanguage } from '@codemirror/lang-python';
 import { highlightCode } from '@lezer/highlight';
-import { codeHighlighter } from './highlight';
 import type { EditorLanguage } from './cell-editor';
+import { codeHighlighter } from './highlight';
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -79,7 +79,10 @@ function deletedCellField(cell: Y.Map<unknown>, key: string): unknown {
 export class CellUndo {
   readonly manager: Y.UndoManager;
 
-  constructor(private readonly ycells: Y.Array<Y.Map<unknown>>, trackedOrigin: unknown) {
+  constructor(
+    private readonly ycells: Y.Array<Y.Map<unknown>>,
+    trackedOrigin: unknown,
+  ) {
     this.manager = new Y.UndoManager(ycells, {
       trackedOrigins: new Set([trackedOrigin]),
       captureTimeout: 600,
@@ -100,7 +103,10 @@ export class CellUndo {
     const top = stack[stack.length - 1];
     const doc = this.ycells.doc;
     if (top && doc && !top.meta.get(MOVED)) {
-      subtract(top.deletions, [...itemsIn(doc, top.deletions)].filter((item) => isServerOwned(item, this.ycells)));
+      subtract(
+        top.deletions,
+        [...itemsIn(doc, top.deletions)].filter((item) => isServerOwned(item, this.ycells)),
+      );
     }
     run();
   }

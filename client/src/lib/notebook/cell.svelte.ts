@@ -1,7 +1,7 @@
 // A reactive view of one cell's Y.Map: its type, execution count and state, metadata and
 // outputs. Svelte components read these fields; only Yjs observers write them.
 import * as Y from 'yjs';
-import { OutputModel, outputFromValue } from './outputs.svelte';
+import { type OutputModel, outputFromValue } from './outputs.svelte';
 
 export type CellType = 'code' | 'markdown' | 'raw';
 

@@ -1,24 +1,25 @@
 // The notebook's commands, in one place for the toolbar, the menus, the command-mode keys
 // and the editors' keys: selection and mode (as JupyterLab has them), cell edits, running,
 // and undo of our own changes only.
+
+import { type EnvironmentSpec, type Role, roleAtLeast } from '@common/doc-schema';
 import { tick } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import * as Y from 'yjs';
-import { roleAtLeast, type EnvironmentSpec, type Role } from '@common/doc-schema';
 import { answerInput, cancelRun, execute, kernelAction } from '../api/execution';
-import { pinSnapshot, refreshCell, unpinSnapshot } from '../api/snapshots';
 import type { Me } from '../api/me';
-import { toasts } from '../ui/toasts.svelte';
+import { pinSnapshot, refreshCell, unpinSnapshot } from '../api/snapshots';
 import type { CellEditor } from '../editor/cell-editor';
+import { toasts } from '../ui/toasts.svelte';
 import type { CellType } from './cell.svelte';
 import { CellUndo } from './cell-undo';
 import { clipboardCells, copyCells } from './clipboard';
 import * as edits from './edits';
 import { NotebookModel } from './notebook.svelte';
 import { PresenceModel } from './presence.svelte';
-import { writeEnvironment, writeQueryMode, type QueryMode } from './tandem-metadata';
 import { RunsModel } from './runs.svelte';
 import { LOCAL_ORIGIN, type NotebookSession } from './session.svelte';
+import { type QueryMode, writeEnvironment, writeQueryMode } from './tandem-metadata';
 
 export type Mode = 'command' | 'edit';
 export type SidePanel = 'environment';
@@ -134,7 +135,7 @@ export class NotebookController {
     const cells = this.model.cells;
     if (cells.length === 0) return;
     const i = this.model.indexOfId(this.activeId);
-    const next = Math.max(0, Math.min(cells.length - 1, (i < 0 ? 0 : i) + delta));
+    const next = Math.max(0, Math.min(cells.length - 1, Math.max(i, 0) + delta));
     this.select(cells[next].id, extend);
     this.scrollToActive();
   }
@@ -281,7 +282,12 @@ export class NotebookController {
 
   copy(): void {
     const ids = new Set(this.selectedIds());
-    copyCells(this.ycells.toArray().filter((c) => ids.has(String(c.get('id')))).map(edits.cellToJSON));
+    copyCells(
+      this.ycells
+        .toArray()
+        .filter((c) => ids.has(String(c.get('id'))))
+        .map(edits.cellToJSON),
+    );
   }
 
   cut(): void {

@@ -12,12 +12,7 @@ export function newCellId(): string {
 }
 
 /** A fresh cell map in @jupyter/ydoc's schema. */
-export function makeCell(
-  type: CellType,
-  source = '',
-  id = newCellId(),
-  metadata: Record<string, unknown> = {},
-): YCell {
+export function makeCell(type: CellType, source = '', id = newCellId(), metadata: Record<string, unknown> = {}): YCell {
   const cell = new Y.Map<unknown>();
   const ysource = new Y.Text();
   if (source) ysource.insert(0, source);
@@ -60,7 +55,10 @@ export function deleteCells(ycells: Y.Array<YCell>, ids: string[]): number {
   let first = -1;
   transact(ycells, () => {
     // Delete from the end so earlier indices stay valid.
-    const indices = ids.map((id) => indexOf(ycells, id)).filter((i) => i >= 0).sort((a, b) => b - a);
+    const indices = ids
+      .map((id) => indexOf(ycells, id))
+      .filter((i) => i >= 0)
+      .sort((a, b) => b - a);
     for (const i of indices) ycells.delete(i, 1);
     first = indices.length ? indices[indices.length - 1] : -1;
   });
@@ -72,7 +70,10 @@ export function deleteCells(ycells: Y.Array<YCell>, ids: string[]): number {
  * block is deleted and deep clones (same ids, same outputs and file facts) inserted.
  */
 export function moveBlock(ycells: Y.Array<YCell>, ids: string[], delta: -1 | 1): boolean {
-  const indices = ids.map((id) => indexOf(ycells, id)).filter((i) => i >= 0).sort((a, b) => a - b);
+  const indices = ids
+    .map((id) => indexOf(ycells, id))
+    .filter((i) => i >= 0)
+    .sort((a, b) => a - b);
   if (indices.length === 0) return false;
   const start = indices[0];
   const n = indices[indices.length - 1] - start + 1;
@@ -143,7 +144,10 @@ export function splitCell(ycells: Y.Array<YCell>, id: string, offsets: number[])
 
 /** Merges cells into the first of them; sources join with a blank line. */
 export function mergeCells(ycells: Y.Array<YCell>, ids: string[]): string | null {
-  const indices = ids.map((id) => indexOf(ycells, id)).filter((i) => i >= 0).sort((a, b) => a - b);
+  const indices = ids
+    .map((id) => indexOf(ycells, id))
+    .filter((i) => i >= 0)
+    .sort((a, b) => a - b);
   if (indices.length < 2) return null;
   const first = ycells.get(indices[0]);
   const ysource = first.get('source');

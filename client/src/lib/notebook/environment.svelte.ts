@@ -2,8 +2,8 @@
 // the Environment panel is open: asked again when the specification changes or a build starts
 // or ends, with bursts of changes (an editor saving, a build's last steps) making one request.
 import type { KernelState } from '@common/doc-schema';
+import { type EnvironmentResolution, fetchEnvironment } from '../api/environments';
 import { describeError } from '../api/http';
-import { fetchEnvironment, type EnvironmentResolution } from '../api/environments';
 
 const SETTLE_MS = 300;
 

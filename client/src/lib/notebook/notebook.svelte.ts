@@ -2,7 +2,7 @@
 // A cell keeps its CellModel (and so its editor) for as long as its Y.Map lives.
 import * as Y from 'yjs';
 import { CellModel } from './cell.svelte';
-import { queryModeOf, readTandem, type QueryMode, type TandemMetadata } from './tandem-metadata';
+import { type QueryMode, queryModeOf, readTandem, type TandemMetadata } from './tandem-metadata';
 
 export class NotebookModel {
   cells = $state.raw<CellModel[]>([]);

@@ -1,8 +1,9 @@
 // Presence over Yjs awareness. Each client publishes `user` (the server replaces it with the
 // signed-in identity and role) and `presence`, our own field: the active cell, the mode, and
 // where the viewport is, which is what followers need to track someone.
+
+import type { AwarenessUser, Role, RoomAwareness } from '@common/doc-schema';
 import type { Awareness } from 'y-protocols/awareness';
-import type { AwarenessUser, RoomAwareness, Role } from '@common/doc-schema';
 import type { Identity } from '../api/me';
 import { colorFor, initialsOf } from '../ui/colors';
 

@@ -1,14 +1,8 @@
 // What the server says about running: the kernel map, the executions map (the shared
 // queue) and the queries map. Only the server writes these; we index them per cell.
+
+import { EXECUTIONS_MAP, type ExecutionRecord, KERNEL_MAP, type KernelState, QUERIES_MAP, type QueryState } from '@common/doc-schema';
 import * as Y from 'yjs';
-import {
-  EXECUTIONS_MAP,
-  KERNEL_MAP,
-  QUERIES_MAP,
-  type ExecutionRecord,
-  type KernelState,
-  type QueryState,
-} from '@common/doc-schema';
 
 export interface CellRunInfo {
   /** The cell's newest queued or running run. */

@@ -2,10 +2,10 @@
 // the connection state the UI shows. Reconnection is y-websocket's; we only decide when it
 // must stop (unknown_session) and when the browser itself says it is offline.
 import { YNotebook } from '@jupyter/ydoc';
-import { WebsocketProvider } from 'y-websocket';
 import * as decoding from 'lib0/decoding';
+import { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
-import { openSession, roomBaseUrl, type CollabSession } from '../api/collaboration';
+import { type CollabSession, openSession, roomBaseUrl } from '../api/collaboration';
 import { ApiError } from '../api/http';
 import { SaveTracker } from './save-state.svelte';
 
@@ -17,7 +17,7 @@ export const LOCAL_ORIGIN = Symbol('tandem-local-edit');
 const MESSAGE_AUTH = 2;
 
 function isUnknownSession(event: CloseEvent | null | undefined): boolean {
-  if (!event || event.code !== 1003) return false;
+  if (event?.code !== 1003) return false;
   try {
     const reason: unknown = JSON.parse(event.reason);
     return !!reason && typeof reason === 'object' && (reason as { reason?: unknown }).reason === 'unknown_session';

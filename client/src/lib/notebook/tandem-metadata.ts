@@ -2,8 +2,9 @@
 // and the query mode. They are plain JSON under one key, so a change rewrites that key whole;
 // each write keeps the keys it does not change. Editors write them like any metadata, and the
 // server reads them from the document.
-import * as Y from 'yjs';
+
 import { ENVIRONMENT_METADATA_KEY, type EnvironmentSpec } from '@common/doc-schema';
+import * as Y from 'yjs';
 import { LOCAL_ORIGIN } from './session.svelte';
 
 export type QueryMode = 'reproducible' | 'live';

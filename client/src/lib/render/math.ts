@@ -15,10 +15,6 @@ export function renderTex(tex: string, display: boolean): string {
 /** A text/latex output: `$...$`, `$$...$$`, `\[...\]` or bare TeX, as Jupyter allows. */
 export function renderLatexOutput(src: string): string {
   const s = src.trim();
-  const m =
-    /^\$\$([\s\S]*)\$\$$/.exec(s) ??
-    /^\\\[([\s\S]*)\\\]$/.exec(s) ??
-    /^\$([\s\S]*)\$$/.exec(s) ??
-    /^\\\(([\s\S]*)\\\)$/.exec(s);
+  const m = /^\$\$([\s\S]*)\$\$$/.exec(s) ?? /^\\\[([\s\S]*)\\\]$/.exec(s) ?? /^\$([\s\S]*)\$$/.exec(s) ?? /^\\\(([\s\S]*)\\\)$/.exec(s);
   return renderTex(m ? m[1] : s, true);
 }

@@ -23,7 +23,10 @@ export function tint(color: string, alpha = 0.25): string {
 
 export function initialsOf(name: string, given?: string | null): string {
   if (given) return given.slice(0, 2).toUpperCase();
-  const parts = name.trim().split(/[\s._-]+/).filter(Boolean);
+  const parts = name
+    .trim()
+    .split(/[\s._-]+/)
+    .filter(Boolean);
   if (parts.length === 0) return '?';
   if (parts.length === 1) return parts[0].slice(0, 2).toUpperCase();
   return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
