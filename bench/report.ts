@@ -174,9 +174,9 @@ export function writeReport(run: RunRecord): string {
     const theirs = targets.filter((t) => t.role !== 'tandem');
     const short = (t: TargetRecord): string => t.label.split(' (')[0];
     // With one Tandem column a ratio reads "Tandem ÷ peer"; with several (pool or none) each says which.
-    const name = (t: TargetRecord): string => (ours.length > 1 ? short(t) : 'Tandem');
+    const columnName = (t: TargetRecord): string => (ours.length > 1 ? short(t) : 'Tandem');
     const pairs = ours.flatMap((a) => theirs.map((b) => ({ a, b })));
-    const valueOf = (key: string, label: string): number | null | undefined => {
+    const figureOf = (key: string, label: string): number | null | undefined => {
       const r = job.results[key];
       return r?.ok ? r.result.metrics.find((x) => x.label === label)?.value : undefined;
     };
@@ -187,36 +187,36 @@ export function writeReport(run: RunRecord): string {
       if (r?.ok) for (const metric of r.result.metrics) if (!rows.some((x) => x.label === metric.label)) rows.push(metric);
     }
     const heading = (t: TargetRecord): string => `${short(t)}${t.role === 'bound' ? ' (bound)' : ''}`;
-    p(`| figure | ${targets.map(heading).join(' | ')}${pairs.length ? ` | ${pairs.map(({ a, b }) => `${name(a)} ÷ ${short(b)}`).join(' | ')}` : ''} |`);
+    p(`| figure | ${targets.map(heading).join(' | ')}${pairs.length ? ` | ${pairs.map(({ a, b }) => `${columnName(a)} ÷ ${short(b)}`).join(' | ')}` : ''} |`);
     p(`| --- | ${targets.map(() => '---:').join(' | ')}${pairs.length ? ` | ${pairs.map(() => '---:').join(' | ')}` : ''} |`);
     for (const metric of rows) {
-      const cells = targets.map((t) => fmt(valueOf(t.key, metric.label), metric.unit));
+      const cells = targets.map((t) => fmt(figureOf(t.key, metric.label), metric.unit));
       const comparable = metric.unit !== 'yes/no' && metric.better !== 'none';
-      const ratios = pairs.map(({ a, b }) => (comparable ? fmtRatio(ratio(valueOf(a.key, metric.label), valueOf(b.key, metric.label))) : ''));
+      const ratios = pairs.map(({ a, b }) => (comparable ? fmtRatio(ratio(figureOf(a.key, metric.label), figureOf(b.key, metric.label))) : ''));
       p(`| ${metric.label} (${metric.unit}) | ${cells.join(' | ')}${pairs.length ? ` | ${ratios.join(' | ')}` : ''} |`);
       for (const a of ours) {
-        const tandem = valueOf(a.key, metric.label);
+        const tandem = figureOf(a.key, metric.label);
         if (tandem === undefined) continue;
         const where = ours.length > 1 ? `${job.title} (${a.label})` : job.title;
         const tm = { ...metric, value: tandem ?? null };
         if (metric.unit === 'yes/no' && tandem === 0) losses.push(`**${where}: ${metric.label}: no.**`);
-        const beaten = theirs.filter((b) => b.role === 'peer' && loses(tm, valueOf(b.key, metric.label), 0.1));
+        const beaten = theirs.filter((b) => b.role === 'peer' && loses(tm, figureOf(b.key, metric.label), 0.1));
         const floor = theirs.find((b) => b.server === 'floor');
-        const overFloor = floor !== undefined && loses(tm, valueOf(floor.key, metric.label), 0.1);
+        const overFloor = floor !== undefined && loses(tm, figureOf(floor.key, metric.label), 0.1);
         if (beaten.length || overFloor) {
           const against = [
-            ...beaten.map((b) => `${short(b)} ${fmt(valueOf(b.key, metric.label), metric.unit)}`),
+            ...beaten.map((b) => `${short(b)} ${fmt(figureOf(b.key, metric.label), metric.unit)}`),
             ...(overFloor
-              ? [`floor ${fmt(valueOf(floor.key, metric.label), metric.unit)} (${fmtRatio(ratio(tandem, valueOf(floor.key, metric.label)))}, target ≤ 1.10×)`]
+              ? [`floor ${fmt(figureOf(floor.key, metric.label), metric.unit)} (${fmtRatio(ratio(tandem, figureOf(floor.key, metric.label)))}, target ≤ 1.10×)`]
               : []),
           ];
           losses.push(`${where}, ${metric.label}: Tandem ${fmt(tandem, metric.unit)} ${metric.unit} against ${against.join('; ')}.`);
         }
         // The other bounds have no target: what Tandem adds over them is stated, not judged.
-        const over = theirs.filter((b) => b.role === 'bound' && b.server !== 'floor' && loses(tm, valueOf(b.key, metric.label), 0.1));
+        const over = theirs.filter((b) => b.role === 'bound' && b.server !== 'floor' && loses(tm, figureOf(b.key, metric.label), 0.1));
         if (over.length) {
           const against = over.map(
-            (b) => `${fmtRatio(ratio(tandem, valueOf(b.key, metric.label)))} ${short(b)} (${fmt(valueOf(b.key, metric.label), metric.unit)})`,
+            (b) => `${fmtRatio(ratio(tandem, figureOf(b.key, metric.label)))} ${short(b)} (${fmt(figureOf(b.key, metric.label), metric.unit)})`,
           );
           overheads.push(`${where}, ${metric.label}: Tandem ${fmt(tandem, metric.unit)} ${metric.unit}, ${against.join('; ')}.`);
         }
@@ -225,7 +225,7 @@ export function writeReport(run: RunRecord): string {
     p();
     // Kernel and environment times are short waits that a busy scheduler stretches: say so
     // where it happened, not only in the run's median at the top.
-    const busy = ok.map((t) => valueOf(t.key, 'other processes on the machine')).filter((v): v is number => typeof v === 'number');
+    const busy = ok.map((t) => figureOf(t.key, 'other processes on the machine')).filter((v): v is number => typeof v === 'number');
     if (busy.length && Math.max(...busy) > 0.25) {
       p(
         `> The machine was busy during this job: other processes used ${fmt(Math.min(...busy), 'cores')}–${fmt(Math.max(...busy), 'cores')} of the ${m.cores} cores while its columns were measured, so its times are stretched by scheduling, unevenly between columns.`,

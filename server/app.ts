@@ -149,7 +149,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     paths,
     fileIds,
     shares,
-    onSharesRemoved: (removed) => removed.forEach((share) => transport.closeShare(share.id)),
+    onSharesRemoved: (removed) => {
+      for (const share of removed) transport.closeShare(share.id);
+    },
   });
   collaborationRoutes(app, {
     paths,

@@ -2,7 +2,7 @@
 // SIGINT or SIGTERM (saving every open notebook first). A second signal exits at once.
 
 import { createTandem } from './app';
-import { ConfigError, loadConfig, usage } from './config';
+import { type Config, ConfigError, loadConfig, usage } from './config';
 import { createLogger } from './log';
 
 async function main(argv: string[]): Promise<void> {
@@ -16,7 +16,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let config;
+  let config: Config;
   try {
     config = loadConfig(rest, process.env, Boolean(process.stderr.isTTY));
   } catch (error) {

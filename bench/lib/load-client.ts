@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { Dialect } from './dialect.js';
-import { classify, EMPTY_STATE_VECTOR, EMPTY_UPDATE, syncStep1, syncStep2, syncUpdate } from './frames.js';
+import { classify, EMPTY_STATE_VECTOR, EMPTY_UPDATE, type FrameKind, syncStep1, syncStep2, syncUpdate } from './frames.js';
 import { now } from './stats.js';
 
 export interface LoadClientOptions {
@@ -152,7 +152,7 @@ export class LoadClient {
     this.bytesReceived += data.length;
     const frame = this.opts.dialect.unwrap(data);
     if (!frame || frame.length === 0) return;
-    let msg;
+    let msg: FrameKind;
     try {
       msg = classify(frame);
     } catch {

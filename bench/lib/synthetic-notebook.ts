@@ -203,8 +203,12 @@ export function syntheticNotebook({ seed, targetBytes, idPrefix = 'cell' }: Synt
   for (let i = 0; bytes < targetBytes || i < kinds.length; i++) {
     let make = kinds[i]?.[1];
     if (!make) {
+      // A weighted draw: walk the kinds until the roll falls inside one's weight.
       let roll = rng.int(total);
-      make = kinds.find(([weight]) => (roll -= weight) < 0)![1];
+      make = kinds.find(([weight]) => {
+        roll -= weight;
+        return roll < 0;
+      })![1];
     }
     const cell = { id: `${idPrefix}-${i}`, ...make() } as Cell;
     cells.push(cell);

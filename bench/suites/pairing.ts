@@ -29,12 +29,12 @@ export const pairing: Suite<PairingParams> = async ({ server, params, connectBat
   const period = 1000 / params.editsPerSecond;
   const typists = docs.map((doc, i) => new Typist(doc, i, i, params.editsPerSecond));
   // Spread the editors' keystrokes over the period, as independent people's would be.
-  typists.forEach((t, i) => t.start((i * period) / typists.length));
+  for (const [i, t] of typists.entries()) t.start((i * period) / typists.length);
   await sleep(params.warmupSeconds * 1000);
   const cpu = new CpuWindow(server.pid);
   const measureStart = performance.now();
   await sleep((params.seconds - params.warmupSeconds) * 1000);
-  typists.forEach((t) => t.stop());
+  for (const t of typists) t.stop();
   const cores = cpu.cores();
   const measured = typists.reduce((n, t) => n + Math.max(0, t.sent - warmupEdits), 0);
   const expected = measured * (params.editors - 1);

@@ -67,7 +67,7 @@ export const presence: Suite<PresenceParams> = async ({ server, params, connectB
   const window = (performance.now() - windowStart) / 1000;
   const awarenessRate = (awarenessIn - awarenessStart) / window;
   typist.stop();
-  timers.forEach((t) => clearTimeout(t));
+  for (const t of timers) clearTimeout(t);
   const expected = Math.max(0, typist.sent - warmupEdits) * clients.length;
   await waitUntil(() => probe.received >= expected, 10_000);
   if (probe.received < expected) notes.push(`${expected - probe.received} of ${expected} edit deliveries never arrived.`);

@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import type { EnvironmentSpec } from '../../common/doc-schema';
 import { isValidKernelName } from '../kernelspec/kernelspec';
 import { InvalidPythonConstraint, normalisePythonConstraint } from './python-version';
-import { InvalidRequirement, parseRequirementLine } from './requirement';
+import { InvalidRequirement, parseRequirementLine, type RequirementLine } from './requirement';
 
 export type { EnvironmentSpec };
 
@@ -72,7 +72,7 @@ export function normaliseEnvironmentSpec(spec: EnvironmentSpec, baseDir: string)
   const index: IndexOptions = { extraIndexUrls: [], findLinks: [], noIndex: false };
   for (const raw of spec.requirements) {
     if (!raw.trim() || raw.trim().startsWith('#')) continue;
-    let line;
+    let line: RequirementLine;
     try {
       line = parseRequirementLine(raw);
     } catch (error) {

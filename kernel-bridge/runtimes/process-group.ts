@@ -17,9 +17,9 @@ export function waitGroupGone(pgid: number, timeoutMs: number, pollMs = 25): Pro
   return new Promise((resolve) => {
     const deadline = Date.now() + timeoutMs;
     const check = (): void => {
-      if (!signalGroup(pgid, 0)) return resolve(true);
-      if (Date.now() >= deadline) return resolve(false);
-      setTimeout(check, pollMs);
+      if (!signalGroup(pgid, 0)) resolve(true);
+      else if (Date.now() >= deadline) resolve(false);
+      else setTimeout(check, pollMs);
     };
     check();
   });

@@ -14,7 +14,7 @@ import type { RootPaths } from '../contents/paths';
 import { requireOwner, requireRole } from '../http/auth';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import type { FileIdIndex } from '../storage/file-ids';
-import type { EnvironmentService } from './environment-service';
+import type { EnvironmentService, Resolution } from './environment-service';
 import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
 
 export interface EnvironmentRouteDeps {
@@ -31,7 +31,7 @@ export function environmentRoutes(app: FastifyInstance, deps: EnvironmentRouteDe
     return deps.notebooks.with(fileId, async (open): Promise<EnvironmentResolution> => {
       const specification = environmentSpecOf(open.room.doc) ?? null;
       const apiPath = deps.fileIds.pathOf(fileId) ?? '';
-      let resolution;
+      let resolution: Resolution;
       try {
         resolution = await deps.environments.resolve({
           rawSpec: specification ?? undefined,

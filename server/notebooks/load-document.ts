@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as Y from 'yjs';
 import { invalid, notFound } from '../errors';
 import { buildInitialUpdate } from '../notebook/notebook-doc';
-import { InvalidNotebookError, readNotebookJSON } from '../notebook/validate';
+import { InvalidNotebookError, type ReadNotebook, readNotebookJSON } from '../notebook/validate';
 import type { RoomLogger } from '../rooms/room';
 import type { DocHistory, DocStorage } from '../storage/doc-storage';
 
@@ -31,7 +31,7 @@ async function rebuild(fileId: string, absolutePath: string, doc: Y.Doc, storage
   } catch {
     throw notFound('The notebook file does not exist');
   }
-  let notebook;
+  let notebook: ReadNotebook['notebook'];
   try {
     const read = readNotebookJSON(JSON.parse(text));
     for (const warning of read.warnings) log.warn({ fileId, warning }, 'notebook bends the nbformat schema');

@@ -121,7 +121,7 @@ export function parseConnections(raw: unknown, env: NodeJS.ProcessEnv): Map<stri
     const validate = validators[type];
     if (!validate(spec)) {
       const error = validate.errors?.[0];
-      const where = error?.instancePath ? error.instancePath.slice(1) : (error?.params as { additionalProperty?: string }).additionalProperty;
+      const where = error?.instancePath ? error.instancePath.slice(1) : (error?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
       throw new ConfigError(`Connection "${name}": ${where ? `${where} ` : ''}${error?.message ?? 'is not valid'}`);
     }
     connections.set(name, type === 'demo' ? { name, type: 'demo', maxConcurrent: 1 } : resolvePostgres(name, spec as PostgresConnection, env));

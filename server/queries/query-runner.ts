@@ -82,7 +82,10 @@ export class QueryRunner {
   async run(request: QueryRequest, onProgress: (progress: RunnerProgress) => void, signal: AbortSignal): Promise<SnapshotMeta> {
     const { connection } = request;
     let turnstile = this.turnstiles.get(connection.name);
-    if (!turnstile) this.turnstiles.set(connection.name, (turnstile = new Turnstile(connection.maxConcurrent)));
+    if (!turnstile) {
+      turnstile = new Turnstile(connection.maxConcurrent);
+      this.turnstiles.set(connection.name, turnstile);
+    }
     const progress: RunnerProgress = { phase: 'queued', rows: 0, bytes: 0 };
     const report = (patch: Partial<RunnerProgress>) => {
       Object.assign(progress, patch);

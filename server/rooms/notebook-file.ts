@@ -10,7 +10,7 @@ import type * as Y from 'yjs';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
 import { serializeNotebook } from '../notebook/serialize';
-import { readNotebookJSON, schemaProblem } from '../notebook/validate';
+import { type ReadNotebook, readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { DocHistory } from '../storage/doc-storage';
 import type { RoomLogger } from './room';
@@ -120,7 +120,7 @@ export class NotebookFile {
       if (this.diskText === undefined) this.diskText = tryNormalise(bytes);
       return;
     }
-    let parsed;
+    let parsed: ReadNotebook;
     try {
       parsed = readNotebookJSON(JSON.parse(bytes));
     } catch (error) {

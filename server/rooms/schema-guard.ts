@@ -52,7 +52,9 @@ export class SchemaGuard {
     if (this.repairs.length === 0) return undefined;
     const repairs = this.repairs;
     this.repairs = [];
-    return () => repairs.forEach((repair) => repair());
+    return () => {
+      for (const repair of repairs) repair();
+    };
   }
 
   private inspect(transaction: Y.Transaction): void {
@@ -73,7 +75,10 @@ export class SchemaGuard {
       }
     }
     if (checkAllCells) this.repairs.push(() => this.repairAllCells());
-    else if (touchedCells.size) this.repairs.push(() => touchedCells.forEach((cell) => this.repairCell(cell)));
+    else if (touchedCells.size)
+      this.repairs.push(() => {
+        for (const cell of touchedCells) this.repairCell(cell);
+      });
     if (checkMeta) this.repairs.push(() => this.repairMeta());
   }
 

@@ -14,7 +14,7 @@ const REPO = resolve(import.meta.dirname, '../..');
 const NODE_ARGS = ['--enable-source-maps'];
 
 /** Replies read by tests are arbitrary JSON; each test asserts on the fields it needs. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: replies are arbitrary JSON, read field by field in tests
 export type Json = any;
 export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<Json> };
 

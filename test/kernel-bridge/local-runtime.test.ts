@@ -81,7 +81,9 @@ test('argv placeholders are replaced by the connection file and the resource dir
 });
 
 test("the kernel's environment expands the spec's variables and does not inherit TANDEM_ settings", async () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: kernelspec env values use ${VAR}, as Jupyter expands them
   const spec = { ...(await python3Spec()), env: { PYTHONPATH: '${HOME}/lib:$EXTRA', COST: '$$5', KEEP: '${NOPE}' } };
   const env = kernelEnv(spec, { HOME: '/home/ada', EXTRA: '/x', TANDEM_TOKEN: 'secret' }, { NOTEBOOK: 'a.ipynb' });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an unknown ${VAR} is kept as written
   expect(env).toEqual({ HOME: '/home/ada', EXTRA: '/x', PYTHONPATH: '/home/ada/lib:/x', COST: '$5', KEEP: '${NOPE}', NOTEBOOK: 'a.ipynb' });
 });

@@ -8,7 +8,7 @@ import { startTandem, type TandemProcess } from '../helpers/tandem';
 const servers: TandemProcess[] = [];
 const clients: NotebookClient[] = [];
 afterEach(async () => {
-  clients.splice(0).forEach((c) => c.destroy());
+  for (const c of clients.splice(0)) c.destroy();
   await Promise.all(servers.splice(0).map((s) => s.kill9()));
 });
 

@@ -120,13 +120,13 @@ test('a viewer cannot write through the contents API', async () => {
 test("viewers are counted in the room's awareness rather than shown one by one", async () => {
   const editor = await connectNotebook(server, 'shared.ipynb');
   const viewers = await Promise.all([1, 2, 3].map(() => connectNotebook(server, 'shared.ipynb', { token: viewerToken })));
-  viewers.forEach((v, i) => v.provider.awareness.setLocalStateField('user', { name: `viewer ${i}` }));
+  for (const [i, v] of viewers.entries()) v.provider.awareness.setLocalStateField('user', { name: `viewer ${i}` });
   const roomState = () => [...editor.provider.awareness.getStates().values()].find((s) => s.room !== undefined) as { room: { viewers: number } } | undefined;
   await eventually(() => expect(roomState()?.room.viewers).toBe(3));
   await new Promise((r) => setTimeout(r, 300));
   const names = [...editor.provider.awareness.getStates().values()].map((s) => (s.user as { name?: string } | undefined)?.name);
   expect(names.filter((n) => n?.startsWith('viewer'))).toEqual([]);
-  viewers.forEach((v) => v.destroy());
+  for (const v of viewers) v.destroy();
   await eventually(() => expect(roomState()?.room.viewers).toBe(0));
   editor.destroy();
 });

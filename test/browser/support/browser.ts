@@ -93,7 +93,7 @@ export async function cellText(page: Page, index: number): Promise<string> {
       [...el.querySelectorAll('.cm-line')]
         .map((line) => {
           const copy = line.cloneNode(true) as typeof line;
-          copy.querySelectorAll('.cm-remote-caret, .cm-placeholder, .cm-widgetBuffer').forEach((n: { remove(): void }) => n.remove());
+          for (const n of copy.querySelectorAll('.cm-remote-caret, .cm-placeholder, .cm-widgetBuffer')) n.remove();
           return copy.textContent ?? '';
         })
         .join('\n'),

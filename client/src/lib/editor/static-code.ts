@@ -6,17 +6,17 @@ import { highlightCode } from '@lezer/highlight';
 import type { EditorLanguage } from './cell-editor';
 import { codeHighlighter } from './highlight';
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function staticCodeHtml(code: string, language: EditorLanguage): string {
-  if (language !== 'python') return escape(code);
+  if (language !== 'python') return escapeHtml(code);
   let html = '';
   highlightCode(
     code,
     pythonLanguage.parser.parse(code),
     codeHighlighter,
     (text, classes) => {
-      html += classes ? `<span class="${classes}">${escape(text)}</span>` : escape(text);
+      html += classes ? `<span class="${classes}">${escapeHtml(text)}</span>` : escapeHtml(text);
     },
     () => {
       html += '\n';

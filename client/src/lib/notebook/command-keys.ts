@@ -53,7 +53,10 @@ export class CommandKeys {
   handle(e: KeyboardEvent): boolean {
     // Keys run commands whatever the role: the controller itself says why it will not (a
     // viewer pressing A is told the notebook is read-only for them).
-    const run = (id: CommandId): true => (COMMANDS[id].run(this.c), true);
+    const run = (id: CommandId): true => {
+      COMMANDS[id].run(this.c);
+      return true;
+    };
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key;
     if (!(key in DOUBLE_KEYS)) this.#pending = null;

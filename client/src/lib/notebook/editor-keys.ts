@@ -7,14 +7,19 @@ import type { NotebookController } from './controller.svelte';
 
 export function editorKeys(c: NotebookController, cellId: string): KeyBinding[] {
   const neighbour = (delta: number): string | undefined => c.model.cells[c.model.indexOfId(cellId) + delta]?.id;
+  // A key's command always counts as handled, so CodeMirror does not act on the key as well.
+  const handled = (command: () => void) => (): true => {
+    command();
+    return true;
+  };
   return [
-    { key: 'Shift-Enter', run: () => (COMMANDS['run-advance'].run(c), true) },
-    { key: 'Mod-Enter', run: () => (COMMANDS['run-stay'].run(c), true) },
-    { key: 'Alt-Enter', run: () => (COMMANDS['run-insert'].run(c), true) },
-    { key: 'Escape', run: () => (COMMANDS['command-mode'].run(c), true) },
-    { key: 'Mod-Shift--', run: () => (COMMANDS.split.run(c), true) },
-    { key: 'Mod-s', run: () => (COMMANDS.save.run(c), true) },
-    { key: 'Mod-Shift-c', run: () => (COMMANDS.palette.run(c), true) },
+    { key: 'Shift-Enter', run: handled(() => COMMANDS['run-advance'].run(c)) },
+    { key: 'Mod-Enter', run: handled(() => COMMANDS['run-stay'].run(c)) },
+    { key: 'Alt-Enter', run: handled(() => COMMANDS['run-insert'].run(c)) },
+    { key: 'Escape', run: handled(() => COMMANDS['command-mode'].run(c)) },
+    { key: 'Mod-Shift--', run: handled(() => COMMANDS.split.run(c)) },
+    { key: 'Mod-s', run: handled(() => COMMANDS.save.run(c)) },
+    { key: 'Mod-Shift-c', run: handled(() => COMMANDS.palette.run(c)) },
     {
       key: 'ArrowUp',
       run: (view) => {

@@ -30,7 +30,8 @@ export class EnvironmentResolver {
 
   async load(): Promise<void> {
     this.#request?.abort();
-    const request = (this.#request = new AbortController());
+    const request = new AbortController();
+    this.#request = request;
     try {
       const resolution = await fetchEnvironment(this.fileId, request.signal);
       if (request.signal.aborted) return;

@@ -83,7 +83,10 @@ export class RunsModel {
     const byCell = new Map<string, CellRunInfo>();
     const info = (cellId: string): CellRunInfo => {
       let i = byCell.get(cellId);
-      if (!i) byCell.set(cellId, (i = {}));
+      if (!i) {
+        i = {};
+        byCell.set(cellId, i);
+      }
       return i;
     };
     const running = records.filter((r) => r.status === 'running');
