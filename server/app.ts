@@ -34,6 +34,10 @@ import { kernelspecRoutes } from './http/routes/kernelspecs';
 import { createEnvironmentService, environmentRoutes } from './environments';
 import { queryRoutes } from './http/routes/queries';
 import { createSqlQueries } from './queries';
+import { createJupyterApi, notebookChannelsExtension } from './jupyter';
+import { jupyterKernelRoutes } from './http/routes/jupyter-kernels';
+import { jupyterServerRoutes } from './http/routes/jupyter-server';
+import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
 
 export interface Tandem {
   app: FastifyInstance;
@@ -107,6 +111,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
+  const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
   const notebooks = new OpenNotebooks({
     paths,
     fileIds,
@@ -116,7 +121,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells],
+      extensions: [queries.sqlCells, jupyterChannels],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
@@ -133,7 +138,20 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     maxMessageBytes: config.maxMessageBytes,
     maxBufferedBytes: config.maxBufferedBytes,
     pingIntervalMs: config.pingIntervalMs,
+    handleProtocols: chooseKernelProtocol,
   });
+  // The Jupyter Server kernel API, on the same shared kernels.
+  const jupyter = createJupyterApi({
+    channels: jupyterChannels,
+    notebooks,
+    fileIds,
+    paths,
+    root: config.root,
+    defaultKernel: config.defaultKernel,
+    cullIdleMs: config.cullIdleMs,
+    log: logger.child({ component: 'jupyter-api' }),
+  });
+  const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, maxBufferedBytes: config.maxBufferedBytes });
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,
@@ -142,7 +160,15 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     kernels: () => notebooks.kernelCount,
   });
   meRoutes(app, auth, fileIds);
-  shareRoutes(app, { shares, paths, fileIds, onRevoked: (share) => transport.closeShare(share.id) });
+  shareRoutes(app, {
+    shares,
+    paths,
+    fileIds,
+    onRevoked: (share) => {
+      transport.closeShare(share.id);
+      kernelChannels.closeShare(share.id);
+    },
+  });
   contentsRoutes(app, {
     contents,
     paths,
@@ -162,6 +188,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   executionRoutes(app, { notebooks, outputs });
   kernelspecRoutes(app, config.defaultKernel);
+  jupyterKernelRoutes(app, jupyter);
+  jupyterServerRoutes(app);
   environmentRoutes(app, { environments, notebooks, fileIds, paths });
   queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, notebooks });
   await registerClient(app);
@@ -182,8 +210,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
-        await Promise.all([notebooks.closeAll(), environments.close()]);
+        await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
         transport.close();
+        kernelChannels.close();
         await app.close();
       })();
       return closing;

@@ -10,6 +10,7 @@ import type {
   StreamContent,
   UpdateDisplayDataContent,
 } from '../protocol/content';
+import type { Channel, JupyterMessage } from '../protocol/message';
 
 export type SessionStatus = Extract<KernelStatus, 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' | 'shutdown'>;
 
@@ -31,6 +32,12 @@ export interface RunRequest {
   storeHistory?: boolean;
   /** Default true, as in JupyterLab: if this run raises, the runs waiting behind it are aborted. */
   stopOnError?: boolean;
+  /**
+   * A Jupyter client's own execute_request, sent with its header as is so that what the kernel
+   * sends back answers that client; `code` is its code. Its own stop_on_error is replaced by
+   * `stopOnError`, which the queue applies.
+   */
+  message?: JupyterMessage;
 }
 
 export interface RunStartedEvent {
@@ -76,7 +83,14 @@ export interface RunFinishedEvent {
   error?: ErrorContent;
 }
 
+/** Every message the kernel sends, as it sent it, for clients that speak Jupyter's protocol themselves. */
+export interface KernelMessageEvent {
+  channel: Channel;
+  message: JupyterMessage;
+}
+
 export interface SessionEvents {
+  message: [KernelMessageEvent];
   status: [StatusEvent];
   runStarted: [RunStartedEvent];
   output: [RunOutputEvent];

@@ -1,0 +1,246 @@
+// The channels of one kernel as Jupyter clients see them: any number of clients (channels
+// sockets) share the kernel. Each gets the replies to its own requests and everyone's iopub,
+// the room's runs included. A client's execute_request joins the kernel's run queue as a run of
+// its user; kernel_info is answered from the cached reply; interrupt and shutdown on control are
+// the same actions as the REST API's; stdin replies are taken only from the client whose run
+// asked. Other requests (complete, inspect, comms, history) pass through. No transport here.
+
+import { randomUUID } from 'node:crypto';
+import type { UserRef } from '../../common/doc-schema';
+import {
+  createMessage,
+  type ChannelMessage,
+  type JupyterMessage,
+  type KernelHandle,
+  type KernelMessageEvent,
+  type RunFinishedEvent,
+} from '../../kernel-bridge';
+
+/** What the channels act on: a notebook's shared kernel or a standalone one. */
+export interface ChannelsTarget {
+  handle(): Promise<KernelHandle>;
+  /** Queues a client's execute_request as a run of `user`; returns the run id. */
+  execute(message: JupyterMessage, user: UserRef): Promise<string>;
+  /** Answers a run's input(); throws if `username` may not. */
+  input(runId: string, username: string, value: string): void;
+  interrupt(): Promise<void>;
+  restart(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface ChannelClient {
+  readonly user: UserRef;
+  send(message: ChannelMessage): void;
+  /** The kernel is gone for good (its notebook closed, or it was shut down). */
+  close(reason: string): void;
+}
+
+interface Pending {
+  client: ChannelClient;
+  /** The request's header, for answers the kernel never gave. */
+  header?: JupyterMessage['header'];
+  runId?: string;
+  replied: boolean;
+  idle: boolean;
+}
+
+/** Requests remembered for routing their replies; the oldest are forgotten beyond this. */
+const MAX_PENDING = 10_000;
+
+type Log = { warn(obj: object, msg?: string): void; debug(obj: object, msg?: string): void };
+
+export class KernelChannels {
+  private readonly clients = new Set<ChannelClient>();
+  /** By the msg_id of the client's request (or of the kernel's input_request). */
+  private readonly pending = new Map<string, Pending>();
+  private readonly byRun = new Map<string, string>();
+  private handle: KernelHandle | undefined;
+  private attaching: Promise<KernelHandle> | undefined;
+  private lastSession: string = randomUUID();
+
+  constructor(
+    private readonly target: ChannelsTarget,
+    private readonly log: Log,
+  ) {}
+
+  get connections(): number {
+    return this.clients.size;
+  }
+
+  async connect(client: ChannelClient): Promise<void> {
+    await this.attach();
+    this.clients.add(client);
+  }
+
+  disconnect(client: ChannelClient): void {
+    this.clients.delete(client);
+  }
+
+  /** One message from a client; never throws for bad input (it is logged and dropped). */
+  async receive(client: ChannelClient, message: ChannelMessage): Promise<void> {
+    if (!this.clients.has(client)) return;
+    const type = message.header.msg_type;
+    try {
+      if (message.channel === 'shell') {
+        if (type === 'kernel_info_request') await this.kernelInfo(client, message);
+        else if (type === 'execute_request') await this.execute(client, message);
+        else await this.pass(client, 'shell', message);
+      } else if (message.channel === 'control') {
+        if (type === 'interrupt_request') {
+          await this.target.interrupt();
+          this.reply(client, message, 'control', 'interrupt_reply', { status: 'ok' });
+        } else if (type === 'shutdown_request') {
+          const restart = (message.content as { restart?: unknown }).restart === true;
+          await (restart ? this.target.restart() : this.target.shutdown());
+          this.reply(client, message, 'control', 'shutdown_reply', { status: 'ok', restart });
+        } else await this.pass(client, 'control', message);
+      } else if (message.channel === 'stdin' && type === 'input_reply') {
+        this.inputReply(client, message);
+      }
+    } catch (error) {
+      this.log.warn({ msgType: type, err: error }, 'a kernel channels request failed');
+      if (type === 'execute_request') this.abort(client, message, (error as Error).message);
+    }
+  }
+
+  dispose(reason = 'the kernel was shut down'): void {
+    for (const client of this.clients) client.close(reason);
+    this.clients.clear();
+    this.pending.clear();
+    this.byRun.clear();
+    this.handle?.off('message', this.onMessage);
+    this.handle?.off('runFinished', this.onRunFinished);
+  }
+
+  private attach(): Promise<KernelHandle> {
+    this.attaching ??= this.target.handle().then((handle) => {
+      this.handle = handle;
+      handle.on('message', this.onMessage);
+      handle.on('runFinished', this.onRunFinished);
+      return handle;
+    });
+    this.attaching.catch(() => {
+      this.attaching = undefined;
+    });
+    return this.attaching;
+  }
+
+  /** The kernel, started if none is running; undefined if it cannot start. */
+  private async running(): Promise<KernelHandle | undefined> {
+    const handle = await this.attach();
+    if (!handle.kernelInfoReply) await handle.start();
+    return handle.kernelInfoReply ? handle : undefined;
+  }
+
+  private async kernelInfo(client: ChannelClient, request: ChannelMessage): Promise<void> {
+    const handle = await this.running();
+    if (!handle?.kernelInfoReply) return;
+    const cached = handle.kernelInfoReply;
+    this.lastSession = cached.header.session || this.lastSession;
+    this.reply(client, request, 'shell', 'kernel_info_reply', cached.content as object);
+    // JupyterLab learns the kernel's state only from iopub status; a client that joins an idle
+    // kernel would otherwise show it as unknown.
+    const state = handle.status === 'busy' ? 'busy' : 'idle';
+    this.reply(client, request, 'iopub', 'status', { execution_state: state });
+  }
+
+  private async execute(client: ChannelClient, request: ChannelMessage): Promise<void> {
+    const entry: Pending = { client, header: request.header, replied: false, idle: false };
+    this.remember(request.header.msg_id, entry);
+    await this.attach();
+    const { channel: _channel, ...message } = request;
+    entry.runId = await this.target.execute(message, client.user);
+    this.byRun.set(entry.runId, request.header.msg_id);
+  }
+
+  private async pass(client: ChannelClient, channel: 'shell' | 'control', request: ChannelMessage): Promise<void> {
+    const handle = await this.running();
+    const { channel: _channel, ...message } = request;
+    this.remember(request.header.msg_id, { client, replied: false, idle: false });
+    if (!handle?.send(channel, { ...message, header: { ...message.header, username: client.user.username } })) {
+      this.log.debug({ msgType: request.header.msg_type }, 'no kernel to pass a request to');
+    }
+  }
+
+  private inputReply(client: ChannelClient, message: ChannelMessage): void {
+    const parent = 'msg_id' in message.parent_header ? message.parent_header.msg_id : undefined;
+    const asked = parent ? this.pending.get(parent) : undefined;
+    // Another socket's answer (or a guess) must not reach someone else's input().
+    if (!asked || asked.client !== client || !asked.runId) {
+      this.log.warn({}, 'ignored an input_reply from a socket whose run did not ask');
+      return;
+    }
+    const value = (message.content as { value?: unknown }).value;
+    this.pending.delete(parent!);
+    this.target.input(asked.runId, client.user.username, typeof value === 'string' ? value : '');
+  }
+
+  private readonly onMessage = ({ channel, message }: KernelMessageEvent): void => {
+    this.lastSession = message.header.session || this.lastSession;
+    const parent = 'msg_id' in message.parent_header ? message.parent_header.msg_id : undefined;
+    const entry = parent ? this.pending.get(parent) : undefined;
+    if (channel === 'iopub') {
+      if (entry && message.header.msg_type === 'status' && (message.content as { execution_state?: unknown }).execution_state === 'idle') {
+        entry.idle = true;
+      }
+      for (const client of this.clients) this.deliver(client, { ...message, channel });
+      return;
+    }
+    if (!entry) return;
+    if (channel === 'stdin' && message.header.msg_type === 'input_request') {
+      // The answer will name this input_request as its parent.
+      this.remember(message.header.msg_id, { client: entry.client, runId: entry.runId, replied: true, idle: true });
+    } else if (channel === 'shell' || channel === 'control') {
+      entry.replied = true;
+      if (!entry.runId) this.pending.delete(parent!);
+    }
+    this.deliver(entry.client, { ...message, channel });
+  };
+
+  /** A run that ended without the kernel answering (aborted, restarted, died) still answers its client. */
+  private readonly onRunFinished = (event: RunFinishedEvent): void => {
+    const msgId = this.byRun.get(event.runId);
+    if (!msgId) return;
+    this.byRun.delete(event.runId);
+    const entry = this.pending.get(msgId);
+    this.pending.delete(msgId);
+    if (!entry?.header || (entry.replied && entry.idle)) return;
+    const parent = entry.header;
+    if (!entry.replied) {
+      const status = event.status === 'error' ? 'error' : 'aborted';
+      this.deliver(entry.client, this.message(parent, 'shell', 'execute_reply', { status, execution_count: event.executionCount, ...(event.error ?? {}) }));
+    }
+    if (!entry.idle) this.deliver(entry.client, this.message(parent, 'iopub', 'status', { execution_state: 'idle' }));
+  };
+
+  private abort(client: ChannelClient, request: ChannelMessage, reason: string): void {
+    this.pending.delete(request.header.msg_id);
+    this.reply(client, request, 'shell', 'execute_reply', { status: 'error', ename: 'TandemError', evalue: reason, traceback: [] });
+    this.reply(client, request, 'iopub', 'status', { execution_state: 'idle' });
+  }
+
+  private reply(client: ChannelClient, request: ChannelMessage, channel: ChannelMessage['channel'], msgType: string, content: object): void {
+    this.deliver(client, this.message(request.header, channel, msgType, content));
+  }
+
+  private message(parent: JupyterMessage['header'], channel: ChannelMessage['channel'], msgType: string, content: object): ChannelMessage {
+    // The kernel's session id, so clients that drop messages of an old kernel session keep these.
+    return { ...createMessage({ msgType, content, session: this.lastSession, username: 'kernel', parent }), channel };
+  }
+
+  private deliver(client: ChannelClient, message: ChannelMessage): void {
+    try {
+      client.send(message);
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not send to a kernel channels client');
+    }
+  }
+
+  private remember(msgId: string, entry: Pending): void {
+    this.pending.set(msgId, entry);
+    if (this.pending.size > MAX_PENDING) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) this.pending.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// @jupyterlab/services, as JupyterLab and VS Code use it, starting and driving a standalone
+// kernel on Tandem through /api/kernels and the channels socket.
+
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { jupyterClients, run, stdout, type JupyterClients } from '../helpers/jupyter';
+import { startTandem, type TandemProcess } from '../helpers/tandem';
+
+let server: TandemProcess;
+let clients: JupyterClients;
+
+beforeAll(async () => {
+  server = await startTandem();
+  clients = jupyterClients(server);
+});
+afterAll(async () => {
+  clients?.dispose();
+  await server?.stop();
+});
+
+test('KernelManager.startNew starts a kernel that runs code with a stream, a result and an error', async () => {
+  const kernel = await clients.kernels.startNew({ name: 'python3' });
+  const listed = await (await server.api('GET', '/api/kernels')).json();
+  expect(listed.map((k: { id: string }) => k.id)).toContain(kernel.id);
+
+  const printed = await run(kernel, 'print("hello from tandem")');
+  expect(printed.reply.content.status).toBe('ok');
+  expect(stdout(printed)).toBe('hello from tandem\n');
+
+  const result = await run(kernel, '6 * 7');
+  const value = result.iopub.find((m) => m.header.msg_type === 'execute_result');
+  expect((value?.content as { data: Record<string, string> }).data['text/plain']).toBe('42');
+
+  const failed = await run(kernel, '1 / 0');
+  expect(failed.reply.content.status).toBe('error');
+  const error = failed.iopub.find((m) => m.header.msg_type === 'error');
+  expect((error?.content as { ename: string }).ename).toBe('ZeroDivisionError');
+  await kernel.shutdown();
+});
+
+test('interrupt stops a running cell, restart clears the state, shutdown removes the kernel', async () => {
+  const kernel = await clients.kernels.startNew({ name: 'python3' });
+  await run(kernel, 'kept = 1');
+  const future = kernel.requestExecute({ code: 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)' });
+  let started = false;
+  future.onIOPub = (message) => {
+    if (message.header.msg_type === 'stream') started = true;
+  };
+  await expect.poll(() => started, { timeout: 20_000 }).toBe(true);
+  await kernel.interrupt();
+  const reply = await future.done.catch((error: { content?: { status: string; ename?: string } }) => error);
+  expect((reply as { content: { status: string; ename?: string } }).content.status).toBe('error');
+  expect((reply as { content: { ename?: string } }).content.ename).toBe('KeyboardInterrupt');
+
+  await kernel.restart();
+  const after = await run(kernel, 'print("kept" in globals())');
+  expect(stdout(after)).toBe('False\n');
+
+  const id = kernel.id;
+  await kernel.shutdown();
+  expect((await server.api('GET', `/api/kernels/${id}`)).status).toBe(404);
+});
