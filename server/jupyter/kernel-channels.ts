@@ -110,6 +110,7 @@ export class KernelChannels {
     this.byRun.clear();
     this.handle?.off('message', this.onMessage);
     this.handle?.off('runFinished', this.onRunFinished);
+    this.handle?.off('status', this.onStatus);
   }
 
   private attach(): Promise<KernelHandle> {
@@ -117,6 +118,7 @@ export class KernelChannels {
       this.handle = handle;
       handle.on('message', this.onMessage);
       handle.on('runFinished', this.onRunFinished);
+      handle.on('status', this.onStatus);
       return handle;
     });
     this.attaching.catch(() => {
@@ -125,10 +127,15 @@ export class KernelChannels {
     return this.attaching;
   }
 
-  /** The kernel, started if none is running; undefined if it cannot start. */
+  /**
+   * The kernel once it is up, waiting out a start or restart under way; undefined if it is shut
+   * down or dead. A client never starts a kernel by talking to it, as with Jupyter Server.
+   */
   private async running(): Promise<KernelHandle | undefined> {
     const handle = await this.attach();
-    if (!handle.kernelInfoReply) await handle.start();
+    // start() is queued behind the start under way and does nothing once a kernel is up. In any
+    // other state without a kernel, one is being shut down: starting it again would undo that.
+    if (!handle.kernelInfoReply && (handle.status === 'starting' || handle.status === 'restarting')) await handle.start();
     return handle.kernelInfoReply ? handle : undefined;
   }
 
@@ -174,6 +181,13 @@ export class KernelChannels {
     this.pending.delete(parent!);
     this.target.input(asked.runId, client.user.username, typeof value === 'string' ? value : '');
   }
+
+  /** A kernel that is shut down closes its channels, as Jupyter Server's do; clients then see it gone. */
+  private readonly onStatus = ({ status }: { status: string }): void => {
+    if (status !== 'shutdown') return;
+    for (const client of this.clients) client.close('the kernel was shut down');
+    this.clients.clear();
+  };
 
   private readonly onMessage = ({ channel, message }: KernelMessageEvent): void => {
     this.lastSession = message.header.session || this.lastSession;
