@@ -145,3 +145,7 @@ export function openChannels(server: TandemProcess, kernelId: string, options: {
 /** A message answering `msgId` (by parent_header). */
 export const answering = (msgId: string, msgType?: string) => (message: KernelMessage.IMessage) =>
   (message.parent_header as { msg_id?: string }).msg_id === msgId && (msgType === undefined || message.header.msg_type === msgType);
+
+/** The iopub idle status that ends the request `msgId`: everything it printed has arrived by then. */
+export const idleAfter = (msgId: string) => (message: KernelMessage.IMessage) =>
+  message.channel === 'iopub' && answering(msgId, 'status')(message) && (message.content as { execution_state: string }).execution_state === 'idle';

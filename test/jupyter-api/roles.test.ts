@@ -3,7 +3,7 @@
 // standalone kernels, and input() is answered only by the socket whose run asked.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { answering, openChannels } from '../helpers/jupyter';
+import { answering, idleAfter, openChannels } from '../helpers/jupyter';
 import { makeNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
@@ -74,7 +74,7 @@ test("a forged stdin reply from another socket is ignored; the asker's answer is
     const marker = forger.send('shell', 'kernel_info_request', {});
     await forger.next(answering(marker, 'kernel_info_reply'));
     asker.send('stdin', 'input_reply', { value: 'asker' }, { parent: prompt.header as never });
-    await asker.next(answering(request, 'execute_reply'));
+    await asker.next(idleAfter(request));
     const printed = asker.received.filter((m) => m.header.msg_type === 'stream' && answering(request)(m)).map((m) => (m.content as { text: string }).text);
     expect(printed.join('')).toBe('got asker\n');
   } finally {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, recordOf, waitForRun } from '../helpers/execution';
-import { jupyterClients, run, stdout, type JupyterClients } from '../helpers/jupyter';
+import { answering, idleAfter, jupyterClients, openChannels, run, stdout, type JupyterClients } from '../helpers/jupyter';
 import { makeNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
@@ -102,6 +102,40 @@ test('interrupting from the room stops a run that came through the channels', as
   expect(reply.content.ename).toBe('KeyboardInterrupt');
   const record = [...watcher.doc.getMap('executions').values()].filter((r) => (r as { cellId: string }).cellId === 'target').pop() as { id: string };
   expect((await waitForRun(watcher, record.id)).status).toBe('interrupted');
+});
+
+test("the room's runs show on the channels' iopub, and a restart through either API is the same restart", async () => {
+  await clients.sessions.startNew({ path: 'shared.ipynb', name: 'shared.ipynb', type: 'notebook' });
+  const channels = await openChannels(server, fileId);
+  try {
+    const [roomRun] = await execute(server, fileId, ['set']);
+    await channels.next((m) => m.channel === 'iopub' && m.header.msg_type === 'execute_input' && (m.content as { code: string }).code === 'shared_value = 41');
+    await waitForRun(watcher, roomRun.id);
+
+    // Restarted through the Jupyter API: the room sees it, and the state is gone for both.
+    const restarted = await server.api('POST', `/api/kernels/${fileId}/restart`);
+    expect(restarted.status).toBe(200);
+    expect((await restarted.json()).id).toBe(fileId);
+    expect(kernelStatus(watcher)).toMatch(/idle|busy/);
+    expect(watcher.doc.getMap('kernel').get('startedAt')).toBeGreaterThan(roomRun.queuedAt);
+    const [readRun] = await execute(server, fileId, ['read']);
+    expect((await waitForRun(watcher, readRun.id)).status).toBe('error');
+
+    // Restarted from the room: the same kernel id answers, with fresh state, on a new socket.
+    expect((await server.api('POST', `/api/notebooks/${fileId}/restart`)).status).toBe(200);
+    await expect.poll(async () => (await (await server.api('GET', `/api/kernels/${fileId}`)).json()).execution_state, { timeout: 20_000 }).toBe('idle');
+    const again = await openChannels(server, fileId);
+    try {
+      const probe = again.send('shell', 'execute_request', { code: 'print("shared_value" in globals())', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+      await again.next(idleAfter(probe));
+      const text = again.received.filter((m) => m.header.msg_type === 'stream' && answering(probe)(m)).map((m) => (m.content as { text: string }).text);
+      expect(text.join('')).toBe('False\n');
+    } finally {
+      again.close();
+    }
+  } finally {
+    channels.close();
+  }
 });
 
 test('deleting the only session of a notebook nobody has open shuts its kernel down', async () => {

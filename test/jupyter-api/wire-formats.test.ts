@@ -3,7 +3,7 @@
 // v1.kernel.websocket.jupyter.org binary subprotocol, with buffers in both directions.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { answering, openChannels } from '../helpers/jupyter';
+import { answering, idleAfter, openChannels } from '../helpers/jupyter';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
 let server: TandemProcess;
@@ -82,6 +82,7 @@ test('two sockets on one kernel each get their own replies and both see every io
   try {
     const request = a.send('shell', 'execute_request', { code: 'print("to everyone")', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
     await a.next(answering(request, 'execute_reply'));
+    await a.next(idleAfter(request));
     const streamed = (m: { channel?: string; header: { msg_type: string } }) => m.channel === 'iopub' && m.header.msg_type === 'stream';
     expect((await b.next((m) => streamed(m) && answering(request)(m))).content).toMatchObject({ text: 'to everyone\n' });
     // The reply went to the socket that asked, and only there.
