@@ -4,7 +4,6 @@
 import { stat } from 'node:fs/promises';
 import type { BridgeLogger } from '../../kernel-bridge';
 import type { RootPaths } from '../contents/paths';
-import { notFound } from '../errors';
 import type { NotebookExtension } from '../notebooks/notebook-extension';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import type { FileIdIndex } from '../storage/file-ids';
@@ -55,10 +54,11 @@ export function createJupyterApi(options: JupyterApiOptions): JupyterApi {
   const resolve = async (path: string, assign: boolean): Promise<ResolvedPath> => {
     const { apiPath, absolute } = options.paths.resolve(path);
     if (!apiPath.endsWith('.ipynb')) return { apiPath, fileId: undefined };
+    // A path Tandem does not have (VS Code names the notebook on the user's disk) is only a
+    // label, as in Jupyter Server: the session gets a kernel of its own.
     const info = await stat(absolute).catch(() => undefined);
-    if (!info?.isFile()) throw notFound(`No such notebook: ${apiPath}`);
+    if (!info?.isFile()) return { apiPath, fileId: undefined };
     const fileId = options.fileIds.idOf(apiPath) ?? (assign ? options.fileIds.ensure(apiPath) : undefined);
-    if (fileId === undefined) throw notFound(`No such notebook: ${apiPath}`);
     return { apiPath, fileId };
   };
   const sessions = new JupyterSessions({

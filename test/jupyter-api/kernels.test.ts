@@ -59,3 +59,14 @@ test('interrupt stops a running cell, restart clears the state, shutdown removes
   await kernel.shutdown();
   expect((await server.api('GET', `/api/kernels/${id}`)).status).toBe(404);
 });
+
+test("a session on a path Tandem does not have (VS Code's local notebook) gets a kernel of its own", async () => {
+  const session = await clients.sessions.startNew({ path: 'Users/someone/local-only.ipynb', name: 'local-only.ipynb', type: 'notebook' });
+  const kernel = session.kernel!;
+  expect(stdout(await run(kernel, 'print("local")'))).toBe('local\n');
+  const listed = await (await server.api('GET', '/api/sessions')).json();
+  expect(listed.find((s: { id: string }) => s.id === session.id)?.kernel.id).toBe(kernel.id);
+  await session.shutdown();
+  // Nothing else used it, so it is gone with its session.
+  expect((await server.api('GET', `/api/kernels/${kernel.id}`)).status).toBe(404);
+});
