@@ -11,11 +11,13 @@ import type { Logger } from 'pino';
 import { ShareStore } from './auth/shares';
 import { generateToken } from './auth/tokens';
 import type { Config } from './config';
+import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
 import { RootPaths } from './contents/paths';
 import { registerAuth, Authenticator } from './http/auth';
 import { registerClient } from './http/client';
 import { handleError } from './http/errors';
+import { registerJsonBodies } from './http/json-body';
 import { collaborationRoutes } from './http/routes/collaboration';
 import { contentsRoutes } from './http/routes/contents';
 import { meRoutes } from './http/routes/me';
@@ -100,6 +102,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     trustProxy: false,
   });
   app.setErrorHandler(handleError);
+  registerJsonBodies(app);
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode }, 'request');
   });
@@ -174,6 +177,13 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     paths,
     fileIds,
     shares,
+    checkpoints: new Checkpoints({
+      dir: join(config.stateDir, 'checkpoints'),
+      paths,
+      fileIds,
+      contents,
+      flush: async (fileId) => notebooks.get(fileId)?.file.flush(),
+    }),
     onSharesRemoved: (removed) => removed.forEach((share) => transport.closeShare(share.id)),
   });
   collaborationRoutes(app, {

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { JupyterApi } from '../../jupyter';
 import { requirePrincipal } from '../auth';
-import { badRequest, forbidden } from '../errors';
+import { forbidden } from '../errors';
 
 type IdParams = { id: string };
 
@@ -47,24 +47,7 @@ function kernelOf(body: SessionBody['kernel']): { id?: string; name?: string } |
   return { id: body.id ?? undefined, name: body.name ?? undefined };
 }
 
-export function jupyterKernelRoutes(root: FastifyInstance, api: JupyterApi): void {
-  // @jupyterlab/services sends JSON bodies without a JSON content type (fetch then says
-  // text/plain), and empty bodies with one (interrupt, delete); Jupyter Server takes both, and
-  // so do these routes, and only these.
-  void root.register(async (app) => {
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, body === '' ? null : (JSON.parse(body as string) as unknown));
-      } catch {
-        done(badRequest('The body is not JSON'), undefined);
-      }
-    });
-    routes(app, api);
-  });
-}
-
-function routes(app: FastifyInstance, api: JupyterApi): void {
+export function jupyterKernelRoutes(app: FastifyInstance, api: JupyterApi): void {
   const { kernels, sessions } = api;
 
   app.get('/api/kernels', async (request) => kernels.list(requirePrincipal(request)));
