@@ -30,6 +30,8 @@ export interface ChannelsTarget {
 
 export interface ChannelClient {
   readonly user: UserRef;
+  /** The client's session_id: a socket that comes back with it gets what it missed. */
+  readonly sessionId?: string;
   send(message: ChannelMessage): void;
   /** The kernel is gone for good (its notebook closed, or it was shut down). */
   close(reason: string): void;
@@ -46,6 +48,16 @@ interface Pending {
 
 /** Requests remembered for routing their replies; the oldest are forgotten beyond this. */
 const MAX_PENDING = 10_000;
+/** How long, and how much, a dropped client's messages are kept for its return. */
+const PARK_MS = 60_000;
+const MAX_PARKED_MESSAGES = 5_000;
+
+/** What a dropped client missed, kept for a socket that comes back with its session_id. */
+interface Parked {
+  client: ChannelClient;
+  messages: ChannelMessage[];
+  timer: NodeJS.Timeout;
+}
 
 type Log = { warn(obj: object, msg?: string): void; debug(obj: object, msg?: string): void };
 
@@ -54,6 +66,7 @@ export class KernelChannels {
   /** By the msg_id of the client's request (or of the kernel's input_request). */
   private readonly pending = new Map<string, Pending>();
   private readonly byRun = new Map<string, string>();
+  private readonly parked = new Map<string, Parked>();
   private handle: KernelHandle | undefined;
   private attaching: Promise<KernelHandle> | undefined;
   private lastSession: string = randomUUID();
@@ -70,10 +83,21 @@ export class KernelChannels {
   async connect(client: ChannelClient): Promise<void> {
     await this.attach();
     this.clients.add(client);
+    // Coming back with the session_id of a dropped socket, as Jupyter Server's clients do after
+    // a network blip: the replies and iopub it missed, in order, then the live stream.
+    const parked = client.sessionId ? this.parked.get(client.sessionId) : undefined;
+    if (!parked || !client.sessionId) return;
+    this.unpark(client.sessionId);
+    for (const entry of this.pending.values()) if (entry.client === parked.client) entry.client = client;
+    for (const message of parked.messages) this.deliver(client, message);
   }
 
   disconnect(client: ChannelClient): void {
-    this.clients.delete(client);
+    if (!this.clients.delete(client) || !client.sessionId) return;
+    this.unpark(client.sessionId);
+    const timer = setTimeout(() => this.unpark(client.sessionId!), PARK_MS);
+    timer.unref();
+    this.parked.set(client.sessionId, { client, messages: [], timer });
   }
 
   /** One message from a client; never throws for bad input (it is logged and dropped). */
@@ -104,6 +128,7 @@ export class KernelChannels {
   }
 
   dispose(reason = 'the kernel was shut down'): void {
+    for (const sessionId of [...this.parked.keys()]) this.unpark(sessionId);
     for (const client of this.clients) client.close(reason);
     this.clients.clear();
     this.pending.clear();
@@ -198,6 +223,7 @@ export class KernelChannels {
         entry.idle = true;
       }
       for (const client of this.clients) this.deliver(client, { ...message, channel });
+      for (const parked of this.parked.values()) this.deliver(parked.client, { ...message, channel });
       return;
     }
     if (!entry) return;
@@ -243,11 +269,23 @@ export class KernelChannels {
   }
 
   private deliver(client: ChannelClient, message: ChannelMessage): void {
+    if (!this.clients.has(client)) {
+      const parked = client.sessionId ? this.parked.get(client.sessionId) : undefined;
+      if (parked?.client === client && parked.messages.length < MAX_PARKED_MESSAGES) parked.messages.push(message);
+      return;
+    }
     try {
       client.send(message);
     } catch (error) {
       this.log.warn({ err: error }, 'could not send to a kernel channels client');
     }
+  }
+
+  private unpark(sessionId: string): void {
+    const parked = this.parked.get(sessionId);
+    if (!parked) return;
+    clearTimeout(parked.timer);
+    this.parked.delete(sessionId);
   }
 
   private remember(msgId: string, entry: Pending): void {

@@ -41,7 +41,7 @@ export function registerKernelChannelsTransport(app: FastifyInstance, options: C
   app.decorateRequest('kernelChannels', undefined);
   const sockets = new Map<WebSocket, { shareId?: string }>();
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { session_id?: string } }>(
     '/api/kernels/:id/channels',
     {
       websocket: true,
@@ -59,8 +59,11 @@ export function registerKernelChannelsTransport(app: FastifyInstance, options: C
       const principal = request.principal!;
       const protocol = socket.protocol === KERNEL_WS_PROTOCOL_V1 ? KERNEL_WS_PROTOCOL_V1 : '';
       const { username, name, color } = principal.identity;
+      const sessionId = typeof request.query.session_id === 'string' && request.query.session_id ? request.query.session_id : undefined;
       const client: ChannelClient = {
         user: { username, name, color },
+        // Scoped to the user, so nobody picks up what another user's socket missed.
+        sessionId: sessionId && `${username}:${sessionId}`,
         send(message: ChannelMessage) {
           if (socket.readyState !== socket.OPEN) return;
           // A client that cannot keep up with iopub is cut off rather than buffered without end.

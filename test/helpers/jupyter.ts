@@ -75,8 +75,12 @@ export interface RawChannels {
   close(): void;
 }
 
-export function openChannels(server: TandemProcess, kernelId: string, options: { token?: string; protocol?: string } = {}): Promise<RawChannels> {
-  const url = `${server.wsBase}/api/kernels/${kernelId}/channels?session_id=${crypto.randomUUID()}&token=${options.token ?? server.token}`;
+export function openChannels(
+  server: TandemProcess,
+  kernelId: string,
+  options: { token?: string; protocol?: string; sessionId?: string } = {},
+): Promise<RawChannels> {
+  const url = `${server.wsBase}/api/kernels/${kernelId}/channels?session_id=${options.sessionId ?? crypto.randomUUID()}&token=${options.token ?? server.token}`;
   const socket = new WebSocket(url, options.protocol ? [options.protocol] : []);
   socket.binaryType = 'arraybuffer';
   const received: RawChannels['received'] = [];
