@@ -8,9 +8,9 @@ import { KernelSession, type KernelSessionOptions } from './session/kernel-sessi
 export { KernelSession, type KernelSessionOptions };
 export type { KernelHandle };
 export type { KernelMessageEvent, RunFinishedEvent, RunFinishStatus, RunOutputEvent, SessionStatus } from './session/events';
-export type { Channel, JupyterMessage, MessageHeader } from './protocol/message';
+export type { JupyterMessage } from './protocol/message';
 export { createMessage } from './protocol/message';
-export { decodeChannelFrame, encodeChannelFrame, KERNEL_WS_PROTOCOL_V1, type ChannelFrame, type ChannelMessage } from './protocol/websocket-frames';
+export { decodeChannelFrame, encodeChannelFrame, KERNEL_WS_PROTOCOL_V1, type ChannelMessage } from './protocol/websocket-frames';
 export { executeRequest } from './protocol/requests';
 export { findKernelSpec, findKernelSpecs } from './kernelspec/discovery';
 export type { KernelSpec } from './kernelspec/kernelspec';

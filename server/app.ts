@@ -184,7 +184,12 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       contents,
       flush: async (fileId) => notebooks.get(fileId)?.file.flush(),
     }),
-    onSharesRemoved: (removed) => removed.forEach((share) => transport.closeShare(share.id)),
+    onSharesRemoved: (removed) => {
+      for (const share of removed) {
+        transport.closeShare(share.id);
+        kernelChannels.closeShare(share.id);
+      }
+    },
   });
   collaborationRoutes(app, {
     paths,

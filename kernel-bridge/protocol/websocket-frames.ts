@@ -83,10 +83,7 @@ function decodeV1(data: Buffer): DecodeResult {
   const json = (i: number): unknown => JSON.parse(part(i).toString('utf8'));
   const buffers: Buffer[] = [];
   for (let i = 5; i < offsets.length - 1; i++) buffers.push(Buffer.from(part(i)));
-  return checked(
-    { channel: part(0).toString('utf8'), header: json(1), parent_header: json(2), metadata: json(3), content: json(4) },
-    buffers,
-  );
+  return checked({ channel: part(0).toString('utf8'), header: json(1), parent_header: json(2), metadata: json(3), content: json(4) }, buffers);
 }
 
 function decodeLegacyBinary(data: Buffer): DecodeResult {

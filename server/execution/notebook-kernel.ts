@@ -109,16 +109,15 @@ export class NotebookKernel {
    * Queues a Jupyter client's execute_request as a run of `requestedBy`, its header kept so the
    * kernel's replies answer the client. Where its metadata.cellId names a code cell of this
    * notebook, the run is recorded and its outputs written there like any other; otherwise it
-   * only takes its turn in the queue. Returns the run id.
+   * only takes its turn in the queue. `runId` is the caller's id for the run.
    */
-  async executeMessage(message: JupyterMessage, requestedBy: UserRef): Promise<string> {
+  async executeMessage(message: JupyterMessage, requestedBy: UserRef, runId: string): Promise<void> {
     const content = message.content as { code?: unknown; silent?: unknown; store_history?: unknown; stop_on_error?: unknown };
     if (typeof content.code !== 'string') throw invalid('An execute_request needs its code as a string');
     const code = content.code;
     const cellId = typeof message.metadata.cellId === 'string' ? message.metadata.cellId : undefined;
     const cell = cellId === undefined ? undefined : this.codeCell(cellId);
     const session = await this.ensureSession();
-    const runId = randomUUID();
     if (cell && cellId !== undefined && content.silent !== true) {
       this.records.queue(runId, cellId, code, requestedBy, 'jupyter');
       this.runs.set(runId, new Run(this.options.fileId, runId, cellId, code, requestedBy));
@@ -134,7 +133,6 @@ export class NotebookKernel {
       stopOnError: content.stop_on_error !== false,
       message: { ...message, header: { ...message.header, username: requestedBy.username } },
     });
-    return runId;
   }
 
   /** Starts the kernel ahead of the first run. */

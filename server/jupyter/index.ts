@@ -12,10 +12,9 @@ import { JupyterSessions, type ResolvedPath } from './jupyter-sessions';
 import type { NotebookChannels } from './notebook-channels';
 import { StandaloneKernels } from './standalone-kernels';
 
-export { notebookChannelsExtension } from './notebook-channels';
-export type { KernelRef, KernelModel } from './jupyter-kernels';
-export type { JupyterKernels } from './jupyter-kernels';
+export type { JupyterKernels, KernelRef } from './jupyter-kernels';
 export type { JupyterSessions } from './jupyter-sessions';
+export { notebookChannelsExtension } from './notebook-channels';
 
 export interface JupyterApi {
   kernels: JupyterKernels;

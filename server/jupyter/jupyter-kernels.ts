@@ -3,8 +3,8 @@
 // and the standalone kernels. Decides who reaches which: a share reaches only its notebook's
 // kernel (every other kernel is not found to it), and needs `runner` to use it.
 
-import { roleAtLeast, type Role } from '../../common/doc-schema';
-import { roleOn, type Principal } from '../auth/principal';
+import { type Role, roleAtLeast } from '../../common/doc-schema';
+import { type Principal, roleOn } from '../auth/principal';
 import { forbidden, notFound } from '../errors';
 import type { NotebookExtension } from '../notebooks/notebook-extension';
 import type { OpenNotebook } from '../notebooks/open-notebook';
@@ -13,9 +13,7 @@ import type { KernelChannels } from './kernel-channels';
 import type { NotebookChannels } from './notebook-channels';
 import type { StandaloneKernel, StandaloneKernels } from './standalone-kernels';
 
-export type KernelRef =
-  | { kind: 'notebook'; id: string; notebook: OpenNotebook }
-  | { kind: 'standalone'; id: string; kernel: StandaloneKernel };
+export type KernelRef = { kind: 'notebook'; id: string; notebook: OpenNotebook } | { kind: 'standalone'; id: string; kernel: StandaloneKernel };
 
 /** Jupyter Server's kernel model. */
 export interface KernelModel {
@@ -76,7 +74,8 @@ export class JupyterKernels {
       }
     } else {
       const notebook = this.options.notebooks.get(principal.share.fileId);
-      if (notebook && this.isRunning(notebook)) refs.push({ kind: 'notebook', id: notebook.fileId, notebook });
+      // Below runner the kernel is refused (403), so it is not listed either.
+      if (notebook && roleAtLeast(principal.share.role, 'runner') && this.isRunning(notebook)) refs.push({ kind: 'notebook', id: notebook.fileId, notebook });
     }
     return refs.map((ref) => this.model(ref));
   }

@@ -4,7 +4,7 @@
 // (a room, another session) uses it. Sessions live in memory, as Jupyter Server's do.
 
 import { randomUUID } from 'node:crypto';
-import { roleOn, type Principal } from '../auth/principal';
+import { type Principal, roleOn } from '../auth/principal';
 import { notFound } from '../errors';
 import type { JupyterKernels, KernelModel, KernelRef } from './jupyter-kernels';
 import type { StandaloneKernels } from './standalone-kernels';

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { UserRef } from '../../common/doc-schema';
 import {
-  createMessage,
   type ChannelMessage,
+  createMessage,
   type JupyterMessage,
   type KernelHandle,
   type KernelMessageEvent,
@@ -19,8 +19,8 @@ import {
 /** What the channels act on: a notebook's shared kernel or a standalone one. */
 export interface ChannelsTarget {
   handle(): Promise<KernelHandle>;
-  /** Queues a client's execute_request as a run of `user`; returns the run id. */
-  execute(message: JupyterMessage, user: UserRef): Promise<string>;
+  /** Queues a client's execute_request as run `runId` of `user`. */
+  execute(message: JupyterMessage, user: UserRef, runId: string): Promise<void>;
   /** Answers a run's input(); throws if `username` may not. */
   input(runId: string, username: string, value: string): void;
   interrupt(): Promise<void>;
@@ -181,8 +181,10 @@ export class KernelChannels {
     this.remember(request.header.msg_id, entry);
     await this.attach();
     const { channel: _channel, ...message } = request;
-    entry.runId = await this.target.execute(message, client.user);
+    // Known before the run is queued: a run on a dead kernel finishes at once.
+    entry.runId = randomUUID();
     this.byRun.set(entry.runId, request.header.msg_id);
+    await this.target.execute(message, client.user, entry.runId);
   }
 
   private async pass(client: ChannelClient, channel: 'shell' | 'control', request: ChannelMessage): Promise<void> {

@@ -24,7 +24,7 @@ export class NotebookChannels implements NotebookListener {
     this.channels ??= new KernelChannels(
       {
         handle: () => this.notebook.kernel().handle(),
-        execute: (message, user) => this.notebook.kernel().executeMessage(message, user),
+        execute: (message, user, runId) => this.notebook.kernel().executeMessage(message, user, runId),
         input: (runId, username, value) => this.notebook.kernel().input(runId, username, value),
         interrupt: () => this.notebook.kernel().interrupt(),
         restart: () => this.notebook.kernel().restart(),

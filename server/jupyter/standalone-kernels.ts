@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { UserRef } from '../../common/doc-schema';
-import { findKernelSpec, openKernel, type BridgeLogger, type KernelHandle } from '../../kernel-bridge';
+import { type BridgeLogger, findKernelSpec, type KernelHandle, openKernel } from '../../kernel-bridge';
 import { forbidden, notFound } from '../errors';
 import { kernelPythonPath } from '../execution/kernel-setup';
 import { KernelChannels } from './kernel-channels';
@@ -23,7 +23,7 @@ export class StandaloneKernel {
     this.channels = new KernelChannels(
       {
         handle: () => Promise.resolve(handle),
-        execute: (message, user) => Promise.resolve(this.execute(message, user)),
+        execute: async (message, user, runId) => this.execute(message, user, runId),
         input: (runId, username, value) => {
           if (this.runs.get(runId) !== username) throw forbidden('Only the person who ran this code can answer its prompt');
           handle.sendInput(runId, value);
@@ -36,9 +36,8 @@ export class StandaloneKernel {
     );
   }
 
-  private execute(message: Parameters<KernelHandle['send']>[1], user: UserRef): string {
+  private execute(message: Parameters<KernelHandle['send']>[1], user: UserRef, runId: string): void {
     const content = message.content as { code?: unknown; silent?: unknown; store_history?: unknown; stop_on_error?: unknown };
-    const runId = randomUUID();
     this.runs.set(runId, user.username);
     this.handle.enqueue({
       runId,
@@ -49,7 +48,6 @@ export class StandaloneKernel {
       stopOnError: content.stop_on_error !== false,
       message: { ...message, header: { ...message.header, username: user.username } },
     });
-    return runId;
   }
 }
 

@@ -6,12 +6,12 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { decodeChannelFrame, encodeChannelFrame, KERNEL_WS_PROTOCOL_V1, type ChannelMessage } from '../../kernel-bridge';
+import { type ChannelMessage, decodeChannelFrame, encodeChannelFrame, KERNEL_WS_PROTOCOL_V1 } from '../../kernel-bridge';
+import { forbidden } from '../errors';
 import type { Authenticator } from '../http/auth';
 import { requirePrincipal } from '../http/auth';
-import { forbidden } from '../errors';
 import type { JupyterApi } from '../jupyter';
-import type { KernelChannels, ChannelClient } from '../jupyter/kernel-channels';
+import type { ChannelClient, KernelChannels } from '../jupyter/kernel-channels';
 import { CLOSE_ACCESS_REVOKED, CLOSE_GOING_AWAY, CLOSE_SLOW_CLIENT, closeReason } from '../rooms/connection';
 
 export interface ChannelsTransportOptions {

@@ -1,9 +1,11 @@
 // Jupyter clients pointed at a Tandem server: @jupyterlab/services as JupyterLab and VS Code
 // use it, over `ws` in Node.
 
-import { KernelManager, KernelSpecManager, ServerConnection, SessionManager } from '@jupyterlab/services';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import type { JSONObject } from '@lumino/coreutils';
+
+/** The JSON objects @jupyterlab/services takes for metadata and content. */
+type JSONObject = NonNullable<Parameters<Kernel.IKernelConnection['requestExecute']>[2]>;
+import { KernelManager, ServerConnection, SessionManager } from '@jupyterlab/services';
 import { deserialize, serialize } from '@jupyterlab/services/lib/kernel/serialize';
 import WebSocket from 'ws';
 import type { TandemProcess } from './tandem';
@@ -38,8 +40,6 @@ export function jupyterClients(server: TandemProcess, token: string = server.tok
   };
 }
 
-export { KernelSpecManager };
-
 /** What one execute_request brought back: its iopub messages and its reply. */
 export interface ExecuteResult {
   reply: KernelMessage.IExecuteReplyMsg;
@@ -69,7 +69,12 @@ export interface RawChannels {
   socket: WebSocket;
   protocol: string;
   received: (KernelMessage.IMessage & { binaryFrame: boolean })[];
-  send(channel: KernelMessage.Channel, msgType: string, content: JSONObject, options?: { buffers?: ArrayBuffer[]; parent?: JSONObject; metadata?: JSONObject }): string;
+  send(
+    channel: KernelMessage.Channel,
+    msgType: string,
+    content: JSONObject,
+    options?: { buffers?: ArrayBuffer[]; parent?: JSONObject; metadata?: JSONObject },
+  ): string;
   /** Waits for a message that `match` accepts. */
   next(match: (message: KernelMessage.IMessage) => boolean, timeoutMs?: number): Promise<KernelMessage.IMessage>;
   close(): void;

@@ -4,7 +4,7 @@
 
 import { ContentsManager } from '@jupyterlab/services';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { connectNotebook, eventually } from '../helpers/clients';
 import { jupyterSettings } from '../helpers/jupyter';
 import { makeNotebook } from '../helpers/notebooks';

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { KernelManager, KernelSpecManager, ServerConnection } from '@jupyterlab/services';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { freePort, startProcess, waitForHttp, type Proc } from '../../bench/lib/spawn.js';
+import { freePort, type Proc, startProcess, waitForHttp } from '../../bench/lib/spawn.js';
 import { run, stdout } from '../helpers/jupyter';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 
 const VENV = process.env.TANDEM_JUPYTER_VENV ?? '/opt/tandem-jupyter';
 const JUPYTER_SERVER = join(VENV, 'bin', 'jupyter-server');
@@ -61,26 +61,30 @@ afterAll(async () => {
   await tandem?.stop();
 });
 
-test.skipIf(!installed)('Jupyter Server in gateway mode lists, starts, runs and shuts down kernels on Tandem', async () => {
-  const specs = new KernelSpecManager({ serverSettings: settings });
-  await specs.refreshSpecs();
-  expect(Object.keys(specs.specs!.kernelspecs)).toContain('python3');
+test.skipIf(!installed)(
+  'Jupyter Server in gateway mode lists, starts, runs and shuts down kernels on Tandem',
+  async () => {
+    const specs = new KernelSpecManager({ serverSettings: settings });
+    await specs.refreshSpecs();
+    expect(Object.keys(specs.specs!.kernelspecs)).toContain('python3');
 
-  const kernels = new KernelManager({ serverSettings: settings });
-  try {
-    const kernel = await kernels.startNew({ name: 'python3' });
-    // Gateway kernels keep the remote id: the kernel is Tandem's.
-    const onTandem = await (await tandem.api('GET', '/api/kernels')).json();
-    expect(onTandem.map((k: { id: string }) => k.id)).toContain(kernel.id);
+    const kernels = new KernelManager({ serverSettings: settings });
+    try {
+      const kernel = await kernels.startNew({ name: 'python3' });
+      // Gateway kernels keep the remote id: the kernel is Tandem's.
+      const onTandem = await (await tandem.api('GET', '/api/kernels')).json();
+      expect(onTandem.map((k: { id: string }) => k.id)).toContain(kernel.id);
 
-    const result = await run(kernel, 'print(6*7)');
-    expect(result.reply.content.status).toBe('ok');
-    expect(stdout(result)).toBe('42\n');
+      const result = await run(kernel, 'print(6*7)');
+      expect(result.reply.content.status).toBe('ok');
+      expect(stdout(result)).toBe('42\n');
 
-    await kernel.shutdown();
-    expect((await tandem.api('GET', `/api/kernels/${kernel.id}`)).status).toBe(404);
-  } finally {
-    kernels.dispose();
-    specs.dispose();
-  }
-}, 120_000);
+      await kernel.shutdown();
+      expect((await tandem.api('GET', `/api/kernels/${kernel.id}`)).status).toBe(404);
+    } finally {
+      kernels.dispose();
+      specs.dispose();
+    }
+  },
+  120_000,
+);

@@ -2,7 +2,7 @@
 // kernel on Tandem through /api/kernels and the channels socket.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { jupyterClients, run, stdout, type JupyterClients } from '../helpers/jupyter';
+import { type JupyterClients, jupyterClients, run, stdout } from '../helpers/jupyter';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
 let server: TandemProcess;
@@ -28,12 +28,12 @@ test('KernelManager.startNew starts a kernel that runs code with a stream, a res
 
   const result = await run(kernel, '6 * 7');
   const value = result.iopub.find((m) => m.header.msg_type === 'execute_result');
-  expect((value?.content as { data: Record<string, string> }).data['text/plain']).toBe('42');
+  expect(value?.content).toMatchObject({ data: { 'text/plain': '42' } });
 
   const failed = await run(kernel, '1 / 0');
   expect(failed.reply.content.status).toBe('error');
   const error = failed.iopub.find((m) => m.header.msg_type === 'error');
-  expect((error?.content as { ename: string }).ename).toBe('ZeroDivisionError');
+  expect(error?.content).toMatchObject({ ename: 'ZeroDivisionError' });
   await kernel.shutdown();
 });
 

@@ -30,7 +30,11 @@ test('one kernelspec by name, with its logo among its resources', async () => {
   const image = await server.api('GET', logo);
   expect(image.status).toBe(200);
   expect(image.headers.get('content-type')).toBe('image/png');
-  expect(Buffer.from(await image.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+  expect(
+    Buffer.from(await image.arrayBuffer())
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
   expect((await server.api('GET', '/api/kernelspecs/no-such-kernel')).status).toBe(404);
   expect((await server.api('GET', '/kernelspecs/python3/kernel.json')).status).toBe(404);
   expect((await server.api('GET', '/kernelspecs/python3/..%2Fpython3%2Flogo-64x64.png')).status).toBe(404);

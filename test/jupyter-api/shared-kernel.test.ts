@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, recordOf, waitForRun } from '../helpers/execution';
-import { answering, idleAfter, jupyterClients, openChannels, run, stdout, type JupyterClients } from '../helpers/jupyter';
+import { answering, idleAfter, type JupyterClients, jupyterClients, openChannels, run, stdout } from '../helpers/jupyter';
 import { makeNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
@@ -126,7 +126,14 @@ test("the room's runs show on the channels' iopub, and a restart through either 
     await expect.poll(async () => (await (await server.api('GET', `/api/kernels/${fileId}`)).json()).execution_state, { timeout: 20_000 }).toBe('idle');
     const again = await openChannels(server, fileId);
     try {
-      const probe = again.send('shell', 'execute_request', { code: 'print("shared_value" in globals())', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+      const probe = again.send('shell', 'execute_request', {
+        code: 'print("shared_value" in globals())',
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      });
       await again.next(idleAfter(probe));
       const text = again.received.filter((m) => m.header.msg_type === 'stream' && answering(probe)(m)).map((m) => (m.content as { text: string }).text);
       expect(text.join('')).toBe('False\n');

@@ -45,7 +45,14 @@ describe.each([
       // Without a subprotocol a message with no buffers is a text frame.
       expect(channels.received.find((m) => m.header.msg_id === reply.header.msg_id)!.binaryFrame).toBe(selected !== '');
 
-      const setup = channels.send('shell', 'execute_request', { code: ECHO_TARGET, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+      const setup = channels.send('shell', 'execute_request', {
+        code: ECHO_TARGET,
+        silent: false,
+        store_history: false,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      });
       expect((await channels.next(answering(setup, 'execute_reply'))).content).toMatchObject({ status: 'ok' });
 
       const commId = crypto.randomUUID();
@@ -80,7 +87,14 @@ test('a frame that is not a Jupyter message is dropped and the socket keeps work
 test('two sockets on one kernel each get their own replies and both see every iopub message', async () => {
   const [a, b] = await Promise.all([openChannels(server, kernelId), openChannels(server, kernelId, { protocol: 'v1.kernel.websocket.jupyter.org' })]);
   try {
-    const request = a.send('shell', 'execute_request', { code: 'print("to everyone")', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    const request = a.send('shell', 'execute_request', {
+      code: 'print("to everyone")',
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
     await a.next(answering(request, 'execute_reply'));
     await a.next(idleAfter(request));
     const streamed = (m: { channel?: string; header: { msg_type: string } }) => m.channel === 'iopub' && m.header.msg_type === 'stream';

@@ -3,7 +3,7 @@
 // kernels and sessions themselves; this is only the HTTP edge.
 
 import type { FastifyInstance } from 'fastify';
-import type { JupyterApi } from '../../jupyter';
+import type { JupyterApi, KernelRef } from '../../jupyter';
 import { requirePrincipal } from '../auth';
 import { forbidden } from '../errors';
 
@@ -56,7 +56,7 @@ export function jupyterKernelRoutes(app: FastifyInstance, api: JupyterApi): void
     const principal = requirePrincipal(request);
     const body = request.body ?? {};
     const notebook = body.path ? await api.resolve(body.path, principal.kind === 'owner') : undefined;
-    let ref;
+    let ref: KernelRef;
     if (notebook?.fileId !== undefined) {
       kernels.requireRunner(principal, notebook.fileId);
       ref = await kernels.startForNotebook(notebook.fileId);
@@ -69,9 +69,7 @@ export function jupyterKernelRoutes(app: FastifyInstance, api: JupyterApi): void
     return kernels.model(ref);
   });
 
-  app.get<{ Params: IdParams }>('/api/kernels/:id', async (request) =>
-    kernels.model(kernels.find(requirePrincipal(request), request.params.id)),
-  );
+  app.get<{ Params: IdParams }>('/api/kernels/:id', async (request) => kernels.model(kernels.find(requirePrincipal(request), request.params.id)));
 
   app.delete<{ Params: IdParams }>('/api/kernels/:id', async (request, reply) => {
     const ref = kernels.find(requirePrincipal(request), request.params.id);
