@@ -5,6 +5,7 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
 /** The JSON objects @jupyterlab/services takes for metadata and content. */
 type JSONObject = NonNullable<Parameters<Kernel.IKernelConnection['requestExecute']>[2]>;
+
 import { KernelManager, ServerConnection, SessionManager } from '@jupyterlab/services';
 import { deserialize, serialize } from '@jupyterlab/services/lib/kernel/serialize';
 import WebSocket from 'ws';

@@ -2,7 +2,7 @@
 // kernel on Tandem through /api/kernels and the channels socket.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type JupyterClients, jupyterClients, run, stdout } from '../helpers/jupyter';
+import { answering, idleAfter, type JupyterClients, jupyterClients, openChannels, run, stdout } from '../helpers/jupyter';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
 let server: TandemProcess;
@@ -69,4 +69,34 @@ test("a session on a path Tandem does not have (VS Code's local notebook) gets a
   await session.shutdown();
   // Nothing else used it, so it is gone with its session.
   expect((await server.api('GET', `/api/kernels/${kernel.id}`)).status).toBe(404);
+});
+
+test('a session can be renamed, and a run on a kernel that dies still gets its reply', async () => {
+  const session = await clients.sessions.startNew({ path: 'scratch/console-1', name: 'console-1', type: 'console' });
+  await session.setPath('scratch/console-2');
+  await session.setName('renamed');
+  const model = await (await server.api('GET', `/api/sessions/${session.id}`)).json();
+  expect(model).toMatchObject({ path: 'scratch/console-2', name: 'renamed', type: 'console' });
+
+  const channels = await openChannels(server, session.kernel!.id);
+  try {
+    const request = channels.send('shell', 'execute_request', {
+      code: 'import os\nos._exit(1)',
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
+    // The kernel never answers; the client is not left waiting for ever.
+    const reply = await channels.next(answering(request, 'execute_reply'));
+    expect(reply.content).toMatchObject({ status: 'aborted' });
+    await channels.next(idleAfter(request));
+  } finally {
+    channels.close();
+  }
+  await expect.poll(async () => (await (await server.api('GET', `/api/kernels/${session.kernel!.id}`)).json()).execution_state).toBe('dead');
+  const restarted = await server.api('POST', `/api/kernels/${session.kernel!.id}/restart`);
+  expect((await restarted.json()).execution_state).toBe('idle');
+  await session.shutdown();
 });
