@@ -89,6 +89,7 @@ export class JupyterKernels {
         last_activity: new Date(handle.lastActivity).toISOString(),
         execution_state: handle.status,
         connections: channels.connections,
+        ...(handle.status === 'dead' ? { reason: ref.kernel.statusMessage } : {}),
       };
     }
     const kernel = ref.notebook.kernel();

@@ -256,6 +256,8 @@ export class KernelChannels {
   };
 
   private abort(client: ChannelClient, request: ChannelMessage, reason: string): void {
+    const runId = this.pending.get(request.header.msg_id)?.runId;
+    if (runId) this.byRun.delete(runId);
     this.pending.delete(request.header.msg_id);
     this.reply(client, request, 'shell', 'execute_reply', { status: 'error', ename: 'TandemError', evalue: reason, traceback: [] });
     this.reply(client, request, 'iopub', 'status', { execution_state: 'idle' });

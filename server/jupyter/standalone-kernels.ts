@@ -14,12 +14,17 @@ export class StandaloneKernel {
   readonly channels: KernelChannels;
   /** Runs of its clients: run id -> who asked, so only they answer its input(). */
   private readonly runs = new Map<string, string>();
+  /** What the last status change said, for people: why a dead kernel died. */
+  statusMessage = '';
 
   constructor(
     readonly handle: KernelHandle,
     log: BridgeLogger & { debug(obj: object, msg?: string): void },
   ) {
     handle.on('runFinished', ({ runId }) => this.runs.delete(runId));
+    handle.on('status', ({ message }) => {
+      this.statusMessage = message;
+    });
     this.channels = new KernelChannels(
       {
         handle: () => Promise.resolve(handle),

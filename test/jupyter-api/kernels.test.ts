@@ -96,6 +96,7 @@ test('a session can be renamed, and a run on a kernel that dies still gets its r
     channels.close();
   }
   await expect.poll(async () => (await (await server.api('GET', `/api/kernels/${session.kernel!.id}`)).json()).execution_state).toBe('dead');
+  expect((await (await server.api('GET', `/api/kernels/${session.kernel!.id}`)).json()).reason).toMatch(/died/);
   const restarted = await server.api('POST', `/api/kernels/${session.kernel!.id}/restart`);
   expect((await restarted.json()).execution_state).toBe('idle');
   await session.shutdown();

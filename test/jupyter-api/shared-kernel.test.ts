@@ -39,6 +39,11 @@ test('two sessions on one notebook get the one kernel the room runs on', async (
   const second = await clients.sessions.startNew({ path: 'shared.ipynb', name: 'shared.ipynb', type: 'notebook' });
   expect(first.kernel!.id).toBe(second.kernel!.id);
   expect(first.kernel!.id).toBe(fileId);
+  // Starting a kernel with the notebook's path lands on the same one.
+  const started = await server.api('POST', '/api/kernels', { name: 'python3', path: 'shared.ipynb' });
+  expect(started.status).toBe(201);
+  expect(started.headers.get('location')).toBe(`/api/kernels/${fileId}`);
+  expect((await started.json()).id).toBe(fileId);
   await expect.poll(() => kernelStatus(watcher), { timeout: 20_000 }).toMatch(/idle|busy/);
 
   // Set by the room, seen by the session; and the reverse.
