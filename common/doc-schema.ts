@@ -19,14 +19,7 @@ export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP] as c
  */
 export const FILE_FACTS_KEY = 'tandem_file';
 
-export type KernelStatus =
-  | 'starting'
-  | 'idle'
-  | 'busy'
-  | 'restarting'
-  | 'dead'
-  | 'provisioning'
-  | 'shutdown';
+export type KernelStatus = 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' | 'provisioning' | 'shutdown';
 
 /** Values of the `kernel` map. Each key is set separately. */
 export interface KernelState {
@@ -72,14 +65,7 @@ export interface EnvironmentSpec {
 /** Where the specification sits in notebook metadata: metadata[key].environment. */
 export const ENVIRONMENT_METADATA_KEY = 'tandem';
 
-export type ExecutionStatus =
-  | 'queued'
-  | 'running'
-  | 'ok'
-  | 'error'
-  | 'cancelled'
-  | 'interrupted'
-  | 'failed';
+export type ExecutionStatus = 'queued' | 'running' | 'ok' | 'error' | 'cancelled' | 'interrupted' | 'failed';
 
 export interface UserRef {
   username: string;
@@ -119,16 +105,7 @@ export interface TruncatedMarker {
 }
 
 /** What a SQL cell's query is doing, as the `queries` map shows it. */
-export type QueryPhase =
-  | 'queued'
-  | 'connecting'
-  | 'running'
-  | 'fetching'
-  | 'storing'
-  | 'loading'
-  | 'done'
-  | 'error'
-  | 'cancelled';
+export type QueryPhase = 'queued' | 'connecting' | 'running' | 'fetching' | 'storing' | 'loading' | 'done' | 'error' | 'cancelled';
 
 /** A snapshot as the `queries` map refers to it. */
 export interface QuerySnapshotRef {

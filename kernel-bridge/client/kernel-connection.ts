@@ -7,8 +7,8 @@ import { EventEmitter } from 'node:events';
 import type { Dealer, Subscriber } from 'zeromq';
 import type { BridgeLogger } from '../logger';
 import { describeError } from '../logger';
-import type { TypedContent } from '../protocol/content';
 import { type ConnectionInfo, socketAddress } from '../protocol/connection-info';
+import type { TypedContent } from '../protocol/content';
 import { type Channel, createMessage, type JupyterMessage, type MessageHeader } from '../protocol/message';
 import { readContent } from '../protocol/validate';
 import { parseMessage, serializeMessage } from '../protocol/wire';
@@ -177,7 +177,10 @@ class ByteBudget {
   private available: number;
   private last = Date.now();
 
-  constructor(private readonly perSecond: number, private readonly burst: number) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
     this.available = burst;
   }
 

@@ -2,14 +2,7 @@
 // data; output content is the kernel's own, validated, so it can go into the notebook as is.
 
 import type { KernelStatus } from '../../common/doc-schema';
-import type {
-  ClearOutputContent,
-  DisplayDataContent,
-  ErrorContent,
-  ExecuteResultContent,
-  StreamContent,
-  UpdateDisplayDataContent,
-} from '../protocol/content';
+import type { ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, StreamContent, UpdateDisplayDataContent } from '../protocol/content';
 import type { Channel, JupyterMessage } from '../protocol/message';
 
 export type SessionStatus = Extract<KernelStatus, 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' | 'shutdown'>;

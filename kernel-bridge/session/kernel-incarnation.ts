@@ -2,7 +2,7 @@
 // answers. A kernel that dies or hangs on the way is stopped and reported with a reason people
 // can act on; a kernel that lost the race for its ports is launched again.
 
-import { type KernelConnectionOptions, KernelConnection } from '../client/kernel-connection';
+import { KernelConnection, type KernelConnectionOptions } from '../client/kernel-connection';
 import { waitUntilReady } from '../client/kernel-ready';
 import type { BridgeLogger } from '../logger';
 import type { KernelInfoReplyContent } from '../protocol/content';

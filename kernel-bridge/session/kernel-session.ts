@@ -254,9 +254,7 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     this.kernel = incarnation;
     const { connection, kernel } = incarnation;
     connection.on('message', (message) => this.onMessage(incarnation, message));
-    connection.on('heartbeatFailed', (missed) =>
-      this.onKernelLost(incarnation, `The kernel stopped responding (${missed} heartbeats missed)`),
-    );
+    connection.on('heartbeatFailed', (missed) => this.onKernelLost(incarnation, `The kernel stopped responding (${missed} heartbeats missed)`));
     void kernel.exited.then((exit) => {
       if (this.kernel === incarnation) this.logger.warn({ kernel: kernel.id, stderr: exit.stderrTail }, 'kernel died');
       this.onKernelLost(incarnation, `The kernel died unexpectedly (${describeExit(exit)})`);
@@ -279,18 +277,18 @@ export class KernelSession extends EventEmitter<SessionEvents> {
               content: { ...(request.message.content as object), stop_on_error: false },
             })
           : connection.send(
-          'shell',
-          'execute_request',
-          executeRequest(request.code, {
-            silent: request.silent ?? false,
-            store_history: request.storeHistory ?? true,
-            // JupyterLab's stop_on_error is applied by the RunScheduler. The kernel's own would
-            // abort nothing of ours, since runs go one at a time, except by accident: after an
-            // error, ipykernel aborts whatever arrives in the next instant, which can be our next run.
-            stop_on_error: false,
-          }),
-          { username: request.username },
-        ),
+              'shell',
+              'execute_request',
+              executeRequest(request.code, {
+                silent: request.silent ?? false,
+                store_history: request.storeHistory ?? true,
+                // JupyterLab's stop_on_error is applied by the RunScheduler. The kernel's own would
+                // abort nothing of ours, since runs go one at a time, except by accident: after an
+                // error, ipykernel aborts whatever arrives in the next instant, which can be our next run.
+                stop_on_error: false,
+              }),
+              { username: request.username },
+            ),
       inputReply: (parent, value, username) => connection.send('stdin', 'input_reply', { value }, { parent, username }),
     };
   }

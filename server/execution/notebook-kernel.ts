@@ -9,9 +9,9 @@ import type { JSONObject, OutputJSON } from '../../common/nbformat';
 import type { JupyterMessage, KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
 import { conflict, forbidden, invalid, notFound } from '../errors';
 import type { KernelPatch, KernelStateWriter } from '../notebooks/kernel-state';
-import { SERVER_ORIGIN, type Room } from '../rooms/room';
+import { type Room, SERVER_ORIGIN } from '../rooms/room';
 import type { OutputStore } from './output-store';
-import { OutputWriter, type OutputLimits } from './output-writer';
+import { type OutputLimits, OutputWriter } from './output-writer';
 import { type QueuedRun, Run, type RunPlan, RunRecords } from './run-records';
 
 // How long a run request waits for keystrokes its sender made just before it.
@@ -282,7 +282,11 @@ export class NotebookKernel {
         this.writer.clearOutput(run.cellId, event.content.wait === true);
         return;
       case 'display_data':
-        this.writer.add(run.cellId, { output_type: 'display_data', data: event.content.data, metadata: event.content.metadata ?? {} } as OutputJSON, event.displayId);
+        this.writer.add(
+          run.cellId,
+          { output_type: 'display_data', data: event.content.data, metadata: event.content.metadata ?? {} } as OutputJSON,
+          event.displayId,
+        );
         return;
       case 'execute_result':
         this.writer.add(
@@ -327,16 +331,13 @@ export class NotebookKernel {
       }
     }
     const status = run.cancelled ? 'cancelled' : FINISH_STATUS[event.status];
-    const message =
-      run.cancelled ?? (event.status === 'aborted' ? (event.message ?? 'Not run: an earlier cell raised an error') : event.message);
+    const message = run.cancelled ?? (event.status === 'aborted' ? (event.message ?? 'Not run: an earlier cell raised an error') : event.message);
     // Before the record says the run finished, so that what the work writes (a SQL cell's
     // final query state) is already in the document when clients see the run end.
     run.work?.finished(status);
-    this.records.update(
-      event.runId,
-      { status, finishedAt: Date.now(), executionCount: event.executionCount ?? null, ...(message ? { message } : {}) },
-      ['input'],
-    );
+    this.records.update(event.runId, { status, finishedAt: Date.now(), executionCount: event.executionCount ?? null, ...(message ? { message } : {}) }, [
+      'input',
+    ]);
     this.records.prune();
     this.setKernel({ lastActivity: Date.now() });
   }

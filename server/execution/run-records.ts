@@ -5,7 +5,7 @@
 // Records are replaced whole on every change, and finished ones are pruned beyond the newest
 // few hundred.
 
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { EXECUTIONS_MAP, type ExecutionRecord, type ExecutionStatus, type UserRef } from '../../common/doc-schema';
 import type { OutputTarget } from './output-writer';
 

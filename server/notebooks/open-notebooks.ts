@@ -6,13 +6,13 @@
 
 import { join } from 'node:path';
 import * as Y from 'yjs';
-import { notFound, unavailable } from '../errors';
 import type { RootPaths } from '../contents/paths';
+import { notFound, unavailable } from '../errors';
 import { CLOSE_GOING_AWAY, CLOSE_NOTEBOOK_DELETED, closeReason } from '../rooms/connection';
 import type { DocStorage } from '../storage/doc-storage';
 import type { FileIdIndex } from '../storage/file-ids';
 import { loadDocument } from './load-document';
-import { OpenNotebook, type NotebookServices } from './open-notebook';
+import { type NotebookServices, OpenNotebook } from './open-notebook';
 
 export interface OpenNotebooksOptions {
   paths: RootPaths;
@@ -131,9 +131,11 @@ export class OpenNotebooks {
     notebook.room.closeAll(CLOSE_GOING_AWAY, reason);
     await notebook.unload();
     await notebook.file.stop();
-    await notebook.history.compact(() => Y.encodeStateAsUpdate(notebook.room.doc)).catch((error: unknown) => {
-      this.options.services.log.error({ fileId, err: error }, 'could not compact the history; the log keeps everything');
-    });
+    await notebook.history
+      .compact(() => Y.encodeStateAsUpdate(notebook.room.doc))
+      .catch((error: unknown) => {
+        this.options.services.log.error({ fileId, err: error }, 'could not compact the history; the log keeps everything');
+      });
     await notebook.history.close();
     notebook.room.destroy();
   }

@@ -7,17 +7,11 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Role } from '../../common/doc-schema';
-import { requirePrincipal, requireRole, type Authenticator } from '../http/auth';
 import { forbidden, notFound } from '../errors';
-import {
-  CLOSE_ACCESS_REVOKED,
-  closeReason,
-  CLOSE_SLOW_CLIENT,
-  CLOSE_UNKNOWN_SESSION,
-  RoomConnection,
-} from '../rooms/connection';
+import { type Authenticator, requirePrincipal, requireRole } from '../http/auth';
 import type { OpenNotebook } from '../notebooks/open-notebook';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
+import { CLOSE_ACCESS_REVOKED, CLOSE_SLOW_CLIENT, CLOSE_UNKNOWN_SESSION, closeReason, RoomConnection } from '../rooms/connection';
 
 export interface TransportOptions {
   auth: Authenticator;

@@ -59,7 +59,9 @@ export class EventLog {
   /** What happened so far, to explain a timeout. */
   history(): string {
     const events = Object.entries(this.events).flatMap(([name, list]) => list.map((event) => `${name} ${JSON.stringify(event).slice(0, 200)}`));
-    const logs = (this.logger?.lines ?? []).filter((line) => line.level !== 'debug').map((line) => `${line.level} ${line.message} ${JSON.stringify(line.fields).slice(0, 300)}`);
+    const logs = (this.logger?.lines ?? [])
+      .filter((line) => line.level !== 'debug')
+      .map((line) => `${line.level} ${line.message} ${JSON.stringify(line.fields).slice(0, 300)}`);
     return [...events, ...logs].join('\n');
   }
 
@@ -77,11 +79,7 @@ export class EventLog {
     return this.waitFor('runFinished', (event) => event.runId === runId, timeoutMs);
   }
 
-  waitFor<K extends keyof SessionEvents>(
-    name: K,
-    match: (event: SessionEvents[K][0]) => boolean,
-    timeoutMs = 30_000,
-  ): Promise<SessionEvents[K][0]> {
+  waitFor<K extends keyof SessionEvents>(name: K, match: (event: SessionEvents[K][0]) => boolean, timeoutMs = 30_000): Promise<SessionEvents[K][0]> {
     const seen = (this.events[name] as SessionEvents[K][0][]).find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {

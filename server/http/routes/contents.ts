@@ -5,13 +5,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Share, ShareStore } from '../../auth/shares';
+import type { Checkpoints } from '../../contents/checkpoints';
 import type { ContentFormat, ContentsService, ContentType, SaveBody } from '../../contents/contents-service';
 import type { RootPaths } from '../../contents/paths';
-import type { Share, ShareStore } from '../../auth/shares';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { requireOwner, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
-import type { Checkpoints } from '../../contents/checkpoints';
 import { handleCheckpoints } from './checkpoints';
 
 export interface ContentsRouteDeps {

@@ -16,7 +16,9 @@ const RESOURCE_TYPES: Record<string, string> = { '.png': 'image/png', '.svg': 'i
 async function resources(spec: KernelSpec): Promise<Record<string, string>> {
   const files = await readdir(spec.resourceDir).catch(() => [] as string[]);
   const listed = files.filter((file) => RESOURCE_TYPES[extname(file)] !== undefined);
-  return Object.fromEntries(listed.map((file) => [file.slice(0, -extname(file).length), `/kernelspecs/${encodeURIComponent(spec.name)}/${encodeURIComponent(file)}`]));
+  return Object.fromEntries(
+    listed.map((file) => [file.slice(0, -extname(file).length), `/kernelspecs/${encodeURIComponent(spec.name)}/${encodeURIComponent(file)}`]),
+  );
 }
 
 async function model(spec: KernelSpec): Promise<object> {
