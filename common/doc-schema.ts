@@ -91,6 +91,8 @@ export interface ExecutionRecord {
   message?: string;
   /** Set while the kernel waits on input() for this run; only requestedBy may answer. */
   input?: { prompt: string; password: boolean };
+  /** Where the run was asked for, when not through Tandem itself: 'jupyter' for the Jupyter kernel API. */
+  via?: 'jupyter';
 }
 
 /** Output MIME type that marks where an oversized output was cut. */

@@ -8,10 +8,13 @@ import { KernelSession, type KernelSessionOptions } from './session/kernel-sessi
 export { findKernelSpec, findKernelSpecs } from './kernelspec/discovery';
 export type { KernelSpec } from './kernelspec/kernelspec';
 export { type BridgeLogger, silentLogger } from './logger';
+export type { JupyterMessage } from './protocol/message';
+export { createMessage } from './protocol/message';
 export { executeRequest } from './protocol/requests';
+export { type ChannelMessage, decodeChannelFrame, encodeChannelFrame, KERNEL_WS_PROTOCOL_V1 } from './protocol/websocket-frames';
 export { LocalRuntime } from './runtimes/local-runtime';
 export { KernelLaunchError } from './runtimes/runtime';
-export type { RunFinishedEvent, RunFinishStatus, RunOutputEvent, SessionStatus } from './session/events';
+export type { KernelMessageEvent, RunFinishedEvent, RunFinishStatus, RunOutputEvent, SessionStatus } from './session/events';
 export type { KernelHandle };
 export { KernelSession, type KernelSessionOptions };
 

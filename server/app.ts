@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { loadServerToken } from './auth/server-token';
 import { ShareStore } from './auth/shares';
 import type { Config } from './config';
+import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
 import { RootPaths } from './contents/paths';
 import { createEnvironmentService, environmentRoutes } from './environments';
@@ -19,20 +20,25 @@ import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { Authenticator, registerAuth } from './http/auth';
 import { registerClient } from './http/client';
 import { handleError } from './http/errors';
+import { registerJsonBodies } from './http/json-body';
 import { collaborationRoutes } from './http/routes/collaboration';
 import { contentsRoutes } from './http/routes/contents';
 import { executionRoutes } from './http/routes/execution';
+import { jupyterKernelRoutes } from './http/routes/jupyter-kernels';
+import { jupyterServerRoutes } from './http/routes/jupyter-server';
 import { kernelspecRoutes } from './http/routes/kernelspecs';
 import { meRoutes } from './http/routes/me';
 import { queryRoutes } from './http/routes/queries';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
+import { createJupyterApi, notebookChannelsExtension } from './jupyter';
 import { redactUrl } from './log';
 import { OpenNotebooks } from './notebooks/open-notebooks';
 import { projectPath } from './project-files';
 import { createSqlQueries } from './queries';
 import { FileIdIndex } from './storage/file-ids';
 import { FsDocStorage } from './storage/fs-doc-storage';
+import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
 import { registerWebSocketTransport } from './transport/websocket';
 
 export interface Tandem {
@@ -97,6 +103,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     trustProxy: false,
   });
   app.setErrorHandler(handleError);
+  registerJsonBodies(app);
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode }, 'request');
   });
@@ -108,6 +115,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
+  const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
   const notebooks = new OpenNotebooks({
     paths,
     fileIds,
@@ -117,7 +125,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells],
+      extensions: [queries.sqlCells, jupyterChannels],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
@@ -134,7 +142,20 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     maxMessageBytes: config.maxMessageBytes,
     maxBufferedBytes: config.maxBufferedBytes,
     pingIntervalMs: config.pingIntervalMs,
+    handleProtocols: chooseKernelProtocol,
   });
+  // The Jupyter Server kernel API, on the same shared kernels.
+  const jupyter = createJupyterApi({
+    channels: jupyterChannels,
+    notebooks,
+    fileIds,
+    paths,
+    root: config.root,
+    defaultKernel: config.defaultKernel,
+    cullIdleMs: config.cullIdleMs,
+    log: logger.child({ component: 'jupyter-api' }),
+  });
+  const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, maxBufferedBytes: config.maxBufferedBytes });
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,
@@ -143,14 +164,32 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     kernels: () => notebooks.kernelCount,
   });
   meRoutes(app, auth, fileIds);
-  shareRoutes(app, { shares, paths, fileIds, onRevoked: (share) => transport.closeShare(share.id) });
+  shareRoutes(app, {
+    shares,
+    paths,
+    fileIds,
+    onRevoked: (share) => {
+      transport.closeShare(share.id);
+      kernelChannels.closeShare(share.id);
+    },
+  });
   contentsRoutes(app, {
     contents,
     paths,
     fileIds,
     shares,
+    checkpoints: new Checkpoints({
+      dir: join(config.stateDir, 'checkpoints'),
+      paths,
+      fileIds,
+      contents,
+      flush: async (fileId) => notebooks.get(fileId)?.file.flush(),
+    }),
     onSharesRemoved: (removed) => {
-      for (const share of removed) transport.closeShare(share.id);
+      for (const share of removed) {
+        transport.closeShare(share.id);
+        kernelChannels.closeShare(share.id);
+      }
     },
   });
   collaborationRoutes(app, {
@@ -165,6 +204,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   executionRoutes(app, { notebooks, outputs });
   kernelspecRoutes(app, config.defaultKernel);
+  jupyterKernelRoutes(app, jupyter);
+  jupyterServerRoutes(app);
   environmentRoutes(app, { environments, notebooks, fileIds, paths });
   queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, notebooks });
   await registerClient(app);
@@ -185,8 +226,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
-        await Promise.all([notebooks.closeAll(), environments.close()]);
+        await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
         transport.close();
+        kernelChannels.close();
         await app.close();
       })();
       return closing;

@@ -95,9 +95,15 @@ export class KernelConnection extends EventEmitter<ConnectionEvents> {
       username: options.username ?? this.options.username,
       parent: options.parent,
     });
+    return this.sendMessage(channel, message);
+  }
+
+  /** Signs and queues a message made elsewhere (a Jupyter client's), its header kept; returns its msg_id. */
+  sendMessage(channel: RequestChannel, message: JupyterMessage): string {
     if (this.closed) return message.header.msg_id;
     const frames = serializeMessage(message, this.key);
     const socket = this.dealers[channel];
+    const msgType = message.header.msg_type;
     this.sendChains[channel] = this.sendChains[channel]
       .then(() => socket.send(frames))
       .catch((error: unknown) => {

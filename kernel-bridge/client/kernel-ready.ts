@@ -4,6 +4,7 @@
 // execute request can be lost. The kernel_info_reply also tells us the kernel's language.
 
 import type { KernelInfoReplyContent } from '../protocol/content';
+import type { JupyterMessage } from '../protocol/message';
 import type { IncomingMessage, KernelConnection } from './kernel-connection';
 
 export interface ReadyOptions {
@@ -20,24 +21,32 @@ export class KernelStartTimeout extends Error {
   }
 }
 
-export function waitUntilReady(connection: KernelConnection, options: ReadyOptions): Promise<KernelInfoReplyContent> {
+export interface KernelReady {
+  info: KernelInfoReplyContent;
+  /** The whole reply, kept so Jupyter clients can be answered from it (header.session included). */
+  reply: JupyterMessage;
+}
+
+export function waitUntilReady(connection: KernelConnection, options: ReadyOptions): Promise<KernelReady> {
   return new Promise((resolve, reject) => {
     let info: KernelInfoReplyContent | undefined;
+    let reply: JupyterMessage | undefined;
     let iopubHeard = false;
 
     const ask = (): void => {
       connection.send('shell', 'kernel_info_request', {});
     };
-    const onMessage = ({ channel, typed }: IncomingMessage): void => {
+    const onMessage = ({ channel, typed, message }: IncomingMessage): void => {
       if (channel === 'iopub' && typed?.msgType === 'status') iopubHeard = true;
       if (channel === 'shell' && typed?.msgType === 'kernel_info_reply') {
         info = typed.content;
+        reply = message;
         // Shell is up but iopub may not be subscribed yet: ask again at once. Asking only after
         // each reply keeps the kernel from having a backlog of probes to answer before the
         // first execute_request.
         if (!iopubHeard) ask();
       }
-      if (info && iopubHeard) settle(() => resolve(info as KernelInfoReplyContent));
+      if (info && reply && iopubHeard) settle(() => resolve({ info: info as KernelInfoReplyContent, reply: reply as JupyterMessage }));
     };
     const onAbort = (): void => settle(() => reject(options.signal.reason));
 

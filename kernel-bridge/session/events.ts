@@ -3,6 +3,7 @@
 
 import type { KernelStatus } from '../../common/doc-schema';
 import type { ClearOutputContent, DisplayDataContent, ErrorContent, ExecuteResultContent, StreamContent, UpdateDisplayDataContent } from '../protocol/content';
+import type { Channel, JupyterMessage } from '../protocol/message';
 
 export type SessionStatus = Extract<KernelStatus, 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' | 'shutdown'>;
 
@@ -24,6 +25,12 @@ export interface RunRequest {
   storeHistory?: boolean;
   /** Default true, as in JupyterLab: if this run raises, the runs waiting behind it are aborted. */
   stopOnError?: boolean;
+  /**
+   * A Jupyter client's own execute_request, sent with its header as is so that what the kernel
+   * sends back answers that client; `code` is its code. Its own stop_on_error is replaced by
+   * `stopOnError`, which the queue applies.
+   */
+  message?: JupyterMessage;
 }
 
 export interface RunStartedEvent {
@@ -69,7 +76,14 @@ export interface RunFinishedEvent {
   error?: ErrorContent;
 }
 
+/** Every message the kernel sends, as it sent it, for clients that speak Jupyter's protocol themselves. */
+export interface KernelMessageEvent {
+  channel: Channel;
+  message: JupyterMessage;
+}
+
 export interface SessionEvents {
+  message: [KernelMessageEvent];
   status: [StatusEvent];
   runStarted: [RunStartedEvent];
   output: [RunOutputEvent];

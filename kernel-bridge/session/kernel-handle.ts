@@ -4,6 +4,7 @@
 // gets handles only from openKernel(), so runtimes are interchangeable to it.
 
 import type { KernelSpec } from '../kernelspec/kernelspec';
+import type { JupyterMessage } from '../protocol/message';
 import type { RunRequest, SessionEvents, SessionStatus } from './events';
 
 type Listener<K extends keyof SessionEvents> = (...args: SessionEvents[K]) => void;
@@ -24,6 +25,14 @@ export interface KernelHandle {
   shutdown(): Promise<void>;
   /** Answers a running run's input(); false if it is not waiting for input. */
   sendInput(runId: string, value: string): boolean;
+  // For the Jupyter kernel API, whose clients speak the protocol themselves: the cached
+  // kernel_info_reply, raw requests passed through (complete, inspect, comms...), and every
+  // kernel message as the `message` event. Their runs still go through enqueue().
+  /** The running kernel's kernel_info_reply, as it sent it. */
+  readonly kernelInfoReply: JupyterMessage | undefined;
+  /** Passes a client's request (header kept) to the kernel; false if no kernel is up. */
+  send(channel: 'shell' | 'control', message: JupyterMessage): boolean;
   on<K extends keyof SessionEvents>(event: K, listener: Listener<K>): unknown;
+  off<K extends keyof SessionEvents>(event: K, listener: Listener<K>): unknown;
   removeAllListeners(): unknown;
 }

@@ -6,12 +6,15 @@ import { KernelConnection, type KernelConnectionOptions } from '../client/kernel
 import { waitUntilReady } from '../client/kernel-ready';
 import type { BridgeLogger } from '../logger';
 import type { KernelInfoReplyContent } from '../protocol/content';
+import type { JupyterMessage } from '../protocol/message';
 import type { KernelExit, KernelRuntime, LaunchedKernel, LaunchRequest } from '../runtimes/runtime';
 
 export interface Incarnation {
   kernel: LaunchedKernel;
   connection: KernelConnection;
   info: KernelInfoReplyContent;
+  /** The kernel_info_reply as the kernel sent it. */
+  infoReply: JupyterMessage;
 }
 
 export interface IncarnationOptions {
@@ -53,12 +56,12 @@ async function launchOnce(options: IncarnationOptions): Promise<Incarnation> {
   options.signal.addEventListener('abort', onAbort);
   void kernel.exited.then((exit) => waiting.abort(new KernelExitedDuringStart(exit)));
   try {
-    const info = await waitUntilReady(connection, {
+    const { info, reply } = await waitUntilReady(connection, {
       signal: waiting.signal,
       timeoutMs: options.startTimeoutMs,
       resendIntervalMs: KERNEL_INFO_RESEND_MS,
     });
-    return { kernel, connection, info };
+    return { kernel, connection, info, infoReply: reply };
   } catch (error) {
     connection.close();
     await kernel.kill();

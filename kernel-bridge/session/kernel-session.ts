@@ -94,6 +94,23 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     return this.kernel?.info;
   }
 
+  /** The whole kernel_info_reply of the kernel now running, to answer clients without asking it again. */
+  get kernelInfoReply(): JupyterMessage | undefined {
+    return this.kernel?.infoReply;
+  }
+
+  /**
+   * Passes a Jupyter client's request to the kernel with its header as is, so the kernel's
+   * replies answer it. False when no kernel is up to take it.
+   */
+  send(channel: 'shell' | 'control', message: JupyterMessage): boolean {
+    const incarnation = this.kernel;
+    if (!incarnation) return false;
+    this.touch();
+    incarnation.connection.sendMessage(channel, message);
+    return true;
+  }
+
   get runningRunId(): string | undefined {
     return this.runs.runningRunId;
   }
@@ -254,19 +271,24 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   private transportFor({ connection }: Incarnation): RunTransport {
     return {
       execute: (request) =>
-        connection.send(
-          'shell',
-          'execute_request',
-          executeRequest(request.code, {
-            silent: request.silent ?? false,
-            store_history: request.storeHistory ?? true,
-            // JupyterLab's stop_on_error is applied by the RunScheduler. The kernel's own would
-            // abort nothing of ours, since runs go one at a time, except by accident: after an
-            // error, ipykernel aborts whatever arrives in the next instant, which can be our next run.
-            stop_on_error: false,
-          }),
-          { username: request.username },
-        ),
+        request.message
+          ? connection.sendMessage('shell', {
+              ...request.message,
+              content: { ...(request.message.content as object), stop_on_error: false },
+            })
+          : connection.send(
+              'shell',
+              'execute_request',
+              executeRequest(request.code, {
+                silent: request.silent ?? false,
+                store_history: request.storeHistory ?? true,
+                // JupyterLab's stop_on_error is applied by the RunScheduler. The kernel's own would
+                // abort nothing of ours, since runs go one at a time, except by accident: after an
+                // error, ipykernel aborts whatever arrives in the next instant, which can be our next run.
+                stop_on_error: false,
+              }),
+              { username: request.username },
+            ),
       inputReply: (parent, value, username) => connection.send('stdin', 'input_reply', { value }, { parent, username }),
     };
   }
@@ -293,8 +315,12 @@ export class KernelSession extends EventEmitter<SessionEvents> {
   }
 
   private onMessage(incarnation: Incarnation, { channel, message, typed }: IncomingMessage): void {
-    if (this.kernel !== incarnation || !typed) return;
+    if (this.kernel !== incarnation) return;
     this.touch();
+    // Before the runs see it: a client reading the raw messages gets a run's reply and idle
+    // status before the run's runFinished event.
+    this.safely('message', () => this.emit('message', { channel, message }));
+    if (!typed) return;
     if (typed.msgType === 'status' && channel === 'iopub' && !isReadinessProbe(message)) {
       this.followExecutionState(typed.content.execution_state);
     }

@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import type { ExecuteReply } from '../../common/api';
 import type { ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
-import type { KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
+import type { JupyterMessage, KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
 import { conflict, forbidden, invalid, notFound } from '../errors';
 import type { KernelPatch, KernelStateWriter } from '../notebooks/kernel-state';
 import { type Room, SERVER_ORIGIN } from '../rooms/room';
@@ -50,6 +50,8 @@ export class NotebookKernel {
   private session: KernelHandle | undefined;
   private creating: Promise<KernelHandle> | undefined;
   private readonly runs = new Map<string, Run>();
+  /** Runs from Jupyter clients that name no cell of the notebook: run id -> who asked. */
+  private readonly cellless = new Map<string, string>();
   private readonly writer: OutputWriter;
   private readonly records: RunRecords;
   private readonly kernelState: KernelStateWriter;
@@ -75,6 +77,16 @@ export class NotebookKernel {
     return this.session?.status ?? 'shutdown';
   }
 
+  /** The kernelspec the session runs, once there is one. */
+  get specName(): string | undefined {
+    return this.session?.spec.name;
+  }
+
+  /** What the `kernel` map says of the status, for people ("The kernel died unexpectedly..."). */
+  get statusMessage(): string | undefined {
+    return this.kernelState.get('message');
+  }
+
   get lastActivity(): number {
     return this.session?.lastActivity ?? 0;
   }
@@ -86,7 +98,42 @@ export class NotebookKernel {
   }
 
   get busy(): boolean {
-    return this.runs.size > 0;
+    return this.runs.size > 0 || this.cellless.size > 0;
+  }
+
+  /** The kernel session, created if needed: the Jupyter kernel API passes raw traffic through it. */
+  handle(): Promise<KernelHandle> {
+    return this.ensureSession();
+  }
+
+  /**
+   * Queues a Jupyter client's execute_request as a run of `requestedBy`, its header kept so the
+   * kernel's replies answer the client. Where its metadata.cellId names a code cell of this
+   * notebook, the run is recorded and its outputs written there like any other; otherwise it
+   * only takes its turn in the queue. `runId` is the caller's id for the run.
+   */
+  async executeMessage(message: JupyterMessage, requestedBy: UserRef, runId: string): Promise<void> {
+    const content = message.content as { code?: unknown; silent?: unknown; store_history?: unknown; stop_on_error?: unknown };
+    if (typeof content.code !== 'string') throw invalid('An execute_request needs its code as a string');
+    const code = content.code;
+    const cellId = typeof message.metadata.cellId === 'string' ? message.metadata.cellId : undefined;
+    const cell = cellId === undefined ? undefined : this.codeCell(cellId);
+    const session = await this.ensureSession();
+    if (cell && cellId !== undefined && content.silent !== true) {
+      this.records.queue(runId, cellId, code, requestedBy, 'jupyter');
+      this.runs.set(runId, new Run(this.options.fileId, runId, cellId, code, requestedBy));
+    } else {
+      this.cellless.set(runId, requestedBy.username);
+    }
+    session.enqueue({
+      runId,
+      code,
+      username: requestedBy.username,
+      silent: content.silent === true,
+      storeHistory: content.store_history !== false,
+      stopOnError: content.stop_on_error !== false,
+      message: { ...message, header: { ...message.header, username: requestedBy.username } },
+    });
   }
 
   /** Starts the kernel ahead of the first run. */
@@ -161,10 +208,11 @@ export class NotebookKernel {
   /** Answers input() for a run; only the person whose run asked may answer. */
   input(runId: string, username: string, value: string): void {
     const run = this.runs.get(runId);
-    if (!run) throw notFound('No such run is waiting for input');
-    if (run.requestedBy.username !== username) throw forbidden('Only the person who ran this cell can answer its prompt');
+    const asker = run?.requestedBy.username ?? this.cellless.get(runId);
+    if (asker === undefined) throw notFound('No such run is waiting for input');
+    if (asker !== username) throw forbidden('Only the person who ran this cell can answer its prompt');
     if (!this.session?.sendInput(runId, value)) throw invalid('This run is not waiting for input');
-    this.records.update(runId, {}, ['input']);
+    if (run) this.records.update(runId, {}, ['input']);
   }
 
   async dispose(): Promise<void> {
@@ -211,6 +259,7 @@ export class NotebookKernel {
     });
     session.on('output', (event) => this.onOutput(event));
     session.on('inputRequested', ({ runId, prompt, password }) => {
+      if (!this.runs.has(runId)) return;
       this.records.update(runId, { input: { prompt, password } });
     });
     session.on('runFinished', (event) => this.onFinished(event));
@@ -263,7 +312,15 @@ export class NotebookKernel {
     }
   }
 
+  private codeCell(cellId: string): Y.Map<unknown> | undefined {
+    for (const cell of this.options.room.doc.getArray('cells')) {
+      if (cell instanceof Y.Map && cell.get('id') === cellId) return cell.get('cell_type') === 'code' ? cell : undefined;
+    }
+    return undefined;
+  }
+
   private onFinished(event: RunFinishedEvent): void {
+    this.cellless.delete(event.runId);
     const run = this.runs.get(event.runId);
     this.runs.delete(event.runId);
     if (!run) return;

@@ -69,7 +69,7 @@ export class RunRecords {
     return this.map.get(id);
   }
 
-  queue(id: string, cellId: string, source: string, requestedBy: UserRef): ExecutionRecord {
+  queue(id: string, cellId: string, source: string, requestedBy: UserRef, via?: ExecutionRecord['via']): ExecutionRecord {
     const record: ExecutionRecord = {
       id,
       cellId,
@@ -78,6 +78,7 @@ export class RunRecords {
       queuedAt: Date.now(),
       status: 'queued',
       source,
+      ...(via ? { via } : {}),
     };
     this.target.transact(() => this.map.set(id, record));
     return record;

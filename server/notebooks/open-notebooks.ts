@@ -69,6 +69,11 @@ export class OpenNotebooks {
     return this.entries.get(fileId)?.notebook;
   }
 
+  /** The loaded notebooks (does not load any). */
+  loaded(): OpenNotebook[] {
+    return [...this.entries.values()].map(({ notebook }) => notebook);
+  }
+
   /** Loads the notebook if needed; the caller calls release() when it no longer needs it. */
   async open(fileId: string): Promise<OpenNotebook> {
     if (this.closing) throw unavailable('The server is shutting down');

@@ -20,6 +20,8 @@ export interface TransportOptions {
   maxBufferedBytes: number;
   /** Interval of the keepalive ping that finds dead peers. */
   pingIntervalMs: number;
+  /** Picks a subprotocol from those a client offers (the kernel channels' v1 format); rooms use none. */
+  handleProtocols?: (offered: Set<string>) => string | false;
 }
 
 const ROOM_NAME = /^json:notebook:([0-9a-f-]{36})$/;
@@ -39,7 +41,7 @@ export interface Transport {
 
 export async function registerWebSocketTransport(app: FastifyInstance, options: TransportOptions): Promise<Transport> {
   await app.register(websocket, {
-    options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false },
+    options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false, handleProtocols: options.handleProtocols },
   });
   app.decorateRequest('roomContext', undefined);
   const sockets = new Map<WebSocket, { alive: boolean; shareId?: string }>();

@@ -37,6 +37,7 @@ export class RecordingRuntime implements KernelRuntime {
 /** Records a session's events and waits for them. */
 export class EventLog {
   readonly events: { [K in keyof SessionEvents]: SessionEvents[K][0][] } = {
+    message: [],
     status: [],
     runStarted: [],
     output: [],

@@ -6,17 +6,20 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Share, ShareStore } from '../../auth/shares';
+import type { Checkpoints } from '../../contents/checkpoints';
 import type { ContentFormat, ContentsService, ContentType, SaveBody } from '../../contents/contents-service';
 import type { RootPaths } from '../../contents/paths';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { requireOwner, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
+import { handleCheckpoints } from './checkpoints';
 
 export interface ContentsRouteDeps {
   contents: ContentsService;
   paths: RootPaths;
   fileIds: FileIdIndex;
   shares: ShareStore;
+  checkpoints: Checkpoints;
   onSharesRemoved(shares: Share[]): void;
 }
 
@@ -34,7 +37,17 @@ export function contentsRoutes(app: FastifyInstance, deps: ContentsRouteDeps): v
     requireRole(request, fileIdOf(raw), 'viewer');
   };
 
-  const getHandler = async (request: FastifyRequest<{ Params: PathParams; Querystring: Record<string, string> }>) => {
+  /** Saving: a notebook from editor up, anything else only by the owner (as PUT). */
+  const canWrite = (request: FastifyRequest, raw: string) => {
+    if (raw.endsWith('.ipynb') && request.principal?.kind !== 'owner') requireRole(request, fileIdOf(raw), 'editor');
+    else requireOwner(request);
+  };
+  const checkpoints = (request: FastifyRequest, reply: FastifyReply) =>
+    handleCheckpoints(deps.checkpoints, { canRead, canWrite }, (request.params as Partial<PathParams>)['*'] ?? '', request, reply);
+
+  const getHandler = async (request: FastifyRequest<{ Params: PathParams; Querystring: Record<string, string> }>, reply: FastifyReply) => {
+    const checkpointReply = await checkpoints(request, reply);
+    if (checkpointReply !== undefined) return checkpointReply;
     const raw = request.params['*'] ?? '';
     canRead(request, raw);
     const { content, type, format } = request.query;
@@ -80,6 +93,8 @@ export function contentsRoutes(app: FastifyInstance, deps: ContentsRouteDeps): v
     request: FastifyRequest<{ Params: Partial<PathParams>; Body: { type?: ContentType; ext?: string; copy_from?: string } | null }>,
     reply: FastifyReply,
   ) => {
+    const checkpointReply = await checkpoints(request, reply);
+    if (checkpointReply !== undefined) return checkpointReply;
     requireOwner(request);
     const body = request.body ?? {};
     if (body.type !== undefined && !TYPES.includes(body.type)) throw badRequest(`Unknown type ${String(body.type)}`);
@@ -104,6 +119,8 @@ export function contentsRoutes(app: FastifyInstance, deps: ContentsRouteDeps): v
   );
 
   app.delete<{ Params: PathParams }>('/api/contents/*', async (request, reply) => {
+    const checkpointReply = await checkpoints(request, reply);
+    if (checkpointReply !== undefined) return checkpointReply;
     requireOwner(request);
     const removed = await deps.contents.remove(request.params['*']);
     const revoked = removed.flatMap((fileId) => deps.shares.list(fileId));
