@@ -1,0 +1,7 @@
+// The container runtime's public surface: podman, kernel and environment images by hash, and
+// a runtime that runs one container per notebook kernel.
+
+export { ContainerEnvironments, type ImagePlan } from './container-environments';
+export { ContainerRuntime, type ContainerLimits, NOTEBOOK_LABEL, SERVER_LABEL } from './container-runtime';
+export { ImageBuildFailed } from './image-build';
+export { Podman, PodmanError } from './podman';
