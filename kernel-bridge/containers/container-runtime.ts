@@ -99,7 +99,7 @@ export class ContainerRuntime implements KernelRuntime {
       '--tmpfs',
       '/tmp:rw,nosuid,nodev,size=256m',
       '--tmpfs',
-      '/home/tandem:rw,nosuid,nodev,size=64m,uid=1000,gid=1000,mode=0700',
+      '/home/tandem:rw,nosuid,nodev,size=64m,mode=1777',
     ];
     if (limits.memory) args.push('--memory', limits.memory, '--memory-swap', limits.memory);
     if (limits.cpus) args.push('--cpus', limits.cpus);
