@@ -2,7 +2,7 @@
 // settings, and images by tag), and .ci/run prepares them before the tests, so that no test
 // needs the network; on a machine where they are already there, this takes about a second.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -31,6 +31,10 @@ export function containersLabelled(label: string): string[] {
   return execFileSync('podman', ['ps', '--all', '--quiet', '--filter', `label=${label}`], { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);
+}
+
+export function imageExists(image: string): boolean {
+  return spawnSync('podman', ['image', 'exists', image]).status === 0;
 }
 
 /** The server's id, as its containers are labelled. */
