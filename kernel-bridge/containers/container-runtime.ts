@@ -109,7 +109,7 @@ export class ContainerRuntime implements KernelRuntime {
     for (const hidden of this.options.hidden ?? []) {
       const inside = path.relative(cwd, hidden);
       if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) continue;
-      args.push('--tmpfs', `${path.posix.join(WORKDIR, ...inside.split(path.sep))}:ro,size=4k,mode=0000`);
+      args.push('--tmpfs', `${path.posix.join(WORKDIR, ...inside.split(path.sep))}:ro,notmpcopyup,size=4k,mode=0000`);
     }
     return args;
   }
