@@ -1,6 +1,7 @@
 // With --runtime container each notebook's kernel runs in its own podman container, from its
 // environment's image, labelled with the notebook and the server (issue 16).
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
@@ -59,4 +60,34 @@ test("shutting the kernel down removes its container", async () => {
   const response = await server.api('POST', `/api/notebooks/${client.fileId}/shutdown`);
   expect(response.status).toBeLessThan(300);
   await eventually(() => expect(containersLabelled(`tandem.notebook=${client.fileId}`)).toEqual([]), 20_000);
+});
+
+test('an idle kernel is culled: its container is removed', async () => {
+  const base = prepareContainerImages();
+  const culling = await startTandem({ root: tempRoot(), args: [...containerArgs(base), '--cull-idle', '2'] });
+  try {
+    await putNotebook(culling, 'idle.ipynb', [{ id: 'c', source: 'print(1)' }]);
+    const client = await connectNotebook(culling, 'idle.ipynb');
+    clients.push(client);
+    const [run] = await execute(culling, client.fileId, ['c']);
+    expect((await waitForRun(client, run.id, undefined, 60_000)).status).toBe('ok');
+    expect(containersLabelled(`tandem.notebook=${client.fileId}`)).toHaveLength(1);
+    await eventually(() => expect(client.doc.getMap('kernel').get('status')).toBe('shutdown'), 30_000);
+    await eventually(() => expect(containersLabelled(`tandem.notebook=${client.fileId}`)).toEqual([]), 20_000);
+  } finally {
+    await culling.stop();
+  }
+});
+
+test('a container killed from outside is reported dead, and a restart brings the kernel back', async () => {
+  await putNotebook(server, 'a/killed.ipynb', [{ id: 'c', source: 'print("alive")' }]);
+  const client = await open('a/killed.ipynb');
+  const [run] = await execute(server, client.fileId, ['c']);
+  expect((await waitForRun(client, run.id, undefined, 60_000)).status).toBe('ok');
+  const [container] = containersLabelled(`tandem.notebook=${client.fileId}`);
+  execFileSync('podman', ['kill', container!], { stdio: 'ignore' });
+  await eventually(() => expect(client.doc.getMap('kernel').get('status')).toBe('dead'), 10_000);
+  expect((await server.api('POST', `/api/notebooks/${client.fileId}/restart`)).status).toBe(200);
+  const [again] = await execute(server, client.fileId, ['c']);
+  expect((await waitForRun(client, again.id, undefined, 60_000)).status).toBe('ok');
 });
