@@ -5,11 +5,11 @@
 // runs the kernel image itself.
 
 import { rm } from 'node:fs/promises';
-import { type BridgeLogger, silentLogger } from '../logger';
 import { environmentId } from '../environments/environment-id';
 import { imageEnvironmentId, prepareSpecImageBuild } from '../environments/image-context';
 import type { NormalisedSpec } from '../environments/spec';
-import { type ImageProgressListener, ImageBuilds } from './image-build';
+import { type BridgeLogger, silentLogger } from '../logger';
+import { ImageBuilds, type ImageProgressListener } from './image-build';
 import { type KernelImageSources, prepareKernelImage } from './kernel-image';
 import type { Podman } from './podman';
 

@@ -2,8 +2,8 @@
 // kernel exited, crashed, or someone removed the container), its log explains why, and
 // interrupts and shutdown go through podman as signals to the container's init.
 
-import { rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import type { BridgeLogger } from '../logger';
 import type { ConnectionInfo } from '../protocol/connection-info';

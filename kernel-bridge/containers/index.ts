@@ -2,6 +2,5 @@
 // a runtime that runs one container per notebook kernel.
 
 export { ContainerEnvironments, type ImagePlan } from './container-environments';
-export { ContainerRuntime, type ContainerLimits, NOTEBOOK_LABEL, SERVER_LABEL } from './container-runtime';
-export { ImageBuildFailed } from './image-build';
-export { Podman, PodmanError } from './podman';
+export { ContainerRuntime, SERVER_LABEL } from './container-runtime';
+export { Podman } from './podman';

@@ -35,8 +35,16 @@ export async function prepareKernelImage(base: string, sources: KernelImageSourc
     recursive: true,
     filter: (from) => !SKIP.test(path.relative(sources.helperDir, from)),
   });
-  const hash = createHash('sha256').update(base).update('\0').update(await readFile(sources.dockerfile));
-  for (const file of await listFiles(contextDir)) hash.update('\0').update(file).update('\0').update(await readFile(path.join(contextDir, file)));
+  const hash = createHash('sha256')
+    .update(base)
+    .update('\0')
+    .update(await readFile(sources.dockerfile));
+  for (const file of await listFiles(contextDir))
+    hash
+      .update('\0')
+      .update(file)
+      .update('\0')
+      .update(await readFile(path.join(contextDir, file)));
   return { tag: `${REPOSITORY}:${hash.digest('hex').slice(0, 16)}`, contextDir, buildArgs: { BASE_IMAGE: base } };
 }
 

@@ -4,7 +4,7 @@
 // Docker-compatible REST API would mean running `podman system service` as a second
 // long-lived process and tarring build contexts by hand, for about 50 ms saved per call.
 
-import { runCommand, type CommandResult } from '../environments/run-command';
+import { type CommandResult, runCommand } from '../environments/run-command';
 
 export interface PodmanOptions {
   /** The podman executable; default "podman" on the PATH. */

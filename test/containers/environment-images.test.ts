@@ -4,11 +4,11 @@
 // the builds need no network.
 
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
-import { execute, outputsOf, waitForRun } from '../helpers/execution';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
 import { kernelOf, putNotebook, setEnvironment, stdoutOf } from '../environments/support';
 import { buildWheel } from '../environments/wheels';
+import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
+import { execute, outputsOf, waitForRun } from '../helpers/execution';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 import { containerArgs, containersLabelled, imageExists, kernelWritableFolder, prepareContainerImages } from './support';
 
 const BUILD_MS = 300_000;
@@ -31,7 +31,10 @@ async function run(client: NotebookClient, cellId = 'v') {
 
 /** How many builds of this image the server started, from its log. */
 function buildsOf(image: string): number {
-  return server.logs().split('\n').filter((line) => line.includes('"building an environment image"') && line.includes(`"image":"${image}"`)).length;
+  return server
+    .logs()
+    .split('\n')
+    .filter((line) => line.includes('"building an environment image"') && line.includes(`"image":"${image}"`)).length;
 }
 
 beforeAll(async () => {

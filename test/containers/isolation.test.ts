@@ -3,10 +3,10 @@
 // for writing; and a fork bomb stops at the pids limit while the server serves on.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { putNotebook, stdoutOf } from '../environments/support';
 import { connectNotebook, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
-import { putNotebook, stdoutOf } from '../environments/support';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 import { containerArgs, kernelWritableFolder, prepareContainerImages } from './support';
 
 let server: TandemProcess;

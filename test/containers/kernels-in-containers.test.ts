@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { putNotebook, stdoutOf } from '../environments/support';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
-import { putNotebook, stdoutOf } from '../environments/support';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 import { containerArgs, containersLabelled, kernelWritableFolder, prepareContainerImages, serverIdOf } from './support';
 
 let server: TandemProcess;
@@ -35,7 +35,8 @@ afterAll(async () => {
 });
 
 test("a cell runs in a container labelled with its notebook and this server, as a non-root user in the notebook's folder", async () => {
-  const source = 'import os, pathlib\nopen("written.txt", "w").write("hi")\nprint(os.getuid(), os.getcwd(), pathlib.Path("/run/tandem/connection.json").exists())';
+  const source =
+    'import os, pathlib\nopen("written.txt", "w").write("hi")\nprint(os.getuid(), os.getcwd(), pathlib.Path("/run/tandem/connection.json").exists())';
   await putNotebook(server, 'a/where.ipynb', [{ id: 'c', source }]);
   const client = await open('a/where.ipynb');
   const [run] = await execute(server, client.fileId, ['c']);
@@ -51,7 +52,7 @@ test("a cell runs in a container labelled with its notebook and this server, as 
   expect(containersLabelled(`tandem.server=${serverId}`)).toEqual(ours);
 });
 
-test("shutting the kernel down removes its container", async () => {
+test('shutting the kernel down removes its container', async () => {
   await putNotebook(server, 'a/stop.ipynb', [{ id: 'c', source: 'print(1)' }]);
   const client = await open('a/stop.ipynb');
   const [run] = await execute(server, client.fileId, ['c']);

@@ -2,10 +2,10 @@
 // directory (so with the same server id), it removes them before serving (issue 16).
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { putNotebook } from '../environments/support';
 import { connectNotebook } from '../helpers/clients';
 import { execute, waitForRun } from '../helpers/execution';
-import { startTandem, tempRoot, type TandemProcess } from '../helpers/tandem';
-import { putNotebook } from '../environments/support';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 import { containerArgs, containersLabelled, prepareContainerImages, serverIdOf } from './support';
 
 let base: string;
