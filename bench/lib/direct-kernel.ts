@@ -3,10 +3,10 @@
 // signing, nothing else); "bridge" is its KernelSession (queue, run events), so that the cost of
 // the session layer and the cost of the server and its document can be told apart.
 import { randomUUID } from 'node:crypto';
-import { KernelConnection, type IncomingMessage } from '../../kernel-bridge/client/kernel-connection.js';
+import { type IncomingMessage, KernelConnection } from '../../kernel-bridge/client/kernel-connection.js';
 import { waitUntilReady } from '../../kernel-bridge/client/kernel-ready.js';
-import { executeRequest, findKernelSpec, KernelSession, LocalRuntime, silentLogger, type KernelSpec } from '../../kernel-bridge/index.js';
-import type { LaunchedKernel } from '../../kernel-bridge/runtimes/runtime.js';
+import { executeRequest, findKernelSpec, KernelSession, type KernelSpec, LocalRuntime, silentLogger } from '../../kernel-bridge/index.js';
+import type { KernelRuntime, LaunchedKernel } from '../../kernel-bridge/runtimes/runtime.js';
 
 /** The kernelspec every target runs: the one Tandem finds for notebooks that name `python3`. */
 export async function benchKernelSpec(name = 'python3'): Promise<KernelSpec> {
@@ -92,8 +92,8 @@ export class DirectKernel {
 export class BridgeKernel {
   private constructor(private readonly session: KernelSession) {}
 
-  static async start(spec: KernelSpec, cwd: string): Promise<BridgeKernel> {
-    const session = new KernelSession({ spec, cwd, username: 'bench' });
+  static async start(spec: KernelSpec, cwd: string, runtime?: KernelRuntime): Promise<BridgeKernel> {
+    const session = new KernelSession({ spec, cwd, username: 'bench', runtime });
     await session.start();
     if (session.status !== 'idle') throw new Error(`the kernel session did not start: ${session.statusMessage}`);
     return new BridgeKernel(session);
