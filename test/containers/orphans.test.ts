@@ -35,3 +35,16 @@ test('after kill -9 and a restart, no container of the killed server remains', a
   // The restarted server answers only once its start-up (the clean-up among it) is done.
   expect(containersLabelled(label)).toEqual([]);
 });
+
+test("a server's shutdown removes its kernel containers", async () => {
+  const own = await startTandem({ root: tempRoot(), args: containerArgs(base) });
+  await putNotebook(own, 'n.ipynb', [{ id: 'c', source: 'print(1)' }]);
+  const client = await connectNotebook(own, 'n.ipynb');
+  const [run] = await execute(own, client.fileId, ['c']);
+  expect((await waitForRun(client, run.id, undefined, 60_000)).status).toBe('ok');
+  client.destroy();
+  const label = `tandem.server=${serverIdOf(own.stateDir)}`;
+  expect(containersLabelled(label)).toHaveLength(1);
+  expect(await own.stop('SIGTERM')).toBe(0);
+  expect(containersLabelled(label)).toEqual([]);
+});
