@@ -41,6 +41,10 @@ const CONNECTION_FILE = '/run/tandem/connection.json';
 // Host paths mean nothing inside the container (the image has the helper package itself).
 const HOST_ONLY_ENV = new Set(['PYTHONPATH', 'PATH', 'HOME', 'VIRTUAL_ENV']);
 
+const PORT_ATTEMPTS = 3;
+
+class PortTaken extends Error {}
+
 export class ContainerRuntime implements KernelRuntime {
   private readonly runtimeDir: string;
   private readonly logger: BridgeLogger;
@@ -54,7 +58,18 @@ export class ContainerRuntime implements KernelRuntime {
     if (!request.image) throw new KernelLaunchError('The container runtime was asked for a kernel without an image');
     const cwdStat = await stat(request.cwd).catch(() => undefined);
     if (!cwdStat?.isDirectory()) throw new KernelLaunchError(`The kernel's working directory ${request.cwd} does not exist`);
+    // The ports are free when picked, but another process may take one before podman binds it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.start(request, request.image);
+      } catch (error) {
+        if (!(error instanceof PortTaken) || attempt >= PORT_ATTEMPTS) throw new KernelLaunchError(describeError(error));
+        this.logger.debug({ attempt }, 'a kernel port was taken; trying others');
+      }
+    }
+  }
 
+  private async start(request: LaunchRequest, image: string): Promise<ContainerKernel> {
     const connection = await newConnectionInfo(request.spec.name);
     // Inside, the kernel listens on every interface of its own network namespace; outside, the
     // same ports are published on 127.0.0.1 only.
@@ -67,7 +82,7 @@ export class ContainerRuntime implements KernelRuntime {
     for (const [name, value] of Object.entries({ ...request.spec.env, ...request.env })) {
       if (!HOST_ONLY_ENV.has(name)) args.push('--env', `${name}=${value}`);
     }
-    args.push('--volume', `${connectionFile}:${CONNECTION_FILE}:ro`, request.image);
+    args.push('--volume', `${connectionFile}:${CONNECTION_FILE}:ro`, image);
 
     let id: string;
     try {
@@ -76,7 +91,8 @@ export class ContainerRuntime implements KernelRuntime {
       if (!/^[0-9a-f]{12,}$/.test(id)) throw new Error(`podman printed no container id: ${lines.join('\n')}`);
     } catch (error) {
       await rm(connectionFile, { force: true });
-      throw new KernelLaunchError(`Could not start the kernel's container (${request.image}): ${describeError(error)}`);
+      const message = `Could not start the kernel's container (${image}): ${describeError(error)}`;
+      throw /address already in use/i.test(message) ? new PortTaken(message) : new Error(message);
     }
     this.logger.debug({ container: id.slice(0, 12), image: request.image, notebook: request.notebookId }, 'kernel container started');
     return new ContainerKernel(this.options.podman, id, connection, connectionFile, this.logger);

@@ -52,7 +52,13 @@ export class ImageBuilds {
       const shared: SharedBuild = { listeners: new Set(), latest: undefined, result: Promise.resolve() };
       shared.result = this.build(request, (progress) => {
         shared.latest = progress;
-        for (const listener of shared.listeners) listener(progress);
+        for (const listener of shared.listeners) {
+          try {
+            listener(progress);
+          } catch {
+            // One watcher's failure must not fail the build everyone shares.
+          }
+        }
       }).finally(() => this.builds.delete(request.tag));
       this.builds.set(request.tag, shared);
       build = shared;
