@@ -4,6 +4,7 @@
 // The kernel's ZeroMQ ports are published on 127.0.0.1 only. `--init` puts a small init
 // process at PID 1 that forwards signals to the kernel, so that interrupts and shutdown work.
 
+import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +76,9 @@ export class ContainerRuntime implements KernelRuntime {
     // same ports are published on 127.0.0.1 only.
     const connectionFile = await writeConnectionFile(this.runtimeDir, { ...connection, ip: '0.0.0.0' }, 0o444);
     const ports = [connection.shell_port, connection.control_port, connection.stdin_port, connection.iopub_port, connection.hb_port];
-    const args = ['run', '--detach', '--init', '--label', `${SERVER_LABEL}=${this.options.serverId}`];
+    // Named, so that a container podman created but could not start can be removed by that name.
+    const name = `tandem-kernel-${randomUUID()}`;
+    const args = ['run', '--detach', '--init', '--name', name, '--label', `${SERVER_LABEL}=${this.options.serverId}`];
     if (request.notebookId) args.push('--label', `${NOTEBOOK_LABEL}=${request.notebookId}`);
     args.push(...this.isolation(request.cwd));
     for (const port of ports) args.push('--publish', `127.0.0.1:${port}:${port}`);
@@ -90,6 +93,7 @@ export class ContainerRuntime implements KernelRuntime {
       id = lines.at(-1)?.trim() ?? '';
       if (!/^[0-9a-f]{12,}$/.test(id)) throw new Error(`podman printed no container id: ${lines.join('\n')}`);
     } catch (error) {
+      await this.options.podman.removeContainers([name]).catch(() => {});
       await rm(connectionFile, { force: true });
       const message = `Could not start the kernel's container (${image}): ${describeError(error)}`;
       throw /address already in use/i.test(message) ? new PortTaken(message) : new Error(message);
