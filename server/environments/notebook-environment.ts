@@ -81,12 +81,16 @@ export class NotebookEnvironment {
     }
   }
 
-  /** True when the notebook declares its own environment and it is already built (so prestarting is cheap). */
+  /**
+   * True when the notebook's kernel can start without building anything and nothing else has it
+   * ready: its own environment is built, or, with containers (which the warm pool does not hold),
+   * its image exists — the kernel image, for a notebook that declares nothing.
+   */
   async ownEnvironmentReady(): Promise<boolean> {
-    if (environmentSpecOf(this.options.room.doc) === undefined) return false;
     try {
       const containers = this.options.service.containers;
       if (containers) return await containers.exists(await containers.resolve(this.options.service.normalise(this.request())));
+      if (environmentSpecOf(this.options.room.doc) === undefined) return false;
       const resolution = await this.resolve();
       return resolution.kind === 'environment' && (await this.options.service.environments.lookup(resolution.plan.id)) !== undefined;
     } catch {

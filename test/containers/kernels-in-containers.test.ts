@@ -92,3 +92,13 @@ test('a container killed from outside is reported dead, and a restart brings the
   const [again] = await execute(server, client.fileId, ['c']);
   expect((await waitForRun(client, again.id, undefined, 60_000)).status).toBe('ok');
 });
+
+test("an editor opening a notebook whose image exists starts its container before anything runs", async () => {
+  await putNotebook(server, 'a/opened.ipynb', [{ id: 'c', source: 'print("warm")' }]);
+  const client = await open('a/opened.ipynb');
+  await eventually(() => expect(containersLabelled(`tandem.notebook=${client.fileId}`)).toHaveLength(1), 20_000);
+  await eventually(() => expect(client.doc.getMap('kernel').get('status')).toBe('idle'), 20_000);
+  const [run] = await execute(server, client.fileId, ['c']);
+  expect((await waitForRun(client, run.id, undefined, 60_000)).status).toBe('ok');
+  expect(stdoutOf(outputsOf(client, 'c')).trim()).toBe('warm');
+});
