@@ -210,8 +210,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, notebooks });
   await registerClient(app);
 
+  // Leftover kernel containers of an earlier run go before anyone can start a kernel.
+  await environments.start();
   const port = await listen(app, config);
-  environments.start();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/?token=${token}`;
   let closing: Promise<void> | undefined;

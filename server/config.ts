@@ -42,6 +42,16 @@ export interface Config {
   envGcMs: number;
   /** How environments are built: uv when available (auto), uv only, or venv and pip only. */
   envInstaller: 'auto' | 'uv' | 'pip';
+  /** Where kernels run: local processes, or one podman container per notebook. */
+  runtime: 'local' | 'container';
+  /** The Python base image of kernel images (container runtime). */
+  kernelBaseImage: string;
+  /** Memory limit of each kernel container (podman's --memory), or undefined for none. */
+  kernelMemory: string | undefined;
+  /** CPUs for each kernel container (podman's --cpus), or undefined for no limit. */
+  kernelCpus: string | undefined;
+  /** Processes and threads each kernel container may have at once. */
+  kernelPids: number;
 }
 
 interface OptionSpec {
@@ -73,6 +83,16 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
   { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
   { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
+  { flag: 'runtime', env: 'TANDEM_RUNTIME', help: 'where kernels run: local (processes) or container (podman)', default: 'local' },
+  {
+    flag: 'kernel-base-image',
+    env: 'TANDEM_KERNEL_BASE_IMAGE',
+    help: 'Python base image of kernel images (container runtime)',
+    default: 'docker.io/library/python:3.11-slim-bookworm',
+  },
+  { flag: 'kernel-memory', env: 'TANDEM_KERNEL_MEMORY', help: 'memory limit of a kernel container, e.g. 512m (default: none)' },
+  { flag: 'kernel-cpus', env: 'TANDEM_KERNEL_CPUS', help: 'CPUs of a kernel container, e.g. 1 (default: no limit)' },
+  { flag: 'kernel-pids', env: 'TANDEM_KERNEL_PIDS', help: 'processes and threads a kernel container may have', default: '512' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -120,6 +140,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError('--log-format must be pretty or json');
   const envInstaller = get('env-installer');
   if (envInstaller !== 'auto' && envInstaller !== 'uv' && envInstaller !== 'pip') throw new ConfigError('--env-installer must be auto, uv or pip');
+  const runtime = get('runtime');
+  if (runtime !== 'local' && runtime !== 'container') throw new ConfigError('--runtime must be local or container');
+  const kernelMemory = get('kernel-memory');
+  if (kernelMemory !== undefined && !/^\d+(\.\d+)?[bkmg]?$/i.test(kernelMemory)) throw new ConfigError('--kernel-memory must be a size such as 512m or 2g');
+  const kernelCpus = get('kernel-cpus');
+  if (kernelCpus !== undefined) number('kernel-cpus', kernelCpus, 0.01, 1024);
   const token = get('token');
   if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters');
   const rotateToken = boolean('rotate-token', get('rotate-token') ?? 'false');
@@ -157,5 +183,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
     envInstaller,
+    runtime,
+    kernelBaseImage: get('kernel-base-image')!,
+    kernelMemory,
+    kernelCpus,
+    kernelPids: number('kernel-pids', get('kernel-pids')!, 16, 1_000_000),
   };
 }

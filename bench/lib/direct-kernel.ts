@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, KernelConnection } from '../../kernel-bridge/client/kernel-connection.js';
 import { waitUntilReady } from '../../kernel-bridge/client/kernel-ready.js';
 import { executeRequest, findKernelSpec, KernelSession, type KernelSpec, LocalRuntime, silentLogger } from '../../kernel-bridge/index.js';
-import type { LaunchedKernel } from '../../kernel-bridge/runtimes/runtime.js';
+import type { KernelRuntime, LaunchedKernel } from '../../kernel-bridge/runtimes/runtime.js';
 
 /** The kernelspec every target runs: the one Tandem finds for notebooks that name `python3`. */
 export async function benchKernelSpec(name = 'python3'): Promise<KernelSpec> {
@@ -92,8 +92,8 @@ export class DirectKernel {
 export class BridgeKernel {
   private constructor(private readonly session: KernelSession) {}
 
-  static async start(spec: KernelSpec, cwd: string): Promise<BridgeKernel> {
-    const session = new KernelSession({ spec, cwd, username: 'bench' });
+  static async start(spec: KernelSpec, cwd: string, runtime?: KernelRuntime): Promise<BridgeKernel> {
+    const session = new KernelSession({ spec, cwd, username: 'bench', runtime });
     await session.start();
     if (session.status !== 'idle') throw new Error(`the kernel session did not start: ${session.statusMessage}`);
     return new BridgeKernel(session);

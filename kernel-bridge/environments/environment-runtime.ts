@@ -13,6 +13,8 @@ export interface LaunchPlan {
   spec: KernelSpec;
   /** The environment the kernel runs in, or undefined for a kernelspec used as installed. */
   environmentId?: string;
+  /** The environment's image, for runtimes that run images. */
+  image?: string;
 }
 
 export interface LaunchedInfo {
@@ -24,6 +26,8 @@ export interface LaunchedInfo {
 export interface EnvironmentRuntimeOptions {
   base: KernelRuntime;
   pool?: WarmPool;
+  /** The notebook's file id, passed on to the runtime (which may label what it starts). */
+  notebookId?: string;
   /** Works out (building if needed) what this launch runs; throws KernelLaunchError for people. */
   plan(): Promise<LaunchPlan>;
   /** Told about each kernel launched, before it is connected. */
@@ -43,7 +47,7 @@ export class EnvironmentRuntime implements KernelRuntime {
         return pooled;
       }
     }
-    const kernel = await this.options.base.launch({ ...request, spec: plan.spec });
+    const kernel = await this.options.base.launch({ ...request, spec: plan.spec, image: plan.image, notebookId: this.options.notebookId });
     this.options.launched?.({ environmentId: plan.environmentId, pooled: false, kernel });
     return kernel;
   }

@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { environmentId } from './environment-id';
-import { InvalidEnvironmentSpec, normaliseEnvironmentSpec, readEnvironmentSpec } from './spec';
+import { InvalidEnvironmentSpec, type NormalisedSpec, normaliseEnvironmentSpec, readEnvironmentSpec } from './spec';
 
 export interface ImageBuildOptions {
   /** The kernel base image; use a versioned tag or a digest, since its reference is hashed. */
@@ -42,17 +42,21 @@ export async function prepareImageBuild(notebookPath: string, options: ImageBuil
   const raw = notebook.metadata?.tandem?.environment;
   if (raw === undefined || raw === null) throw new NoEnvironmentDeclared(notebookPath);
   const spec = normaliseEnvironmentSpec(readEnvironmentSpec(raw), path.dirname(path.resolve(notebookPath)));
+  return prepareSpecImageBuild(spec, options);
+}
+
+/** The id an environment image for `spec` over `base` is tagged with; throws for what an image cannot honour. */
+export function imageEnvironmentId(spec: NormalisedSpec, base: string): string {
   if (spec.python !== undefined || spec.kernel !== undefined) {
     // The base image decides both; say so rather than build something else silently.
     throw new InvalidEnvironmentSpec('"python" and "kernel" cannot be honoured in an image build: choose a base image (--base) with that Python instead');
   }
-  const id = environmentId({
-    base: { kind: 'image', image: options.base },
-    requirements: spec.requirements,
-    index: spec.index,
-    installsKernel: false,
-    helper: null,
-  });
+  return environmentId({ base: { kind: 'image', image: base }, requirements: spec.requirements, index: spec.index, installsKernel: false, helper: null });
+}
+
+/** Writes the build context for `spec`'s environment image (see prepareImageBuild). */
+export async function prepareSpecImageBuild(spec: NormalisedSpec, options: ImageBuildOptions): Promise<ImageBuild> {
+  const id = imageEnvironmentId(spec, options.base);
 
   const contextDir = await mkdtemp(path.join(tmpdir(), `tandem-env-image-${id}-`));
   await mkdir(path.join(contextDir, 'find-links'));

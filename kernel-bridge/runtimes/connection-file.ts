@@ -46,11 +46,14 @@ export async function newConnectionInfo(kernelName: string): Promise<ConnectionI
   };
 }
 
-/** Writes `kernel-<uuid>.json` (mode 0600) into `dir` (created 0700 if missing); returns its path. */
-export async function writeConnectionFile(dir: string, info: ConnectionInfo): Promise<string> {
+/**
+ * Writes `kernel-<uuid>.json` (mode 0600, or `mode`) into `dir` (created 0700 if missing);
+ * returns its path. The folder keeps other users out whatever the file's own mode.
+ */
+export async function writeConnectionFile(dir: string, info: ConnectionInfo, mode = 0o600): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `kernel-${randomUUID()}.json`);
   // 'wx': never follow or overwrite a file someone else planted under that name.
-  await writeFile(file, JSON.stringify(info, null, 2), { mode: 0o600, flag: 'wx' });
+  await writeFile(file, JSON.stringify(info, null, 2), { mode, flag: 'wx' });
   return file;
 }

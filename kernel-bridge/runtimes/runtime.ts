@@ -11,6 +11,10 @@ export interface LaunchRequest {
   cwd: string;
   /** Added to the kernel's environment, over the spec's `env`. */
   env?: Record<string, string>;
+  /** The image to run, for runtimes that run images (the environment's image). */
+  image?: string;
+  /** The notebook's file id, for runtimes that label what they start. */
+  notebookId?: string;
 }
 
 export interface KernelExit {

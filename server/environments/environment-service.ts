@@ -4,7 +4,8 @@
 // kernelspec without an environment — the kernelspec as installed.
 
 import path from 'node:path';
-import { type BridgeLogger, findKernelSpec, findKernelSpecs, type KernelSpec, LocalRuntime } from '../../kernel-bridge';
+import { type BridgeLogger, findKernelSpec, findKernelSpecs, type KernelSpec } from '../../kernel-bridge';
+import type { ContainerEnvironments } from '../../kernel-bridge/containers';
 import {
   type BuildPlan,
   defaultPythonKernelSpec,
@@ -19,6 +20,8 @@ import {
   readEnvironmentSpec,
   WarmPool,
 } from '../../kernel-bridge/environments';
+import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
+import { type KernelRuntimeChoice, localKernelRuntime } from './kernel-runtime';
 
 export interface EnvironmentServiceOptions {
   cacheDir: string;
@@ -31,6 +34,8 @@ export interface EnvironmentServiceOptions {
   defaultKernel: string;
   /** images/tandem-helper: installed into every environment once it exists. */
   helperDir: string;
+  /** Where kernels run (see createKernelRuntime); default local processes. */
+  kernels?: KernelRuntimeChoice;
   logger: BridgeLogger;
 }
 
@@ -50,9 +55,12 @@ const GC_INTERVAL_MS = 60 * 60_000;
 
 export class EnvironmentService {
   readonly environments: Environments;
-  readonly runtime: LocalRuntime;
+  readonly runtime: KernelRuntime;
+  /** Set when kernels run in containers: a notebook's environment is then an image. */
+  readonly containers: ContainerEnvironments | undefined;
   readonly pool: WarmPool | undefined;
   private readonly gcTimer: NodeJS.Timeout | undefined;
+  private readonly kernels: KernelRuntimeChoice;
 
   constructor(private readonly options: EnvironmentServiceOptions) {
     this.environments = new Environments({
@@ -61,8 +69,11 @@ export class EnvironmentService {
       helperDir: options.helperDir,
       logger: options.logger,
     });
-    this.runtime = new LocalRuntime({ logger: options.logger });
-    if (options.warmPool > 0) {
+    this.kernels = options.kernels ?? localKernelRuntime(options.logger);
+    this.runtime = this.kernels.runtime;
+    this.containers = this.kernels.containers;
+    // The pool holds kernels of the default local environment; containers are not pooled yet.
+    if (options.warmPool > 0 && !this.containers) {
       let held: { id: string; release: () => void } | undefined;
       this.pool = new WarmPool({
         size: options.warmPool,
@@ -87,8 +98,12 @@ export class EnvironmentService {
     }
   }
 
-  /** Starts filling the warm pool (when the default kernel is ipykernel) and collects garbage once. */
-  start(): void {
+  /**
+   * Removes kernel containers an earlier, killed server left (before any of ours starts), then
+   * starts filling the warm pool (when the default kernel is ipykernel) and collects garbage once.
+   */
+  async start(): Promise<void> {
+    await this.kernels.start();
     if (this.pool) void this.startPool(this.pool);
     if (this.options.gcMs > 0) void this.collectGarbage();
   }
@@ -152,9 +167,10 @@ export class EnvironmentService {
   async close(): Promise<void> {
     clearInterval(this.gcTimer);
     await Promise.all([this.environments.close(), this.pool?.close()]);
+    await this.kernels.close();
   }
 
-  private normalise(request: NotebookRequest): NormalisedSpec | undefined {
+  normalise(request: NotebookRequest): NormalisedSpec | undefined {
     if (request.rawSpec === undefined || request.rawSpec === null) return undefined;
     return normaliseEnvironmentSpec(readEnvironmentSpec(request.rawSpec), request.baseDir);
   }

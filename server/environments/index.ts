@@ -5,6 +5,7 @@ import type { BridgeLogger } from '../../kernel-bridge';
 import type { Config } from '../config';
 import { projectPath } from '../project-files';
 import { EnvironmentService } from './environment-service';
+import { createKernelRuntime } from './kernel-runtime';
 
 export { EnvironmentService } from './environment-service';
 export { environmentRoutes } from './routes';
@@ -20,6 +21,7 @@ export function createEnvironmentService(config: Config, logger: BridgeLogger): 
     gcMs: config.envGcMs,
     defaultKernel: config.defaultKernel,
     helperDir: HELPER_DIR,
+    kernels: createKernelRuntime(config, logger),
     logger,
   });
 }

@@ -7,6 +7,7 @@
 
 import type * as Y from 'yjs';
 import { KernelLaunchError, type KernelSpec } from '../../kernel-bridge';
+import type { ContainerEnvironments, ImagePlan } from '../../kernel-bridge/containers';
 import {
   EnvironmentRuntime,
   environmentKernelSpec,
@@ -17,7 +18,7 @@ import {
 } from '../../kernel-bridge/environments';
 import type { KernelStateWriter } from '../notebooks/kernel-state';
 import type { Room } from '../rooms/room';
-import type { EnvironmentService, Resolution } from './environment-service';
+import type { EnvironmentService, NotebookRequest, Resolution } from './environment-service';
 import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
 import { ProvisioningReporter } from './provisioning-reporter';
 
@@ -54,7 +55,8 @@ export class NotebookEnvironment {
     this.runtime = new EnvironmentRuntime({
       base: options.service.runtime,
       pool: options.service.pool,
-      plan: () => this.plan(),
+      notebookId: options.room.fileId,
+      plan: () => (options.service.containers ? this.planImage(options.service.containers) : this.plan()),
       launched: (info) => this.launched(info),
     });
     this.onMetaChange = () => this.scheduleCheck();
@@ -79,10 +81,16 @@ export class NotebookEnvironment {
     }
   }
 
-  /** True when the notebook declares its own environment and it is already built (so prestarting is cheap). */
+  /**
+   * True when the notebook's kernel can start without building anything and nothing else has it
+   * ready: its own environment is built, or, with containers (which the warm pool does not hold),
+   * its image exists — the kernel image, for a notebook that declares nothing.
+   */
   async ownEnvironmentReady(): Promise<boolean> {
-    if (environmentSpecOf(this.options.room.doc) === undefined) return false;
     try {
+      const containers = this.options.service.containers;
+      if (containers) return await containers.exists(await containers.resolve(this.options.service.normalise(this.request())));
+      if (environmentSpecOf(this.options.room.doc) === undefined) return false;
       const resolution = await this.resolve();
       return resolution.kind === 'environment' && (await this.options.service.environments.lookup(resolution.plan.id)) !== undefined;
     } catch {
@@ -103,12 +111,47 @@ export class NotebookEnvironment {
     this.planHold?.();
   }
 
+  private request(): NotebookRequest {
+    return { rawSpec: environmentSpecOf(this.options.room.doc), kernelName: kernelNameOf(this.options.room.doc), baseDir: this.options.notebookDir() };
+  }
+
   private resolve(): Promise<Resolution> {
-    return this.options.service.resolve({
-      rawSpec: environmentSpecOf(this.options.room.doc),
-      kernelName: kernelNameOf(this.options.room.doc),
-      baseDir: this.options.notebookDir(),
-    });
+    return this.options.service.resolve(this.request());
+  }
+
+  /** What the kernel runs, as an id: the environment, or "kernelspec" for a kernelspec as installed. */
+  private async wantedId(): Promise<string> {
+    const containers = this.options.service.containers;
+    if (containers) return (await containers.resolve(this.options.service.normalise(this.request()))).id;
+    const resolution = await this.resolve();
+    return resolution.kind === 'environment' ? resolution.plan.id : 'kernelspec';
+  }
+
+  /** The container runtime's plan: the environment's image, built first (with progress) if needed. */
+  private async planImage(containers: ContainerEnvironments): Promise<LaunchPlan> {
+    let plan: ImagePlan;
+    try {
+      plan = await containers.resolve(this.options.service.normalise(this.request()));
+    } catch (error) {
+      const message = describeProblem(error);
+      this.kernel.write({ environmentError: message, status: 'dead', message });
+      throw new KernelLaunchError(message);
+    }
+    this.kernel.write({ environmentError: undefined });
+    if (!(await containers.exists(plan))) {
+      const reporter = new ProvisioningReporter(this.kernel, plan.id);
+      reporter.begin();
+      try {
+        await containers.ensure(plan, (progress) => reporter.update(progress));
+      } catch (error) {
+        const message = describeError(error);
+        reporter.end('dead', message);
+        throw new KernelLaunchError(message);
+      }
+      const restarting = this.sessionStatus() === 'restarting';
+      reporter.end(restarting ? 'restarting' : 'starting', restarting ? 'Restarting the kernel' : 'Starting the kernel');
+    }
+    return { spec: await this.options.service.defaultKernelSpec(), environmentId: plan.id, image: plan.image };
   }
 
   private async plan(): Promise<LaunchPlan> {
@@ -171,8 +214,7 @@ export class NotebookEnvironment {
     let wanted: string | undefined;
     let problem: string | undefined;
     try {
-      const resolution = await this.resolve();
-      wanted = resolution.kind === 'environment' ? resolution.plan.id : 'kernelspec';
+      wanted = await this.wantedId();
     } catch (error) {
       problem = describeProblem(error);
       if (!isSpecProblem(error)) this.options.log.warn({ error: problem }, "could not resolve a notebook's environment");

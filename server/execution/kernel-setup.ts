@@ -7,7 +7,8 @@
 // thread, and one stream message grows to hundreds of megabytes, which would then have to be
 // received and parsed whole. Past a megabyte, a write here waits for the buffer to be sent:
 // the printing slows to what the server can take, and memory stays bounded on both sides.
-// Kernels other than ipykernel (no `_buffer`) are left as they are.
+// ipykernel up to 6.2x keeps one `_buffer`, later ones a `_buffers` dict (one per parent
+// message); kernels other than ipykernel have neither and are left as they are.
 
 import { delimiter } from 'node:path';
 import { projectPath } from '../project-files';
@@ -15,14 +16,19 @@ import { projectPath } from '../project-files';
 export const PYTHON_KERNEL_SETUP = `
 def __tandem_bound_output(limit=1 << 20):
     import sys
+    def buffered(stream):
+        one = getattr(stream, "_buffer", None)
+        if one is not None:
+            return one.tell()
+        return sum(part.tell() for part in list(stream._buffers.values()))
     for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "_buffer", None) is None or getattr(stream, "_tandem_bounded", False):
+        if getattr(stream, "_buffer", getattr(stream, "_buffers", None)) is None or getattr(stream, "_tandem_bounded", False):
             continue
         original = stream.write
         def write(text, _original=original, _stream=stream):
             written = _original(text)
             try:
-                if _stream._buffer.tell() > limit:
+                if buffered(_stream) > limit:
                     _stream.flush()
             except Exception:
                 pass

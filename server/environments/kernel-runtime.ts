@@ -1,0 +1,86 @@
+// Chooses where kernels run, once, from --runtime: local processes (the default), or one podman
+// container per notebook from the image of its environment. Nothing else in the server knows
+// which; it sees a KernelRuntime, and for containers the images that environments become.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BridgeLogger, LocalRuntime } from '../../kernel-bridge';
+import { ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
+import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
+import type { Config } from '../config';
+import { projectPath } from '../project-files';
+
+export interface KernelRuntimeChoice {
+  runtime: KernelRuntime;
+  /** Set for the container runtime: environments are images. */
+  containers: ContainerEnvironments | undefined;
+  /** Before the first kernel: removes what an earlier, killed server left behind. */
+  start(): Promise<void>;
+  /** After the last kernel: removes whatever is left of this server's. */
+  close(): Promise<void>;
+}
+
+type RuntimeConfig = Pick<Config, 'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids'>;
+
+/** Kernels as local processes: the embedded default. */
+export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {
+  return { runtime: new LocalRuntime({ logger }), containers: undefined, start: async () => {}, close: async () => {} };
+}
+
+export function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger): KernelRuntimeChoice {
+  if (config.runtime === 'local') return localKernelRuntime(logger);
+  const podman = new Podman();
+  const serverId = serverIdOf(config.stateDir);
+  const containers = new ContainerEnvironments({
+    podman,
+    baseImage: config.kernelBaseImage,
+    kernel: {
+      dockerfile: projectPath('images', 'kernel', 'Dockerfile'),
+      requirements: projectPath('images', 'kernel', 'requirements.txt'),
+      helperDir: projectPath('images', 'tandem-helper'),
+    },
+    environmentDockerfile: projectPath('images', 'environment', 'Dockerfile'),
+    logger,
+  });
+  const runtime = new ContainerRuntime({
+    podman,
+    serverId,
+    limits: { memory: config.kernelMemory, cpus: config.kernelCpus, pids: config.kernelPids },
+    hidden: [config.stateDir],
+    logger,
+  });
+  const removeOurs = async (why: string): Promise<void> => {
+    try {
+      const left = await podman.containersLabelled({ [SERVER_LABEL]: serverId });
+      if (left.length) logger.info({ containers: left.length }, why);
+      await podman.removeContainers(left);
+    } catch (error) {
+      logger.warn({ error: String(error) }, 'could not remove kernel containers');
+    }
+  };
+  return {
+    runtime,
+    containers,
+    start: () => removeOurs('removing kernel containers that an earlier run of this server left behind'),
+    close: async () => {
+      await containers.close();
+      await removeOurs('removing kernel containers still running at shutdown');
+    },
+  };
+}
+
+/**
+ * This server's id, kept in its state directory: a server started again on the same state is
+ * the same server, and so knows which containers are its own leftovers.
+ */
+function serverIdOf(stateDir: string): string {
+  const file = join(stateDir, 'server-id');
+  if (existsSync(file)) {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{16}$/.test(id)) return id;
+  }
+  const id = randomBytes(8).toString('hex');
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
