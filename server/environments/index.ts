@@ -1,5 +1,5 @@
 // Notebook environments in the server: the service (cache, warm pool, garbage collection) made
-// from the settings, and its HTTP routes.
+// from the settings.
 
 import type { BridgeLogger } from '../../kernel-bridge';
 import type { Config } from '../config';
@@ -8,7 +8,6 @@ import { EnvironmentService } from './environment-service';
 import { createKernelRuntime } from './kernel-runtime';
 
 export { EnvironmentService } from './environment-service';
-export { environmentRoutes } from './routes';
 
 /** The helper package's source, beside the server in the repository (and in the server image). */
 const HELPER_DIR = projectPath('images', 'tandem-helper');

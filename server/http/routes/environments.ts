@@ -7,15 +7,15 @@
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { EnvironmentResolution } from '../../common/api';
-import type { EnvironmentSpec } from '../../common/doc-schema';
-import { InvalidEnvironmentSpec, NoInterpreter } from '../../kernel-bridge/environments';
-import type { RootPaths } from '../contents/paths';
-import { requireOwner, requireRole } from '../http/auth';
-import type { OpenNotebooks } from '../notebooks/open-notebooks';
-import type { FileIdIndex } from '../storage/file-ids';
-import type { EnvironmentService, Resolution } from './environment-service';
-import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
+import type { EnvironmentResolution } from '../../../common/api';
+import type { EnvironmentSpec } from '../../../common/doc-schema';
+import { InvalidEnvironmentSpec, NoInterpreter } from '../../../kernel-bridge/environments';
+import type { RootPaths } from '../../contents/paths';
+import type { EnvironmentService, Resolution } from '../../environments/environment-service';
+import { environmentSpecOf, kernelNameOf } from '../../environments/notebook-metadata';
+import type { OpenNotebooks } from '../../notebooks/open-notebooks';
+import type { FileIdIndex } from '../../storage/file-ids';
+import { requireOwner, requireRole } from '../auth';
 
 export interface EnvironmentRouteDeps {
   environments: EnvironmentService;
