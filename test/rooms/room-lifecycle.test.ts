@@ -14,7 +14,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-const rooms = async () => ((await (await fetch(`${server.base}/api/status`)).json()) as { rooms: number }).rooms;
+const status = async () => (await (await fetch(`${server.base}/api/status`)).json()) as { rooms: number; connections: number };
+const rooms = async () => (await status()).rooms;
 
 test('an empty room stays loaded for its grace period, and a reconnect within it reuses the room', async () => {
   const first = await connectNotebook(server, 'room.ipynb');
@@ -23,7 +24,8 @@ test('an empty room stays loaded for its grace period, and a reconnect within it
     expect((await (await server.api('GET', '/api/contents/room.ipynb')).json()).content.cells[0].source).toBe('kept in the warm room'),
   );
   first.destroy();
-  await new Promise((r) => setTimeout(r, 500));
+  // Once the server has seen the socket close, the room is empty: it must still be loaded.
+  await eventually(async () => expect((await status()).connections).toBe(0));
   expect(await rooms()).toBe(1);
   const second = await connectNotebook(server, 'room.ipynb');
   expect(second.notebook.getCell(0).getSource()).toBe('kept in the warm room');

@@ -83,8 +83,15 @@ test("a viewer's provider receives live edits, and its own edits stay local", as
   const viewer = await connectNotebook(server, 'shared.ipynb', { token: viewerToken });
   editor.notebook.getCell(0).updateSource(0, 0, '# live\n');
   await eventually(() => expect(viewer.notebook.getCell(0).getSource()).toBe('# live\nprint("hello")'));
+  // The server answers the viewer's update with a y-protocols permission-denied message (type 2):
+  // once it has, the update was judged, and must have changed nothing.
+  const denied = new Promise<void>((resolve) => {
+    viewer.provider.ws!.addEventListener('message', (event: { data: unknown }) => {
+      if (event.data instanceof ArrayBuffer && new Uint8Array(event.data)[0] === 2) resolve();
+    });
+  });
   viewer.notebook.getCell(0).updateSource(0, 0, 'HACKED ');
-  await new Promise((r) => setTimeout(r, 300));
+  await denied;
   expect(editor.notebook.getCell(0).getSource()).toBe('# live\nprint("hello")');
   expect(await liveSource()).toBe('# live\nprint("hello")');
   editor.notebook.getCell(0).updateSource(0, 7, '');
