@@ -42,6 +42,12 @@ export interface Config {
   envGcMs: number;
   /** How environments are built: uv when available (auto), uv only, or venv and pip only. */
   envInstaller: 'auto' | 'uv' | 'pip';
+  /** Make a version once editing has paused this long. */
+  versionPauseMs: number;
+  /** At most one automatic version per this long (and one at least, while editing goes on). */
+  versionIntervalMs: number;
+  /** Keep every version this many days; older ones thin out to one a day. */
+  versionKeepDays: number;
 }
 
 interface OptionSpec {
@@ -73,6 +79,9 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
   { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
   { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
+  { flag: 'version-pause', env: 'TANDEM_VERSION_PAUSE', help: 'seconds of editing pause after which a version is made', default: '60' },
+  { flag: 'version-interval', env: 'TANDEM_VERSION_INTERVAL', help: 'seconds: at most one automatic version this often while editing', default: '300' },
+  { flag: 'version-keep-days', env: 'TANDEM_VERSION_KEEP_DAYS', help: 'keep every version this many days, then one a day', default: '30' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -157,5 +166,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
     envInstaller,
+    versionPauseMs: number('version-pause', get('version-pause')!, 0.05, 86_400) * 1000,
+    versionIntervalMs: number('version-interval', get('version-interval')!, 0.05, 86_400) * 1000,
+    versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),
   };
 }
