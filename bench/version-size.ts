@@ -22,7 +22,7 @@ async function measure(targetBytes: number): Promise<string> {
   const ipynb = serializeNotebook(notebookFromDoc(doc)).length;
   const plain = Y.encodeStateAsUpdate(doc).byteLength;
   const runs: number[] = [];
-  let stored = new Uint8Array();
+  let stored: Uint8Array = new Uint8Array();
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
     stored = await encodeVersionState(doc);
