@@ -4,7 +4,7 @@
 // restore and before an outside edit is merged, and on demand.
 
 import { createHash, randomBytes } from 'node:crypto';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type { Identity, VersionAuthor, VersionReason } from '../../common/api';
 import type { NotebookJSON } from '../../common/nbformat';
 import { notFound } from '../errors';
@@ -16,7 +16,8 @@ import type { Room, RoomLogger } from '../rooms/room';
 import { VERSION_ID, type VersionMeta, type VersionStore } from '../storage/version-store';
 import { restorePlan } from './restore-plan';
 import { type RetentionPolicy, versionsToDrop } from './retention';
-import { decodeVersionState, encodeVersionState } from './version-state';
+import { dropVersions, readVersionDoc } from './version-chain';
+import { encodeVersionState } from './version-state';
 
 export interface VersionSettings {
   /** Make a version once editing has paused this long. */
@@ -39,6 +40,9 @@ const contentHash = (doc: Y.Doc): string =>
     .update(serializeNotebook(notebookFromDoc(doc)))
     .digest('hex');
 
+/** A whole state at least every this many versions: reading one never walks a long chain. */
+const CHAIN_LENGTH = 20;
+
 /** Sorts by time, then at random among versions of the same millisecond. */
 function newVersionId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
@@ -51,6 +55,11 @@ export class NotebookVersions implements NotebookListener {
   private lastAutoAt = 0;
   /** The content of the last version made while loaded; an unchanged notebook needs no new one. */
   private lastHash: string | undefined;
+  /**
+   * The last version made while loaded, which the next one builds on. Only versions of this
+   * document in memory serve as bases: a history rebuilt in between has other client ids.
+   */
+  private last: { id: string; stateVector: Uint8Array; depth: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private making: Promise<unknown> = Promise.resolve();
   private unloaded = false;
@@ -125,9 +134,9 @@ export class NotebookVersions implements NotebookListener {
   }
 
   private async versionDoc(id: string): Promise<Y.Doc> {
-    const stored = VERSION_ID.test(id) ? await this.store.read(this.fileId, id) : undefined;
-    if (!stored) throw notFound(`This notebook has no version ${id}`);
-    return decodeVersionState(stored);
+    const doc = VERSION_ID.test(id) ? await readVersionDoc(this.store, this.fileId, id) : undefined;
+    if (!doc) throw notFound(`This notebook has no version ${id}`);
+    return doc;
   }
 
   private schedule(): void {
@@ -169,9 +178,20 @@ export class NotebookVersions implements NotebookListener {
     const authors = [...this.authors.values()];
     this.authors.clear();
     const now = Date.now();
-    const encoding = encodeVersionState(doc);
-    const state = await encoding;
-    const meta: VersionMeta = { id: newVersionId(now), createdAt: new Date(now).toISOString(), authors, label, reason, bytes: state.byteLength };
+    const base = this.last && this.last.depth + 1 < CHAIN_LENGTH ? this.last : undefined;
+    const stateVector = Y.encodeStateVector(doc);
+    const state = await encodeVersionState(doc, base?.stateVector);
+    const depth = base ? base.depth + 1 : 0;
+    const meta: VersionMeta = {
+      id: newVersionId(now),
+      createdAt: new Date(now).toISOString(),
+      authors,
+      label,
+      reason,
+      bytes: state.byteLength,
+      base: base?.id ?? null,
+      depth,
+    };
     try {
       await this.store.save(this.fileId, meta, state);
     } catch (error) {
@@ -181,6 +201,7 @@ export class NotebookVersions implements NotebookListener {
       throw error;
     }
     this.lastHash = hash;
+    this.last = { id: meta.id, stateVector, depth };
     await this.prune(now);
     return meta;
   }
@@ -188,7 +209,7 @@ export class NotebookVersions implements NotebookListener {
   private async prune(now: number): Promise<void> {
     try {
       const drop = versionsToDrop(await this.store.list(this.fileId), this.settings.retention, now);
-      await this.store.remove(this.fileId, drop);
+      await dropVersions(this.store, this.fileId, drop);
     } catch (error) {
       this.log.warn({ fileId: this.fileId, err: error }, 'could not prune old versions; they are kept');
     }

@@ -117,6 +117,8 @@ const version = (id: string, label: string | null = null): VersionMeta => ({
   label,
   reason: label ? 'manual' : 'auto',
   bytes: 3,
+  base: null,
+  depth: 0,
 });
 
 describe.each(versionStores)('%s version store', (_name, make) => {
@@ -137,6 +139,14 @@ describe.each(versionStores)('%s version store', (_name, make) => {
     expect(listed[0]).toEqual(version('0000000003-cc', 'before lunch'));
     expect([...((await store.read('nb', '0000000002-bb')) ?? [])]).toEqual([4, 5, 6]);
     expect(await store.read('nb', '0000000009-zz')).toBeUndefined();
+  });
+
+  test('a version saved again under its id is replaced, not listed twice', async () => {
+    const store = make();
+    await store.save('nb', version('0000000001-aa'), Uint8Array.of(1));
+    await store.save('nb', { ...version('0000000001-aa'), base: '0000000000-zz', depth: 1 }, Uint8Array.of(2));
+    expect(await store.list('nb')).toEqual([{ ...version('0000000001-aa'), base: '0000000000-zz', depth: 1 }]);
+    expect([...((await store.read('nb', '0000000001-aa')) ?? [])]).toEqual([2]);
   });
 
   test('removed versions are gone, the others stay', async () => {

@@ -8,7 +8,16 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-06T12:00:00Z');
 
 function at(ms: number, label: string | null = null): VersionMeta {
-  return { id: `${ms.toString(36)}-a`, createdAt: new Date(ms).toISOString(), authors: [], label, reason: label ? 'manual' : 'auto', bytes: 1 };
+  return {
+    id: `${ms.toString(36)}-a`,
+    createdAt: new Date(ms).toISOString(),
+    authors: [],
+    label,
+    reason: label ? 'manual' : 'auto',
+    bytes: 1,
+    base: null,
+    depth: 0,
+  };
 }
 
 test('every version younger than the keep-all period is kept', () => {
