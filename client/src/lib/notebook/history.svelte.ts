@@ -1,6 +1,6 @@
 // The History panel's state: the notebook's versions, the one selected and its content, and
-// saving and restoring. The list is asked again after this person saves or restores, and when
-// the panel opens; versions others make appear on the next refresh.
+// saving and restoring. The list is asked again when the panel opens, after this person saves
+// or restores, and now and then while it is open.
 import type { NotebookJSON } from '@common/nbformat';
 import { describeError } from '../api/http';
 import { fetchVersion, fetchVersions, restoreVersion, saveVersion, type VersionInfo } from '../api/versions';
