@@ -1,7 +1,16 @@
 // A version compared with the notebook now, cell by cell (matched by cell id): which cells were
 // changed, deleted or added since, with line diffs of their sources and of their outputs as text.
-import type { CellJSON, OutputJSON } from '@common/nbformat';
 import { type Change, diffLines } from 'diff';
+
+/** The fields of an nbformat cell the comparison reads (a version's, or the live document's). */
+export interface CellJSON {
+  id?: unknown;
+  cell_type?: unknown;
+  source?: unknown;
+  outputs?: unknown;
+}
+
+type OutputJSON = Record<string, unknown>;
 
 export type CellStatus = 'same' | 'changed' | 'deleted' | 'added';
 
