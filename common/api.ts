@@ -3,6 +3,7 @@
 // reads cannot drift from what is sent). Only types live here: nothing of it reaches a bundle.
 
 import type { EnvironmentSpec, ExecutionRecord, Role, UserRef } from './doc-schema';
+import type { NotebookJSON } from './nbformat';
 
 /** A person, in the shape of Jupyter Server's `/api/me` identity. */
 export interface Identity {
@@ -152,4 +153,40 @@ export interface Snapshot {
 export interface SnapshotList {
   snapshots: Snapshot[];
   total: number;
+}
+
+/** Someone who changed a notebook between two versions. */
+export interface VersionAuthor {
+  username: string;
+  name: string;
+  color: string;
+}
+
+export type VersionReason = 'auto' | 'manual' | 'before-restore' | 'before-outside-edit' | 'closed';
+
+/** One version; GET /api/notebooks/{fileId}/versions answers an array of them, newest first. */
+export interface VersionInfo {
+  id: string;
+  createdAt: string;
+  authors: VersionAuthor[];
+  label: string | null;
+  /** Why it was made: after a pause, on demand, before a restore or an outside edit, on close. */
+  reason: VersionReason;
+}
+
+/** POST /api/notebooks/{fileId}/versions */
+export interface VersionCreated {
+  id: string;
+}
+
+/** GET /api/notebooks/{fileId}/versions/{id}: the notebook (nbformat JSON) at that version. */
+export interface VersionContent {
+  id: string;
+  content: NotebookJSON;
+}
+
+/** POST /api/notebooks/{fileId}/versions/{id}/restore */
+export interface VersionRestored {
+  /** The version made just before the restore: restoring it undoes the restore. */
+  before: string;
 }

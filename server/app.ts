@@ -32,6 +32,7 @@ import { meRoutes } from './http/routes/me';
 import { queryRoutes } from './http/routes/queries';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
+import { versionRoutes } from './http/routes/versions';
 import { createJupyterApi, notebookChannelsExtension } from './jupyter';
 import { redactUrl } from './log';
 import { OpenNotebooks } from './notebooks/open-notebooks';
@@ -39,8 +40,10 @@ import { projectPath } from './project-files';
 import { createSqlQueries } from './queries';
 import { FileIdIndex } from './storage/file-ids';
 import { FsDocStorage } from './storage/fs-doc-storage';
+import { FsVersionStore } from './storage/fs-version-store';
 import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
 import { registerWebSocketTransport } from './transport/websocket';
+import { versionsExtension } from './versions/versions-extension';
 
 export interface Tandem {
   app: FastifyInstance;
@@ -117,6 +120,11 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
   const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
+  const versions = versionsExtension(
+    new FsVersionStore(config.stateDir),
+    { pauseMs: config.versionPauseMs, intervalMs: config.versionIntervalMs, retention: { keepAllDays: config.versionKeepDays } },
+    logger.child({ component: 'versions' }),
+  );
   const notebooks = new OpenNotebooks({
     paths,
     fileIds,
@@ -126,7 +134,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells, jupyterChannels],
+      extensions: [queries.sqlCells, jupyterChannels, versions],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
@@ -209,6 +217,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   jupyterServerRoutes(app);
   environmentRoutes(app, { environments, notebooks, fileIds, paths });
   queryRoutes(app, { store: queries.store, sqlCells: queries.sqlCells, notebooks });
+  versionRoutes(app, { notebooks, versions });
   await registerClient(app);
 
   // Leftover kernel containers of an earlier run go before anyone can start a kernel.

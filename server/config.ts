@@ -52,6 +52,12 @@ export interface Config {
   kernelCpus: string | undefined;
   /** Processes and threads each kernel container may have at once. */
   kernelPids: number;
+  /** Make a version once editing has paused this long. */
+  versionPauseMs: number;
+  /** At most one automatic version per this long (and one at least, while editing goes on). */
+  versionIntervalMs: number;
+  /** Keep every version this many days; older ones thin out to one a day. */
+  versionKeepDays: number;
 }
 
 interface OptionSpec {
@@ -93,6 +99,9 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'kernel-memory', env: 'TANDEM_KERNEL_MEMORY', help: 'memory limit of a kernel container, e.g. 512m (default: none)' },
   { flag: 'kernel-cpus', env: 'TANDEM_KERNEL_CPUS', help: 'CPUs of a kernel container, e.g. 1 (default: no limit)' },
   { flag: 'kernel-pids', env: 'TANDEM_KERNEL_PIDS', help: 'processes and threads a kernel container may have', default: '512' },
+  { flag: 'version-pause', env: 'TANDEM_VERSION_PAUSE', help: 'seconds of editing pause after which a version is made', default: '60' },
+  { flag: 'version-interval', env: 'TANDEM_VERSION_INTERVAL', help: 'seconds: at most one automatic version this often while editing', default: '300' },
+  { flag: 'version-keep-days', env: 'TANDEM_VERSION_KEEP_DAYS', help: 'keep every version this many days, then one a day', default: '30' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -188,5 +197,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     kernelMemory,
     kernelCpus,
     kernelPids: number('kernel-pids', get('kernel-pids')!, 16, 1_000_000),
+    versionPauseMs: number('version-pause', get('version-pause')!, 0.05, 86_400) * 1000,
+    versionIntervalMs: number('version-interval', get('version-interval')!, 0.05, 86_400) * 1000,
+    versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),
   };
 }

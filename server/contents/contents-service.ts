@@ -165,6 +165,9 @@ export class ContentsService {
     const open = fileId ? this.rooms.get(fileId) : undefined;
     if (open) {
       // Merged cell by cell into the room: collaborators' concurrent edits survive.
+      await open.beforeOutsideEdit().catch((error: unknown) => {
+        this.log.warn({ fileId, err: error }, 'could not keep a version before merging a saved notebook');
+      });
       mergeNotebookIntoDoc(open.room.doc, notebook, SERVER_ORIGIN);
       await open.file.flush();
       return;

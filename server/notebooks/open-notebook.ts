@@ -80,6 +80,7 @@ export class OpenNotebook {
       log,
       saveDelayMs: services.saveDelayMs,
       saveMaxDelayMs: services.saveMaxDelayMs,
+      beforeMerge: () => this.beforeOutsideEdit(),
     });
     this.room = new Room({
       fileId,
@@ -95,6 +96,9 @@ export class OpenNotebook {
               log.error({ fileId, err: error }, 'background compaction failed; the log keeps everything');
             });
         }
+      },
+      onClientChange: (connection) => {
+        for (const listener of this.listeners.values()) listener.edited?.(connection.identity);
       },
       onEmpty: () => this.events.idle(),
       onFailure: () => this.events.failed(),
@@ -160,6 +164,11 @@ export class OpenNotebook {
   async editorOpened(always: boolean): Promise<void> {
     if (this.notebookKernel?.alive) return;
     if (always || (await this.environment().ownEnvironmentReady())) await this.kernel().prestart();
+  }
+
+  /** An edit made outside the room is about to be merged into it: extensions keep what it replaces. */
+  async beforeOutsideEdit(): Promise<void> {
+    for (const listener of this.listeners.values()) await listener.beforeOutsideEdit?.();
   }
 
   /** Stops the kernel and every listener; the caller then saves and closes the history. */

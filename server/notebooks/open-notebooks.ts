@@ -154,6 +154,11 @@ export class OpenNotebooks {
     }
     await this.options.storage.remove(fileId);
     this.services.outputs.forget(fileId);
+    for (const extension of this.services.extensions) {
+      await extension.forget?.(fileId).catch((error: unknown) => {
+        this.options.services.log.warn({ fileId, err: error }, 'an extension could not forget a deleted notebook');
+      });
+    }
   }
 
   /** Saves every open notebook, then unloads them all (server shutdown). */

@@ -28,6 +28,8 @@ export interface NotebookFileOptions {
   log: RoomLogger;
   saveDelayMs: number;
   saveMaxDelayMs: number;
+  /** Runs before an outside edit is merged (to keep a version of what it changes). */
+  beforeMerge?(): Promise<void>;
 }
 
 interface FileStamp {
@@ -133,6 +135,10 @@ export class NotebookFile {
       return;
     }
     this.options.log.info({ fileId: this.options.fileId }, 'merging an outside edit of the notebook file');
+    await this.options.beforeMerge?.().catch((error: unknown) => {
+      // The merge goes ahead: refusing it would leave the file and the room apart for good.
+      this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not keep a version before merging an outside edit');
+    });
     mergeNotebookIntoDoc(this.options.doc, parsed.notebook, FILE_ORIGIN);
     this.diskHash = hash;
     this.diskText = serializeNotebook(parsed.notebook);

@@ -51,6 +51,8 @@ export interface RoomOptions {
   log: RoomLogger;
   /** Called after every change, to schedule saving and compaction. */
   onChange(): void;
+  /** Called after a client's change was applied, with who made it. */
+  onClientChange?(connection: RoomConnection): void;
   /** Called when the last connection leaves. */
   onEmpty(): void;
   /** Called when the room can no longer guarantee durability and must be unloaded. */
@@ -207,6 +209,7 @@ export class Room {
   private applyClientUpdate(connection: RoomConnection, update: Uint8Array): void {
     this.held = [];
     let repaired = false;
+    let changed = false;
     try {
       Y.applyUpdate(this.doc, update, connection);
       const repair = this.guard.takeRepair();
@@ -220,12 +223,14 @@ export class Room {
     } finally {
       const held = this.held;
       this.held = null;
+      changed = held.length > 0;
       if (held.length) {
         const merged = held.length === 1 ? held[0] : Y.mergeUpdates(held);
         // After a repair the sender must learn of it too; otherwise it has its own change.
         this.broadcast(encodeSyncUpdate(merged), repaired ? undefined : connection);
       }
     }
+    if (changed && !this.failed) this.options.onClientChange?.(connection);
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {

@@ -8,11 +8,19 @@ import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import type { DocStorage } from '../../server/storage/doc-storage';
 import { FsDocStorage } from '../../server/storage/fs-doc-storage';
+import { FsVersionStore } from '../../server/storage/fs-version-store';
 import { MemoryDocStorage } from '../../server/storage/memory-doc-storage';
+import { MemoryVersionStore } from '../../server/storage/memory-version-store';
+import type { VersionMeta, VersionStore } from '../../server/storage/version-store';
 
 const implementations: [string, () => DocStorage][] = [
   ['filesystem', () => new FsDocStorage(mkdtempSync(join(tmpdir(), 'tandem-docs-')))],
   ['memory', () => new MemoryDocStorage()],
+];
+
+const versionStores: [string, () => VersionStore][] = [
+  ['filesystem', () => new FsVersionStore(mkdtempSync(join(tmpdir(), 'tandem-versions-')))],
+  ['memory', () => new MemoryVersionStore()],
 ];
 
 const meta = (fileId: string) => ({ fileId, sessionId: `session-${fileId}`, createdAt: new Date(0).toISOString() });
@@ -99,5 +107,69 @@ describe.each(implementations)('%s storage', (_name, make) => {
     const history = await storage.create(meta('e'), Y.encodeStateAsUpdate(new Y.Doc()));
     await history.close();
     expect(() => history.append(Uint8Array.of(0, 0))).toThrow();
+  });
+});
+
+const version = (id: string, label: string | null = null): VersionMeta => ({
+  id,
+  createdAt: new Date(parseInt(id.split('-')[0], 36)).toISOString(),
+  authors: [{ username: 'ada', name: 'Ada', color: '#123456' }],
+  label,
+  reason: label ? 'manual' : 'auto',
+  bytes: 3,
+  base: null,
+  depth: 0,
+});
+
+describe.each(versionStores)('%s version store', (_name, make) => {
+  test('a notebook without versions lists none and reads none', async () => {
+    const store = make();
+    expect(await store.list('nb')).toEqual([]);
+    expect(await store.read('nb', '0000000001-aa')).toBeUndefined();
+  });
+
+  test('versions are listed newest first with their facts, and read back byte for byte', async () => {
+    const store = make();
+    await store.save('nb', version('0000000001-aa'), Uint8Array.of(1, 2, 3));
+    await store.save('nb', version('0000000003-cc', 'before lunch'), Uint8Array.of(7, 8, 9));
+    await store.save('nb', version('0000000002-bb'), Uint8Array.of(4, 5, 6));
+    await store.save('other', version('0000000009-zz'), Uint8Array.of(0));
+    const listed = await store.list('nb');
+    expect(listed.map((v) => v.id)).toEqual(['0000000003-cc', '0000000002-bb', '0000000001-aa']);
+    expect(listed[0]).toEqual(version('0000000003-cc', 'before lunch'));
+    expect([...((await store.read('nb', '0000000002-bb')) ?? [])]).toEqual([4, 5, 6]);
+    expect(await store.read('nb', '0000000009-zz')).toBeUndefined();
+  });
+
+  test('a version saved again under its id is replaced, not listed twice', async () => {
+    const store = make();
+    await store.save('nb', version('0000000001-aa'), Uint8Array.of(1));
+    await store.save('nb', { ...version('0000000001-aa'), base: '0000000000-zz', depth: 1 }, Uint8Array.of(2));
+    expect(await store.list('nb')).toEqual([{ ...version('0000000001-aa'), base: '0000000000-zz', depth: 1 }]);
+    expect([...((await store.read('nb', '0000000001-aa')) ?? [])]).toEqual([2]);
+  });
+
+  test('removed versions are gone, the others stay', async () => {
+    const store = make();
+    await store.save('nb', version('0000000001-aa'), Uint8Array.of(1));
+    await store.save('nb', version('0000000002-bb'), Uint8Array.of(2));
+    await store.remove('nb', ['0000000001-aa', '0000000005-unknown']);
+    expect((await store.list('nb')).map((v) => v.id)).toEqual(['0000000002-bb']);
+    expect(await store.read('nb', '0000000001-aa')).toBeUndefined();
+    await store.removeAll('nb');
+    expect(await store.list('nb')).toEqual([]);
+  });
+
+  test('an id that is not a version id finds nothing, even one shaped like a path', async () => {
+    const store = make();
+    await store.save('nb', version('0000000001-aa'), Uint8Array.of(1));
+    expect(await store.read('nb', '../nb/index')).toBeUndefined();
+    expect(await store.read('nb', 'index')).toBeUndefined();
+  });
+
+  test('versions saved at once are all kept', async () => {
+    const store = make();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.save('nb', version(`00000000${String(i).padStart(2, '0')}-aa`), Uint8Array.of(i))));
+    expect(await store.list('nb')).toHaveLength(20);
   });
 });

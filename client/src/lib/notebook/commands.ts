@@ -72,6 +72,8 @@ const COMMAND_LIST = {
     run: (c) => c.toggleLineNumbers(),
   },
   environment: { label: 'Show or hide the Environment panel', group: 'View', needs: 'viewer', run: (c) => c.togglePanel('environment') },
+  history: { label: 'Show history', group: 'View', needs: 'viewer', run: (c) => c.togglePanel('history') },
+  'save-version': { label: 'Save version', group: 'Notebook', needs: 'editor', run: (c) => void c.saveVersion() },
   save: { label: 'Save (Tandem saves as you type)', group: 'Notebook', keys: 'Ctrl-S', editKeys: 'Ctrl-S', needs: 'viewer', run: (c) => c.announceSaveState() },
   palette: { label: 'Command palette', group: 'Notebook', keys: 'Ctrl-Shift-C', editKeys: 'Ctrl-Shift-C', needs: 'viewer', run: (c) => (c.dialog = 'palette') },
   shortcuts: { label: 'Keyboard shortcuts', group: 'Notebook', keys: 'H', needs: 'viewer', run: (c) => (c.dialog = 'help') },

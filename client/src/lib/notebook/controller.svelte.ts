@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import { answerInput, cancelRun, execute, kernelAction } from '../api/execution';
 import type { Me } from '../api/me';
 import { pinSnapshot, refreshCell, unpinSnapshot } from '../api/snapshots';
+import { saveVersion } from '../api/versions';
 import type { CellEditor } from '../editor/cell-editor';
 import { toasts } from '../ui/toasts.svelte';
 import type { CellType } from './cell.svelte';
@@ -22,7 +23,7 @@ import { LOCAL_ORIGIN, type NotebookSession } from './session.svelte';
 import { type QueryMode, writeEnvironment, writeQueryMode } from './tandem-metadata';
 
 export type Mode = 'command' | 'edit';
-export type SidePanel = 'environment';
+export type SidePanel = 'environment' | 'history';
 export type RunMode = 'stay' | 'advance' | 'insert';
 /** The notebook's own dialogs; one at a time. */
 export type NotebookDialog = 'restart' | 'restart-run' | 'shutdown' | 'help' | 'palette';
@@ -48,6 +49,8 @@ export class NotebookController {
   lineNumbers = $state(false);
   /** The panel open beside the cells, if any; a view setting, not shared. */
   sidePanel = $state<SidePanel | null>(null);
+  /** Bumped when this person saves a version elsewhere than the History panel, so it refreshes. */
+  versionsChanged = $state(0);
   canUndo = $state(false);
   canRedo = $state(false);
   dialog = $state<NotebookDialog | null>(null);
@@ -333,6 +336,17 @@ export class NotebookController {
 
   togglePanel(panel: SidePanel): void {
     this.sidePanel = this.sidePanel === panel ? null : panel;
+  }
+
+  /** Saves a version of the notebook now (no label), and says so. */
+  async saveVersion(): Promise<void> {
+    try {
+      await saveVersion(this.fileId, null);
+      this.versionsChanged += 1;
+      toasts.show('Version saved. Open History to see it.', 'success');
+    } catch (err) {
+      toasts.error(err, 'Could not save a version');
+    }
   }
 
   // ---- notebook settings (metadata.tandem) --------------------------------------------
