@@ -24,6 +24,8 @@ export interface ExecuteTimes {
   firstOutput: WireMessage;
   /** The kernel went idle again after this request, ms after it was sent. */
   idleMs: number;
+  /** Both the execute_reply and that idle status are in, ms after the request was sent: the round trip. */
+  doneMs: number;
 }
 
 const OUTPUT_TYPES = new Set(['stream', 'display_data', 'execute_result', 'error']);
@@ -100,14 +102,14 @@ export class JupyterKernel {
     throw new Error(`Jupyter Server's kernel ${this.id} was not ready within ${timeoutMs} ms`);
   }
 
-  private send(channel: 'shell' | 'control', msgType: string, content: object): string {
+  private send(channel: 'shell' | 'control', msgType: string, content: object, metadata: object = {}): string {
     const msgId = randomUUID();
     this.ws.send(
       JSON.stringify({
         channel,
         header: { msg_id: msgId, msg_type: msgType, username: 'bench', session: this.session, date: new Date().toISOString(), version: '5.3' },
         parent_header: {},
-        metadata: {},
+        metadata,
         content,
         buffers: [],
       }),
@@ -118,14 +120,15 @@ export class JupyterKernel {
   /**
    * Sends one execute_request; resolves once the kernel is idle again. `onFirstOutput` runs as
    * soon as the first output arrives (the requester writing it into the shared notebook).
+   * `metadata` goes on the request as JupyterLab's does (its `cellId` names the cell that runs).
    */
-  execute(code: string, timeoutMs: number, onFirstOutput?: (m: WireMessage) => void): Promise<ExecuteTimes> {
+  execute(code: string, timeoutMs: number, onFirstOutput?: (m: WireMessage) => void, metadata?: object): Promise<ExecuteTimes> {
     return new Promise((resolve, reject) => {
       let first: { ms: number; msg: WireMessage } | undefined;
       let replied = false;
       let idleMs: number | undefined;
       const started = performance.now();
-      const msgId = this.send('shell', 'execute_request', executeRequest(code, { allow_stdin: false }));
+      const msgId = this.send('shell', 'execute_request', executeRequest(code, { allow_stdin: false }), metadata);
       const timer = setTimeout(() => {
         this.waiting.delete(msgId);
         reject(new Error(`no answer to execute_request within ${timeoutMs} ms`));
@@ -143,7 +146,7 @@ export class JupyterKernel {
           clearTimeout(timer);
           this.waiting.delete(msgId);
           if (!first) reject(new Error(`the code produced no output: ${code}`));
-          else resolve({ firstOutputMs: first.ms, firstOutput: first.msg, idleMs });
+          else resolve({ firstOutputMs: first.ms, firstOutput: first.msg, idleMs, doneMs: at });
         }
       });
     });

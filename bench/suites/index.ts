@@ -6,6 +6,7 @@ import { environments } from './environments.js';
 import { footprintConnections, footprintNotebooks } from './footprint.js';
 import { join } from './join.js';
 import { kernelCold, kernelWarm } from './kernel.js';
+import { kernelChannels } from './kernel-channels.js';
 import { pairing } from './pairing.js';
 import { presence } from './presence.js';
 import { propagation } from './propagation.js';
@@ -21,6 +22,7 @@ export const SUITES = {
   'footprint-notebooks': footprintNotebooks,
   'kernel-warm': kernelWarm,
   'kernel-cold': kernelCold,
+  'kernel-channels': kernelChannels,
   environments,
 } satisfies Record<string, Suite<never>>;
 
@@ -152,6 +154,17 @@ function kernelJobs(c: BenchConfig): Job[] {
         DIRECT,
       ],
       timeoutSeconds: 120 + ((k.warmSamples + k.warmupRuns) * (k.gapMs + 200) + k.runningSamples * (k.runningSleepSeconds * 1000 + k.gapMs + 400)) / 1000,
+    },
+    {
+      id: 'kernel-channels',
+      suite: 'kernel-channels',
+      title: 'Kernel: execute round trip over the Jupyter kernel API',
+      workload:
+        `${kernel}. Each server is given the notebook, then \`POST /api/sessions\` on its path (on Tandem, the notebook's shared kernel) and the kernel channels WebSocket with the JSON protocol, the same client for both; after ${k.warmupRuns} unmeasured runs, ${k.warmSamples} \`execute_request\`s of code that prints a new number and ends, alternated with ${k.warmSamples} that name the notebook's cell in \`metadata.cellId\` as JupyterLab does (Tandem then records the run and writes its outputs into the shared document; Jupyter Server and the kernel ignore it), ${k.gapMs} ms apart. ` +
+        'Time runs from sending the request to holding both its `execute_reply` (shell) and the idle status (iopub). "direct ZeroMQ" is the kernel bridge\'s raw KernelConnection in the load process with no server, and no metadata: the bound.',
+      params: k,
+      targets: [{ key: 'tandem', server: 'tandem', role: 'tandem' }, ...peers, DIRECT],
+      timeoutSeconds: 120 + ((2 * k.warmSamples + k.warmupRuns) * (k.gapMs + 200)) / 1000,
     },
     {
       id: 'kernel-cold',

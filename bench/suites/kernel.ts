@@ -22,10 +22,10 @@ import type { Metric, SuiteResult, TargetTask } from './types.js';
 // Each probe run prints a number no run has printed before, so a client can tell this run's
 // output from the last one's. `<n>` rather than `n`: "1" is inside "10", "<1>" is not in "<10>".
 const COUNTER = `_bench_n = globals().get("_bench_n", 0) + 1`;
-const PRINT = `${COUNTER}\nprint(f"<{_bench_n}>")`;
+export const PRINT = `${COUNTER}\nprint(f"<{_bench_n}>")`;
 /** Prints, flushes, and keeps running: the output must reach people before the cell ends. */
 const running = (seconds: number): string => `${COUNTER}\nprint(f"<{_bench_n}>", flush=True)\nimport time\ntime.sleep(${seconds})`;
-const WHOAMI = 'import sys, ipykernel\nprint(f"{sys.executable} (ipykernel {ipykernel.__version__})")';
+export const WHOAMI = 'import sys, ipykernel\nprint(f"{sys.executable} (ipykernel {ipykernel.__version__})")';
 
 /** What one warm run looked like from the requester and from a viewer; null where there is no viewer. */
 interface WarmSample {
