@@ -52,6 +52,8 @@ export class RateLimiter {
 export class RoomConnection {
   /** Awareness client ids this connection has claimed; removed when it leaves. */
   readonly awarenessClients = new Set<number>();
+  /** Added to a client's presence clock on this connection (see Room.receiveAwareness). */
+  readonly awarenessClockShift = new Map<number, number>();
   readonly awarenessLimiter: RateLimiter;
   closed = false;
 

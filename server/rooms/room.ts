@@ -273,8 +273,19 @@ export class Room {
       if (entry.state && JSON.stringify(entry.state).length > MAX_AWARENESS_STATE_BYTES) continue;
       connection.awarenessClients.add(entry.clientID);
       if (connection.isAudience) continue;
+      let clock = entry.clock + (connection.awarenessClockShift.get(entry.clientID) ?? 0);
+      const known = this.awareness.meta.get(entry.clientID);
+      if (!owner && known && clock <= known.clock) {
+        // A client back on a new connection (after a reconnect or a name change): when its old
+        // connection left, the room removed its presence under a higher clock than the client's
+        // own, so everything it sends now would be ignored until y-protocols renews presence
+        // (every 15 s). Its clock is shifted past the room's for as long as this connection lasts.
+        const shift = known.clock + 1 - entry.clock;
+        connection.awarenessClockShift.set(entry.clientID, shift);
+        clock = entry.clock + shift;
+      }
       this.awarenessOwners.set(entry.clientID, connection);
-      accepted.push({ ...entry, state: entry.state && this.withIdentity(connection, entry.state) });
+      accepted.push({ ...entry, clock, state: entry.state && this.withIdentity(connection, entry.state) });
     }
     // Viewers' presence is not fanned out: a thousand viewers would cost a million
     // messages. They are counted instead (changeViewerCount).

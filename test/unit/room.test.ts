@@ -94,3 +94,27 @@ test('presence changes are fanned out at once after a quiet spell, then together
   expect(room.awareness.getStates().get(writers[4].awareness.clientID)).toMatchObject({ cursor: 14 });
   room.destroy();
 });
+
+test('a client back on a new connection is shown again at once, and its later presence is not ignored', async () => {
+  const { room } = makeRoom();
+  const reader = connect(room, 'editor');
+  const writer = new awarenessProtocol.Awareness(new Y.Doc());
+  const first = connect(room, 'editor');
+  room.receive(first.connection, cursorFrame(writer, 1));
+  expect(room.awareness.getStates().get(writer.clientID)).toMatchObject({ cursor: 1 });
+
+  // The socket drops; the room removes the client's presence, with a clock past the client's own.
+  room.leave(first.connection);
+  expect(room.awareness.getStates().has(writer.clientID)).toBe(false);
+
+  // On its new connection the client sends the state it had (y-websocket resends it unchanged).
+  const second = connect(room, 'editor');
+  room.receive(second.connection, encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(writer, [writer.clientID])));
+  expect(room.awareness.getStates().get(writer.clientID)).toMatchObject({ cursor: 1 });
+  room.receive(second.connection, cursorFrame(writer, 2));
+  expect(room.awareness.getStates().get(writer.clientID)).toMatchObject({ cursor: 2 });
+  // Everyone else is told: the last presence frame the reader got names the client at cursor 2.
+  await new Promise((resolve) => setTimeout(resolve, AWARENESS_BATCH_MS * 3));
+  expect(awarenessFrames(reader.sent).flat()).toContain(writer.clientID);
+  room.destroy();
+});
