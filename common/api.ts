@@ -2,7 +2,7 @@
 // reply types (so the compiler checks what is sent), and the client imports them (so what it
 // reads cannot drift from what is sent). Only types live here: nothing of it reaches a bundle.
 
-import type { EnvironmentSpec, ExecutionRecord, Role, UserRef } from './doc-schema';
+import type { EnvironmentSpec, ExecutionRecord, JobMode, JobStatus, Role, UserRef } from './doc-schema';
 
 /** A person, in the shape of Jupyter Server's `/api/me` identity. */
 export interface Identity {
@@ -152,4 +152,48 @@ export interface Snapshot {
 export interface SnapshotList {
   snapshots: Snapshot[];
   total: number;
+}
+
+/** A job's parameter values, as papermill takes them: JSON scalars. */
+export type JobParameters = Record<string, string | number | boolean | null>;
+
+/** One SQL cell's data in a job: the snapshot it used, and when that data was fetched. */
+export interface JobSnapshot {
+  cellId: string;
+  snapshotId: string;
+  /** Epoch ms when the data was fetched. */
+  fetchedAt: number;
+  /** It used the cell's pinned snapshot (reproducible) rather than a fresh query. */
+  pinned: boolean;
+}
+
+/**
+ * GET /api/jobs/{id}: a headless run of a notebook. Once it has ended (ok, failed, cancelled)
+ * it is the immutable run record.
+ */
+export interface JobRecord {
+  id: string;
+  /** The notebook it ran (its fileId and its path then). */
+  notebook: { fileId: string; path: string };
+  mode: JobMode;
+  status: JobStatus;
+  parameters: JobParameters;
+  /** The environment id the kernel ran in, or "kernelspec" for a kernelspec used as installed. */
+  environment: string | null;
+  snapshots: JobSnapshot[];
+  startedBy: UserRef;
+  /** Epoch ms. */
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  /** The first cell that failed, and its error, for people. */
+  failure: { cellId: string | null; cellIndex: number | null; ename: string; evalue: string } | null;
+  /** The executed notebook (nbformat 4), once the job has ended. */
+  executed: Record<string, unknown> | null;
+}
+
+/** POST /api/notebooks/{fileId}/jobs, POST /api/jobs/{id}/reproduce */
+export interface JobStarted {
+  id: string;
 }

@@ -24,6 +24,7 @@ import { registerJsonBodies } from './http/json-body';
 import { collaborationRoutes } from './http/routes/collaboration';
 import { contentsRoutes } from './http/routes/contents';
 import { executionRoutes } from './http/routes/execution';
+import { jobRoutes } from './http/routes/jobs';
 import { jupyterKernelRoutes } from './http/routes/jupyter-kernels';
 import { jupyterServerRoutes } from './http/routes/jupyter-server';
 import { kernelspecRoutes } from './http/routes/kernelspecs';
@@ -31,6 +32,10 @@ import { meRoutes } from './http/routes/me';
 import { queryRoutes } from './http/routes/queries';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
+import { FsJobStore } from './jobs/fs-job-store';
+import { JobsExtension } from './jobs/job-board';
+import { JobRunner } from './jobs/job-runner';
+import { JobService } from './jobs/job-service';
 import { createJupyterApi, notebookChannelsExtension } from './jupyter';
 import { redactUrl } from './log';
 import { OpenNotebooks } from './notebooks/open-notebooks';
@@ -116,6 +121,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
   const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
+  const jobBoards = new JobsExtension();
   const notebooks = new OpenNotebooks({
     paths,
     fileIds,
@@ -125,7 +131,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells, jupyterChannels],
+      extensions: [queries.sqlCells, jupyterChannels, jobBoards],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
@@ -134,6 +140,15 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     graceMs: config.roomGraceMs,
     watchIntervalMs: config.watchIntervalMs,
     cullIdleMs: config.cullIdleMs,
+  });
+  const jobs = new JobService({
+    runner: new JobRunner({ environments, sql: queries.jobSql, log: logger.child({ component: 'jobs' }) }),
+    store: new FsJobStore(join(config.stateDir, 'jobs')),
+    notebooks,
+    fileIds,
+    paths,
+    boards: jobBoards,
+    log: logger.child({ component: 'jobs' }),
   });
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
   const transport = await registerWebSocketTransport(app, {
@@ -203,6 +218,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     },
   });
   executionRoutes(app, { notebooks, outputs });
+  jobRoutes(app, { jobs });
   kernelspecRoutes(app, config.defaultKernel);
   jupyterKernelRoutes(app, jupyter);
   jupyterServerRoutes(app);
@@ -226,6 +242,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
+        // Running jobs end first (as cancelled, with their records), while environments still exist.
+        await jobs.close();
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
         transport.close();
         kernelChannels.close();

@@ -1,0 +1,154 @@
+// Jobs on a running server: starts them (from the live document's current content, read and
+// never written), keeps the running ones, shows their progress on their notebook, cancels
+// them, and stores each ended one as its run record.
+
+import { randomUUID } from 'node:crypto';
+import type { JobParameters, JobRecord } from '../../common/api';
+import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
+import type { RootPaths } from '../contents/paths';
+import { conflict, notFound } from '../errors';
+import { notebookFromDoc } from '../notebook/notebook-doc';
+import type { OpenNotebooks } from '../notebooks/open-notebooks';
+import type { FileIdIndex } from '../storage/file-ids';
+import type { JobsExtension } from './job-board';
+import type { JobInput, JobRunner } from './job-runner';
+import type { JobStore } from './job-store';
+import { checkParameters } from './parameters';
+
+export interface JobServiceOptions {
+  runner: JobRunner;
+  store: JobStore;
+  notebooks: OpenNotebooks;
+  fileIds: FileIdIndex;
+  paths: RootPaths;
+  boards: JobsExtension;
+  log: { error(obj: object, msg?: string): void };
+}
+
+interface Running {
+  input: JobInput;
+  progress: JobProgress;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class JobService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly options: JobServiceOptions) {
+    options.boards.running = (fileId) => [...this.running.values()].filter((job) => job.input.fileId === fileId).map((job) => job.progress);
+  }
+
+  /** Starts a job of the notebook as it stands now; throws for a missing notebook or unknown parameters. */
+  async start(fileId: string, request: { mode: JobMode; parameters: JobParameters }, startedBy: UserRef): Promise<string> {
+    const path = this.options.fileIds.pathOf(fileId);
+    if (path === undefined) throw notFound(`No notebook with file id ${fileId}`);
+    const notebook = await this.options.notebooks.with(fileId, (open) => notebookFromDoc(open.room.doc));
+    checkParameters(notebook, request.parameters);
+    const id = randomUUID();
+    const queuedAt = Date.now();
+    const input: JobInput = {
+      id,
+      fileId,
+      path,
+      absolutePath: this.options.paths.resolve(path).absolute,
+      notebook,
+      mode: request.mode,
+      parameters: request.parameters,
+      startedBy,
+      queuedAt,
+    };
+    const progress: JobProgress = { id, mode: request.mode, status: 'queued', startedBy, queuedAt };
+    const controller = new AbortController();
+    const job: Running = { input, progress, controller, done: Promise.resolve() };
+    this.running.set(id, job);
+    this.show(job);
+    job.done = this.execute(job);
+    return id;
+  }
+
+  /** A running job's state, or an ended job's record. */
+  async get(id: string): Promise<JobRecord> {
+    const job = this.running.get(id);
+    if (job) return pendingRecord(job.input, job.progress);
+    const record = await this.options.store.get(id);
+    if (!record) throw notFound(`No job with id ${id}`);
+    return record;
+  }
+
+  cancel(id: string): void {
+    const job = this.running.get(id);
+    if (!job) throw conflict('This job is not running: only a queued or running job can be cancelled');
+    job.controller.abort();
+  }
+
+  /** Cancels every running job and waits for their records (server shutdown). */
+  async close(): Promise<void> {
+    for (const job of this.running.values()) job.controller.abort();
+    await Promise.all([...this.running.values()].map((job) => job.done));
+  }
+
+  private async execute(job: Running): Promise<void> {
+    let record: JobRecord;
+    try {
+      record = await this.options.runner.run(job.input, job.controller.signal, (patch) => {
+        const onlyQuery = Object.keys(patch).every((key) => key === 'query');
+        job.progress = { ...job.progress, ...patch };
+        this.show(job, onlyQuery);
+      });
+    } catch (error) {
+      this.options.log.error({ err: error, jobId: job.input.id }, 'a job failed unexpectedly');
+      const finishedAt = Date.now();
+      record = {
+        ...pendingRecord(job.input, job.progress),
+        status: 'failed',
+        finishedAt,
+        failure: { cellId: null, cellIndex: null, ename: 'JobError', evalue: 'The job failed on the server; its log says why' },
+      };
+    }
+    try {
+      await this.options.store.save(record);
+    } catch (error) {
+      this.options.log.error({ err: error, jobId: job.input.id }, 'could not store a run record');
+    }
+    this.running.delete(job.input.id);
+    const message = record.failure ? `${record.failure.ename}: ${record.failure.evalue}` : undefined;
+    job.progress = {
+      ...job.progress,
+      status: record.status,
+      finishedAt: record.finishedAt ?? Date.now(),
+      query: undefined,
+      ...(message ? { message } : {}),
+    };
+    this.show(job);
+  }
+
+  private show(job: Running, onlyQueryMoved = false): void {
+    const notebook = this.options.notebooks.get(job.input.fileId);
+    notebook?.listener(this.options.boards).write(stripUndefined(job.progress), onlyQueryMoved);
+  }
+}
+
+function pendingRecord(input: JobInput, progress: JobProgress): JobRecord {
+  return {
+    id: input.id,
+    notebook: { fileId: input.fileId, path: input.path },
+    mode: input.mode,
+    status: progress.status,
+    parameters: input.parameters,
+    environment: null,
+    snapshots: [],
+    startedBy: input.startedBy,
+    queuedAt: input.queuedAt,
+    startedAt: progress.startedAt ?? null,
+    finishedAt: null,
+    durationMs: null,
+    failure: null,
+    executed: null,
+  };
+}
+
+/** Yjs values must be JSON: undefined fields are dropped. */
+function stripUndefined(progress: JobProgress): JobProgress {
+  return JSON.parse(JSON.stringify(progress)) as JobProgress;
+}
