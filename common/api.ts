@@ -24,7 +24,7 @@ export interface Me {
   /** Every role the caller's role includes, lowest first. */
   roles: Role[];
   /** The one notebook a share-link session reaches. */
-  share: { fileId: string; role: Role; path: string | null } | null;
+  share: { fileId: string; role: Role; path: string | null; report: string | null } | null;
 }
 
 /** PATCH /api/me {name} */
@@ -196,4 +196,37 @@ export interface JobRecord {
 /** POST /api/notebooks/{fileId}/jobs, POST /api/jobs/{id}/reproduce */
 export interface JobStarted {
   id: string;
+}
+
+/** POST /api/jobs/{id}/publish: the report's link (token included) and its reader token. */
+export interface Published {
+  url: string;
+  token: string;
+}
+
+/** One cell of a report: markdown as written, code cells by their outputs (their code only when the publisher allowed it). */
+export interface ReportCell {
+  id: string;
+  cellType: 'markdown' | 'code';
+  source: string | null;
+  outputs: Record<string, unknown>[];
+  executionCount: number | null;
+  attachments?: Record<string, Record<string, string>>;
+}
+
+/** GET /api/reports/{id}: a published run, as its readers see it. */
+export interface Report {
+  id: string;
+  /** The notebook's file name, without its folder. */
+  title: string;
+  mode: JobMode;
+  parameters: JobParameters;
+  /** Epoch ms: when the run finished, and when it was published. */
+  ranAt: number;
+  publishedAt: number;
+  /** When the data was fetched: the oldest snapshot the run used, or the run's start when it used none. */
+  dataFetchedAt: number;
+  snapshots: { cellId: string; fetchedAt: number; pinned: boolean }[];
+  showCode: boolean;
+  cells: ReportCell[];
 }

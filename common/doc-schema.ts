@@ -195,7 +195,8 @@ export interface RoomAwareness {
   viewers: number;
 }
 
-export const ROLES = ['viewer', 'runner', 'editor', 'owner'] as const;
+/** `reader` sees one published report of a notebook, and nothing of the notebook itself. */
+export const ROLES = ['reader', 'viewer', 'runner', 'editor', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function roleAtLeast(role: Role | undefined, needed: Role): boolean {

@@ -30,6 +30,7 @@ import { jupyterServerRoutes } from './http/routes/jupyter-server';
 import { kernelspecRoutes } from './http/routes/kernelspecs';
 import { meRoutes } from './http/routes/me';
 import { queryRoutes } from './http/routes/queries';
+import { reportRoutes } from './http/routes/reports';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
 import { FsJobStore } from './jobs/fs-job-store';
@@ -148,6 +149,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     fileIds,
     paths,
     boards: jobBoards,
+    shares,
     log: logger.child({ component: 'jobs' }),
   });
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
@@ -219,6 +221,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   executionRoutes(app, { notebooks, outputs });
   jobRoutes(app, { jobs });
+  reportRoutes(app, { jobs });
   kernelspecRoutes(app, config.defaultKernel);
   jupyterKernelRoutes(app, jupyter);
   jupyterServerRoutes(app);

@@ -8,6 +8,7 @@ import type { NotebookJSON } from '../../common/nbformat';
 import { serializeNotebook } from '../notebook/serialize';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { JobStore } from './job-store';
+import type { Publication } from './report';
 
 const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -41,6 +42,21 @@ export class FsJobStore implements JobStore {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     return { ...rest, executed };
+  }
+
+  async publish(id: string, publication: Publication): Promise<void> {
+    // Beside the record, which stays as it was written.
+    await writeFileAtomic(join(this.dirOf(id), 'published.json'), JSON.stringify(publication), 0o600);
+  }
+
+  async publication(id: string): Promise<Publication | undefined> {
+    if (!JOB_ID.test(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(join(this.dirOf(id), 'published.json'), 'utf8')) as Publication;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
   }
 
   executedPath(id: string): string {

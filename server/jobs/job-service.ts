@@ -1,10 +1,11 @@
 // Jobs on a running server: starts them (from the live document's current content, read and
 // never written), keeps the running ones, shows their progress on their notebook, cancels
-// them, and stores each ended one as its run record.
+// them, stores each ended one as its run record, and publishes records as reports.
 
 import { randomUUID } from 'node:crypto';
-import type { JobParameters, JobRecord } from '../../common/api';
+import type { JobParameters, JobRecord, Report } from '../../common/api';
 import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
+import type { ShareStore } from '../auth/shares';
 import type { RootPaths } from '../contents/paths';
 import { conflict, notFound } from '../errors';
 import { notebookFromDoc } from '../notebook/notebook-doc';
@@ -14,6 +15,7 @@ import type { JobsExtension } from './job-board';
 import type { JobInput, JobRunner } from './job-runner';
 import type { JobStore } from './job-store';
 import { checkParameters } from './parameters';
+import { reportOf } from './report';
 
 export interface JobServiceOptions {
   runner: JobRunner;
@@ -22,6 +24,7 @@ export interface JobServiceOptions {
   fileIds: FileIdIndex;
   paths: RootPaths;
   boards: JobsExtension;
+  shares: ShareStore;
   log: { error(obj: object, msg?: string): void };
 }
 
@@ -80,6 +83,26 @@ export class JobService {
     const job = this.running.get(id);
     if (!job) throw conflict('This job is not running: only a queued or running job can be cancelled');
     job.controller.abort();
+  }
+
+  /** Publishes an ended, successful run: a reader link that reaches its report and nothing else. */
+  async publish(id: string, by: string, showCode: boolean): Promise<{ fileId: string; token: string }> {
+    const record = await this.get(id);
+    if (record.status !== 'ok') {
+      const why = record.status === 'queued' || record.status === 'running' ? 'it has not finished yet' : `it ended ${record.status}`;
+      throw conflict(`Only a job that ran every cell can be published; ${why}`);
+    }
+    const fileId = record.notebook.fileId;
+    const { share, token } = this.options.shares.create(fileId, 'reader', by, id);
+    await this.options.store.publish(id, { publishedAt: Date.now(), publishedBy: by, showCode, shareId: share.id });
+    return { fileId, token };
+  }
+
+  /** A published run as its readers see it, with the notebook it came from (for the caller's role check). */
+  async report(id: string): Promise<{ fileId: string; report: Report }> {
+    const [record, publication] = await Promise.all([this.options.store.get(id), this.options.store.publication(id)]);
+    if (!record || !publication) throw notFound(`No report with id ${id}`);
+    return { fileId: record.notebook.fileId, report: reportOf(record, publication) };
   }
 
   /** Cancels every running job and waits for their records (server shutdown). */
