@@ -191,6 +191,26 @@ export interface JobRecord {
   failure: { cellId: string | null; cellIndex: number | null; ename: string; evalue: string } | null;
   /** The executed notebook (nbformat 4), once the job has ended. */
   executed: Record<string, unknown> | null;
+  /** For a reproduction: the record it re-ran, on the same data, parameters and environment specification. */
+  reproduces: string | null;
+  /** For an ended reproduction: each code cell's outputs against the original's. */
+  diff: CellDiff[] | null;
+  /** For a reproduction whose kernel ran in another environment than the original's. */
+  environmentChange: { from: string | null; to: string | null } | null;
+}
+
+/**
+ * One code cell of a reproduction: `identical` outputs (volatile ones ignored), `changed` with
+ * the difference as a unified diff, or `failed` when the cell could not run as it did.
+ */
+export interface CellDiff {
+  cellId: string;
+  status: 'identical' | 'changed' | 'failed';
+  difference?: string;
+  /** For failed cells: what happened, for people. */
+  message?: string;
+  /** The cell is tagged volatile: its outputs are not compared, only that it ran. */
+  volatile?: boolean;
 }
 
 /** POST /api/notebooks/{fileId}/jobs, POST /api/jobs/{id}/reproduce */

@@ -5,6 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobRecord } from '../../common/api';
 import type { NotebookJSON } from '../../common/nbformat';
+import { rejoinLines } from '../notebook/lines';
 import { serializeNotebook } from '../notebook/serialize';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { JobStore } from './job-store';
@@ -37,7 +38,9 @@ export class FsJobStore implements JobStore {
     const rest = JSON.parse(text) as Omit<JobRecord, 'executed'>;
     let executed: JobRecord['executed'] = null;
     try {
-      executed = JSON.parse(await readFile(join(dir, 'executed.ipynb'), 'utf8')) as JobRecord['executed'];
+      // In memory, as everywhere in the server, multi-line strings are joined.
+      const onDisk = JSON.parse(await readFile(join(dir, 'executed.ipynb'), 'utf8')) as NotebookJSON;
+      executed = rejoinLines(onDisk) as unknown as JobRecord['executed'];
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

@@ -27,6 +27,9 @@ export interface JobInput {
   parameters: JobParameters;
   startedBy: UserRef;
   queuedAt: number;
+  /** For a reproduction: the record it re-runs, and the snapshot each SQL cell must load (by cell id). */
+  reproduces?: string;
+  snapshots?: Record<string, string>;
 }
 
 export interface JobRunnerDeps {
@@ -79,7 +82,16 @@ export class JobRunner {
           const runId = `${input.id}-${index}`;
           const source = typeof cell.source === 'string' ? cell.source : '';
           const plan = await this.deps.sql.plan(
-            { fileId: input.fileId, cellId, runId, source, metadata: cell.metadata, mode: input.mode, by: input.startedBy },
+            {
+              fileId: input.fileId,
+              cellId,
+              runId,
+              source,
+              metadata: cell.metadata,
+              mode: input.mode,
+              by: input.startedBy,
+              snapshotId: input.snapshots?.[cellId],
+            },
             (phase, rows) => progress({ query: { phase, rows } }),
             signal,
           );
@@ -133,6 +145,9 @@ export class JobRunner {
       durationMs: finishedAt - startedAt,
       failure: cancelled ? null : failure,
       executed: executed as unknown as Record<string, unknown>,
+      reproduces: input.reproduces ?? null,
+      diff: null,
+      environmentChange: null,
     };
   }
 

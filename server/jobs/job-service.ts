@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobParameters, JobRecord, Report } from '../../common/api';
 import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
+import type { NotebookJSON } from '../../common/nbformat';
 import type { ShareStore } from '../auth/shares';
 import type { RootPaths } from '../contents/paths';
 import { conflict, notFound } from '../errors';
@@ -14,7 +15,8 @@ import type { FileIdIndex } from '../storage/file-ids';
 import type { JobsExtension } from './job-board';
 import type { JobInput, JobRunner } from './job-runner';
 import type { JobStore } from './job-store';
-import { checkParameters } from './parameters';
+import { diffRuns } from './output-diff';
+import { checkParameters, withoutInjectedParameters } from './parameters';
 import { reportOf } from './report';
 
 export interface JobServiceOptions {
@@ -48,20 +50,35 @@ export class JobService {
     if (path === undefined) throw notFound(`No notebook with file id ${fileId}`);
     const notebook = await this.options.notebooks.with(fileId, (open) => notebookFromDoc(open.room.doc));
     checkParameters(notebook, request.parameters);
+    return this.launch({ fileId, path, notebook, mode: request.mode, parameters: request.parameters, startedBy });
+  }
+
+  /**
+   * Re-runs an ended record as it ran: its notebook and parameters, the snapshot each SQL cell
+   * loaded, and an environment built from the same specification. Its record ends with the diff.
+   */
+  async reproduce(id: string, startedBy: UserRef): Promise<string> {
+    const original = await this.options.store.get(id);
+    if (!original) throw this.running.has(id) ? conflict('This job has not ended yet; reproduce it once it has') : notFound(`No job with id ${id}`);
+    if (!original.executed) throw conflict('This job ended before it ran anything, so there is nothing to reproduce');
+    const notebook = withoutInjectedParameters(original.executed as unknown as NotebookJSON);
+    return this.launch({
+      fileId: original.notebook.fileId,
+      path: original.notebook.path,
+      notebook,
+      mode: 'reproducible',
+      parameters: original.parameters,
+      startedBy,
+      reproduces: id,
+      snapshots: Object.fromEntries(original.snapshots.map((s) => [s.cellId, s.snapshotId])),
+    });
+  }
+
+  private launch(request: Omit<JobInput, 'id' | 'queuedAt' | 'absolutePath'>): string {
     const id = randomUUID();
     const queuedAt = Date.now();
-    const input: JobInput = {
-      id,
-      fileId,
-      path,
-      absolutePath: this.options.paths.resolve(path).absolute,
-      notebook,
-      mode: request.mode,
-      parameters: request.parameters,
-      startedBy,
-      queuedAt,
-    };
-    const progress: JobProgress = { id, mode: request.mode, status: 'queued', startedBy, queuedAt };
+    const input: JobInput = { ...request, id, queuedAt, absolutePath: this.options.paths.resolve(request.path).absolute };
+    const progress: JobProgress = { id, mode: request.mode, status: 'queued', startedBy: request.startedBy, queuedAt };
     const controller = new AbortController();
     const job: Running = { input, progress, controller, done: Promise.resolve() };
     this.running.set(id, job);
@@ -129,6 +146,7 @@ export class JobService {
         failure: { cellId: null, cellIndex: null, ename: 'JobError', evalue: 'The job failed on the server; its log says why' },
       };
     }
+    if (job.input.reproduces && record.status !== 'cancelled') record = await this.compare(job.input.reproduces, record);
     try {
       await this.options.store.save(record);
     } catch (error) {
@@ -144,6 +162,13 @@ export class JobService {
       ...(message ? { message } : {}),
     };
     this.show(job);
+  }
+
+  private async compare(originalId: string, record: JobRecord): Promise<JobRecord> {
+    const original = await this.options.store.get(originalId);
+    if (!original) return record;
+    const environmentChange = original.environment !== record.environment ? { from: original.environment, to: record.environment } : null;
+    return { ...record, diff: diffRuns(original, record), environmentChange };
   }
 
   private show(job: Running, onlyQueryMoved = false): void {
@@ -168,6 +193,9 @@ function pendingRecord(input: JobInput, progress: JobProgress): JobRecord {
     durationMs: null,
     failure: null,
     executed: null,
+    reproduces: input.reproduces ?? null,
+    diff: null,
+    environmentChange: null,
   };
 }
 

@@ -61,6 +61,11 @@ export function checkParameters(nb: NotebookJSON, parameters: JobParameters): vo
   }
 }
 
+/** The notebook as it was before parameters were injected (to run an executed notebook again). */
+export function withoutInjectedParameters(nb: NotebookJSON): NotebookJSON {
+  return { ...nb, cells: nb.cells.filter((c) => !tagsOf(c).includes('injected-parameters')) };
+}
+
 /** The notebook with the injected-parameters cell after the parameters cell (none if no values). */
 export function injectParameters(nb: NotebookJSON, parameters: JobParameters): NotebookJSON {
   checkParameters(nb, parameters);

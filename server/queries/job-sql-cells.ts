@@ -29,6 +29,8 @@ export interface JobSqlCell {
   metadata: JSONObject;
   mode: JobMode;
   by: UserRef;
+  /** Load exactly this snapshot (a reproduction re-runs on the data its original used). */
+  snapshotId?: string;
 }
 
 export interface JobSqlPlan {
@@ -54,6 +56,13 @@ export class JobSqlCells {
     const connection = this.options.connections.get(parsed.connection);
     if (!connection) return refuse(`Unknown connection "${parsed.connection}"`, parsed.name);
 
+    if (cell.snapshotId !== undefined) {
+      const meta = await this.options.store.get(cell.snapshotId);
+      if (!meta || !this.options.store.localPath(meta))
+        return refuse(`The snapshot ${cell.snapshotId.slice(0, 12)} the original run used is no longer stored`, parsed.name);
+      const reason = 'Reproduction: loading the snapshot the original run used';
+      return { code: this.code(cell, parsed.name, reason, readySnapshot(meta, this.dataPath(meta), true)), snapshot: used(cell, meta, true) };
+    }
     const hash = queryHash(connection.name, normalizeSql(parsed.sql), []);
     const pinned = cell.mode === 'reproducible' && !parsed.live ? await this.pinned(cell, hash) : undefined;
     if (pinned) {

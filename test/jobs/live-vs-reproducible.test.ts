@@ -69,6 +69,19 @@ test('after the table changes, a reproducible job gives the same outputs from th
   expect(live.snapshots[0]).toMatchObject({ cellId: 'sales', pinned: false });
   expect(live.snapshots[0]!.snapshotId).not.toBe(pin);
 
+  // Reproduce re-runs each record on the data it used: all identical after the table changed.
+  for (const record of [before, live]) {
+    const response = await server.api('POST', `/api/jobs/${record.id}/reproduce`);
+    expect(response.status).toBe(201);
+    const again = await waitForJob(server, (await response.json()).id);
+    expect(again.status).toBe('ok');
+    expect(again.snapshots.map((s) => s.snapshotId)).toEqual(record.snapshots.map((s) => s.snapshotId));
+    expect(again.diff).toEqual([
+      { cellId: 'sales', status: 'identical' },
+      { cellId: 'total', status: 'identical' },
+    ]);
+  }
+
   // The jobs left the notebook's choices alone: the same pin, the interactive run's query state.
   expect(pinOf(editor, 'sales')).toBe(pin);
   expect(editor.doc.getMap<QueryState>('queries').get('sales')!.runId).toBe(interactiveQuery);

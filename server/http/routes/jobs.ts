@@ -49,6 +49,15 @@ export function jobRoutes(app: FastifyInstance, deps: { jobs: JobService }): voi
     return record;
   });
 
+  app.post<{ Params: JobParams; Reply: JobStarted }>('/api/jobs/:id/reproduce', async (request, reply) => {
+    requirePrincipal(request);
+    const record = await deps.jobs.get(request.params.id);
+    requireRole(request, record.notebook.fileId, 'runner');
+    const id = await deps.jobs.reproduce(request.params.id, who(request));
+    void reply.status(201);
+    return { id };
+  });
+
   app.post<{ Params: JobParams; Reply: { status: string } }>('/api/jobs/:id/cancel', async (request, reply) => {
     requirePrincipal(request);
     const record = await deps.jobs.get(request.params.id);
