@@ -249,4 +249,26 @@ export interface Report {
   snapshots: { cellId: string; fetchedAt: number; pinned: boolean }[];
   showCode: boolean;
   cells: ReportCell[];
+  /** A schedule's report whose latest run failed: it still shows the last good run, and says so. */
+  lastRunFailed?: { at: number; message: string };
+}
+
+/** A notebook's schedule, as kept in `metadata.tandem.schedule` (so it travels with the file). */
+export interface ScheduleSpec {
+  /** Five fields (minute hour day month weekday), or six with seconds first. */
+  cron: string;
+  /** An IANA time zone ("Europe/Oslo"); default UTC. */
+  timezone?: string;
+}
+
+/** GET/PUT /api/notebooks/{fileId}/schedule */
+export interface ScheduleInfo {
+  schedule: ScheduleSpec | null;
+  /** The next few run times (ISO), spelled out for people. */
+  nextRuns: string[];
+  /** The latest scheduled run, and the latest that succeeded (the one the report shows). */
+  lastRun: { jobId: string; status: JobStatus; at: number } | null;
+  lastGood: string | null;
+  /** The schedule's report id: its address stays the same while each good run refreshes it. */
+  reportId: string;
 }

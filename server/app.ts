@@ -31,12 +31,14 @@ import { kernelspecRoutes } from './http/routes/kernelspecs';
 import { meRoutes } from './http/routes/me';
 import { queryRoutes } from './http/routes/queries';
 import { reportRoutes } from './http/routes/reports';
+import { scheduleRoutes } from './http/routes/schedules';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
 import { FsJobStore } from './jobs/fs-job-store';
 import { JobsExtension } from './jobs/job-board';
 import { JobRunner } from './jobs/job-runner';
 import { JobService } from './jobs/job-service';
+import { Scheduler } from './jobs/scheduler';
 import { createJupyterApi, notebookChannelsExtension } from './jupyter';
 import { redactUrl } from './log';
 import { OpenNotebooks } from './notebooks/open-notebooks';
@@ -142,9 +144,10 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     watchIntervalMs: config.watchIntervalMs,
     cullIdleMs: config.cullIdleMs,
   });
+  const jobStore = new FsJobStore(join(config.stateDir, 'jobs'));
   const jobs = new JobService({
     runner: new JobRunner({ environments, sql: queries.jobSql, log: logger.child({ component: 'jobs' }) }),
-    store: new FsJobStore(join(config.stateDir, 'jobs')),
+    store: jobStore,
     notebooks,
     fileIds,
     paths,
@@ -152,6 +155,16 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     shares,
     log: logger.child({ component: 'jobs' }),
   });
+  const scheduler = new Scheduler({
+    jobs,
+    store: jobStore,
+    fileIds,
+    root: config.root,
+    stateDir: config.stateDir,
+    clock: config.schedulerClock,
+    log: logger.child({ component: 'scheduler' }),
+  });
+  jobBoards.scheduleChanged = (fileId, schedule) => scheduler.set(fileId, schedule);
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
   const transport = await registerWebSocketTransport(app, {
     auth,
@@ -221,7 +234,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   executionRoutes(app, { notebooks, outputs });
   jobRoutes(app, { jobs });
-  reportRoutes(app, { jobs });
+  reportRoutes(app, { jobs, scheduler });
+  scheduleRoutes(app, { scheduler, notebooks, shares, manualClock: config.schedulerClock === 'manual' });
   kernelspecRoutes(app, config.defaultKernel);
   jupyterKernelRoutes(app, jupyter);
   jupyterServerRoutes(app);
@@ -231,6 +245,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
 
   const port = await listen(app, config);
   environments.start();
+  await scheduler.start();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/?token=${token}`;
   let closing: Promise<void> | undefined;
@@ -246,7 +261,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       closing ??= (async () => {
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
         // Running jobs end first (as cancelled, with their records), while environments still exist.
-        await jobs.close();
+        await Promise.all([scheduler.close(), jobs.close()]);
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
         transport.close();
         kernelChannels.close();

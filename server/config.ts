@@ -42,6 +42,8 @@ export interface Config {
   envGcMs: number;
   /** How environments are built: uv when available (auto), uv only, or venv and pip only. */
   envInstaller: 'auto' | 'uv' | 'pip';
+  /** What drives scheduled jobs: the system clock, or POST /api/scheduler/tick (tests). */
+  schedulerClock: 'system' | 'manual';
 }
 
 interface OptionSpec {
@@ -73,6 +75,12 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
   { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
   { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
+  {
+    flag: 'scheduler-clock',
+    env: 'TANDEM_SCHEDULER_CLOCK',
+    help: 'system, or manual: scheduled jobs run only on POST /api/scheduler/tick (for tests)',
+    default: 'system',
+  },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -120,6 +128,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError('--log-format must be pretty or json');
   const envInstaller = get('env-installer');
   if (envInstaller !== 'auto' && envInstaller !== 'uv' && envInstaller !== 'pip') throw new ConfigError('--env-installer must be auto, uv or pip');
+  const schedulerClock = get('scheduler-clock');
+  if (schedulerClock !== 'system' && schedulerClock !== 'manual') throw new ConfigError('--scheduler-clock must be system or manual');
   const token = get('token');
   if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters');
   const rotateToken = boolean('rotate-token', get('rotate-token') ?? 'false');
@@ -157,5 +167,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
     envInstaller,
+    schedulerClock,
   };
 }

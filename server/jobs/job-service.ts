@@ -34,7 +34,7 @@ interface Running {
   input: JobInput;
   progress: JobProgress;
   controller: AbortController;
-  done: Promise<void>;
+  done: Promise<JobRecord>;
 }
 
 export class JobService {
@@ -80,7 +80,7 @@ export class JobService {
     const input: JobInput = { ...request, id, queuedAt, absolutePath: this.options.paths.resolve(request.path).absolute };
     const progress: JobProgress = { id, mode: request.mode, status: 'queued', startedBy: request.startedBy, queuedAt };
     const controller = new AbortController();
-    const job: Running = { input, progress, controller, done: Promise.resolve() };
+    const job = { input, progress, controller } as Running;
     this.running.set(id, job);
     this.show(job);
     job.done = this.execute(job);
@@ -128,7 +128,13 @@ export class JobService {
     await Promise.all([...this.running.values()].map((job) => job.done));
   }
 
-  private async execute(job: Running): Promise<void> {
+  /** The job's record once it has ended. */
+  async wait(id: string): Promise<JobRecord> {
+    const job = this.running.get(id);
+    return job ? job.done : this.get(id);
+  }
+
+  private async execute(job: Running): Promise<JobRecord> {
     let record: JobRecord;
     try {
       record = await this.options.runner.run(job.input, job.controller.signal, (patch) => {
@@ -162,6 +168,7 @@ export class JobService {
       ...(message ? { message } : {}),
     };
     this.show(job);
+    return record;
   }
 
   private async compare(originalId: string, record: JobRecord): Promise<JobRecord> {

@@ -7,6 +7,7 @@ import type { Published, Report } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
 import type { JobService } from '../../jobs/job-service';
+import type { Scheduler } from '../../jobs/scheduler';
 import { requirePrincipal, requireRole } from '../auth';
 import { notFound } from '../errors';
 
@@ -17,7 +18,7 @@ export function reportUrl(request: FastifyRequest, id: string, token?: string): 
   return `${request.protocol}://${request.host}/reports/${encodeURIComponent(id)}${query}`;
 }
 
-export function reportRoutes(app: FastifyInstance, deps: { jobs: JobService }): void {
+export function reportRoutes(app: FastifyInstance, deps: { jobs: JobService; scheduler: Scheduler }): void {
   app.post<{ Params: JobParams; Body: { showCode?: boolean } | undefined; Reply: Published }>(
     '/api/jobs/:id/publish',
     { schema: { body: { type: ['object', 'null'], properties: { showCode: { type: 'boolean' } }, additionalProperties: false } } },
@@ -34,7 +35,9 @@ export function reportRoutes(app: FastifyInstance, deps: { jobs: JobService }): 
 
   app.get<{ Params: JobParams; Reply: Report }>('/api/reports/:id', async (request) => {
     const principal = requirePrincipal(request);
-    const { fileId, report } = await deps.jobs.report(request.params.id);
+    const { id } = request.params;
+    // A schedule's report keeps its id while each good run refreshes it.
+    const { fileId, report } = deps.scheduler.fileIdOfReport(id) ? await deps.scheduler.report(id) : await deps.jobs.report(id);
     const ownReport = principal.kind === 'share' && principal.share.role === 'reader' && principal.share.report === report.id;
     // Another report's reader learns nothing, not even that this one exists.
     if (!ownReport && !roleAtLeast(roleOn(principal, fileId), 'viewer')) throw notFound(`No report with id ${request.params.id}`);
