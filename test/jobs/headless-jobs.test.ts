@@ -113,6 +113,22 @@ test('a failing cell ends the job as failed, naming the cell and its error, and 
   }
 });
 
+test("a notebook whose environment cannot be prepared ends as a failed job that says why", async () => {
+  const notebook = makeNotebook([{ id: 'x', source: "print('never')" }]) as { metadata: Record<string, unknown> };
+  notebook.metadata.tandem = { environment: { requirements: 'pandas' } };
+  await server.api('PUT', '/api/contents/badenv.ipynb', { type: 'notebook', format: 'json', content: notebook });
+  const client = await connectNotebook(server, 'badenv.ipynb');
+  try {
+    const record = await waitForJob(server, await startJob(server, client.fileId, { mode: 'live' }));
+    expect(record.status).toBe('failed');
+    expect(record.failure).toMatchObject({ cellId: null, ename: 'JobError' });
+    expect(record.failure!.evalue).toMatch(/requirements/);
+    expect(executedCells(record)[0]!.execution_count).toBeNull();
+  } finally {
+    client.destroy();
+  }
+});
+
 test('a running job can be cancelled, and its record says so', async () => {
   const path = 'slow.ipynb';
   await server.api('PUT', `/api/contents/${path}`, {
