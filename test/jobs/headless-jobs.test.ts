@@ -113,7 +113,7 @@ test('a failing cell ends the job as failed, naming the cell and its error, and 
   }
 });
 
-test("a notebook whose environment cannot be prepared ends as a failed job that says why", async () => {
+test('a notebook whose environment cannot be prepared ends as a failed job that says why', async () => {
   const notebook = makeNotebook([{ id: 'x', source: "print('never')" }]) as { metadata: Record<string, unknown> };
   notebook.metadata.tandem = { environment: { requirements: 'pandas' } };
   await server.api('PUT', '/api/contents/badenv.ipynb', { type: 'notebook', format: 'json', content: notebook });
