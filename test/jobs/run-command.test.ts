@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
+import { readNotebookJSON } from '../../server/notebook/validate';
 import { makeNotebook } from '../helpers/notebooks';
 import { removeRoot, tempRoot } from '../helpers/tandem';
 
@@ -60,6 +61,8 @@ test('run exits 0 and prints the executed notebook path last; the notebook there
   const path = lastLine(result.stdout);
   expect(path.startsWith(join(root, '.tandem', 'jobs'))).toBe(true);
   const executed = JSON.parse(readFileSync(path, 'utf8')) as { cells: { id: string; outputs?: { text?: string[] }[] }[] };
+  // A valid notebook, by nbformat's own schema.
+  expect(() => readNotebookJSON(executed)).not.toThrow();
   expect(executed.cells.find((c) => c.id === 'square')!.outputs![0]!.text!.join('')).toBe('25\n');
   // The record beside it names the parameters and the outcome.
   const record = JSON.parse(readFileSync(join(path, '..', 'record.json'), 'utf8'));
