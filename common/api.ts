@@ -2,7 +2,7 @@
 // reply types (so the compiler checks what is sent), and the client imports them (so what it
 // reads cannot drift from what is sent). Only types live here: nothing of it reaches a bundle.
 
-import type { EnvironmentSpec, ExecutionRecord, Role, UserRef } from './doc-schema';
+import type { EnvironmentSpec, ExecutionRecord, JobMode, JobStatus, Role, UserRef } from './doc-schema';
 import type { NotebookJSON } from './nbformat';
 
 /** A person, in the shape of Jupyter Server's `/api/me` identity. */
@@ -25,7 +25,7 @@ export interface Me {
   /** Every role the caller's role includes, lowest first. */
   roles: Role[];
   /** The one notebook a share-link session reaches. */
-  share: { fileId: string; role: Role; path: string | null } | null;
+  share: { fileId: string; role: Role; path: string | null; report: string | null } | null;
 }
 
 /** PATCH /api/me {name} */
@@ -189,4 +189,123 @@ export interface VersionContent {
 export interface VersionRestored {
   /** The version made just before the restore: restoring it undoes the restore. */
   before: string;
+}
+
+/** A job's parameter values, as papermill takes them: JSON scalars. */
+export type JobParameters = Record<string, string | number | boolean | null>;
+
+/** One SQL cell's data in a job: the snapshot it used, and when that data was fetched. */
+export interface JobSnapshot {
+  cellId: string;
+  snapshotId: string;
+  /** Epoch ms when the data was fetched. */
+  fetchedAt: number;
+  /** It used the cell's pinned snapshot (reproducible) rather than a fresh query. */
+  pinned: boolean;
+}
+
+/**
+ * GET /api/jobs/{id}: a headless run of a notebook. Once it has ended (ok, failed, cancelled)
+ * it is the immutable run record.
+ */
+export interface JobRecord {
+  id: string;
+  /** The notebook it ran (its fileId and its path then). */
+  notebook: { fileId: string; path: string };
+  mode: JobMode;
+  status: JobStatus;
+  parameters: JobParameters;
+  /** The environment id the kernel ran in, or "kernelspec" for a kernelspec used as installed. */
+  environment: string | null;
+  snapshots: JobSnapshot[];
+  startedBy: UserRef;
+  /** Epoch ms. */
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  /** The first cell that failed, and its error, for people. */
+  failure: { cellId: string | null; cellIndex: number | null; ename: string; evalue: string } | null;
+  /** The executed notebook (nbformat 4), once the job has ended. */
+  executed: Record<string, unknown> | null;
+  /** For a reproduction: the record it re-ran, on the same data, parameters and environment specification. */
+  reproduces: string | null;
+  /** For an ended reproduction: each code cell's outputs against the original's. */
+  diff: CellDiff[] | null;
+  /** For a reproduction whose kernel ran in another environment than the original's. */
+  environmentChange: { from: string | null; to: string | null } | null;
+}
+
+/**
+ * One code cell of a reproduction: `identical` outputs (volatile ones ignored), `changed` with
+ * the difference as a unified diff, or `failed` when the cell could not run as it did.
+ */
+export interface CellDiff {
+  cellId: string;
+  status: 'identical' | 'changed' | 'failed';
+  difference?: string;
+  /** For failed cells: what happened, for people. */
+  message?: string;
+  /** The cell is tagged volatile: its outputs are not compared, only that it ran. */
+  volatile?: boolean;
+}
+
+/** POST /api/notebooks/{fileId}/jobs, POST /api/jobs/{id}/reproduce */
+export interface JobStarted {
+  id: string;
+}
+
+/** POST /api/jobs/{id}/publish: the report's link (token included) and its reader token. */
+export interface Published {
+  url: string;
+  token: string;
+}
+
+/** One cell of a report: markdown as written, code cells by their outputs (their code only when the publisher allowed it). */
+export interface ReportCell {
+  id: string;
+  cellType: 'markdown' | 'code';
+  source: string | null;
+  outputs: Record<string, unknown>[];
+  executionCount: number | null;
+  attachments?: Record<string, Record<string, string>>;
+}
+
+/** GET /api/reports/{id}: a published run, as its readers see it. */
+export interface Report {
+  id: string;
+  /** The notebook's file name, without its folder. */
+  title: string;
+  mode: JobMode;
+  parameters: JobParameters;
+  /** Epoch ms: when the run finished, and when it was published. */
+  ranAt: number;
+  publishedAt: number;
+  /** When the data was fetched: the oldest snapshot the run used, or the run's start when it used none. */
+  dataFetchedAt: number;
+  snapshots: { cellId: string; fetchedAt: number; pinned: boolean }[];
+  showCode: boolean;
+  cells: ReportCell[];
+  /** A schedule's report whose latest run failed: it still shows the last good run, and says so. */
+  lastRunFailed?: { at: number; message: string };
+}
+
+/** A notebook's schedule, as kept in `metadata.tandem.schedule` (so it travels with the file). */
+export interface ScheduleSpec {
+  /** Five fields (minute hour day month weekday), or six with seconds first. */
+  cron: string;
+  /** An IANA time zone ("Europe/Oslo"); default UTC. */
+  timezone?: string;
+}
+
+/** GET/PUT /api/notebooks/{fileId}/schedule */
+export interface ScheduleInfo {
+  schedule: ScheduleSpec | null;
+  /** The next few run times (ISO), spelled out for people. */
+  nextRuns: string[];
+  /** The latest scheduled run, and the latest that succeeded (the one the report shows). */
+  lastRun: { jobId: string; status: JobStatus; at: number } | null;
+  lastGood: string | null;
+  /** The schedule's report id: its address stays the same while each good run refreshes it. */
+  reportId: string;
 }

@@ -8,8 +8,10 @@ export const KERNEL_MAP = 'kernel';
 export const EXECUTIONS_MAP = 'executions';
 /** Top-level Y.Map of cell id -> QueryState for SQL cells (plain JSON values, replaced whole). */
 export const QUERIES_MAP = 'queries';
+/** Top-level Y.Map of job id -> JobProgress: headless runs of the notebook (plain JSON values, replaced whole). */
+export const JOBS_MAP = 'jobs';
 /** Roots that only the server may change; a client update that touches them is refused (server/protocol/client-writes.ts). */
-export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP] as const;
+export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP, JOBS_MAP] as const;
 
 /**
  * Key on a cell's Y.Map (and on `meta`) holding facts about the file that the YNotebook
@@ -147,6 +149,29 @@ export interface QueryState {
   message?: string;
 }
 
+export type JobStatus = 'queued' | 'running' | 'ok' | 'failed' | 'cancelled';
+export type JobMode = 'reproducible' | 'live';
+
+/** Value of the `jobs` map: a headless run of the notebook as everyone on it sees it, replaced whole. */
+export interface JobProgress {
+  id: string;
+  mode: JobMode;
+  status: JobStatus;
+  startedBy: UserRef;
+  /** Epoch ms. */
+  queuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** The cell being run now, and where it is in the notebook's code cells (1-based). */
+  cellId?: string;
+  cellIndex?: number;
+  cellCount?: number;
+  /** While a SQL cell's query runs: its phase and rows so far. */
+  query?: { phase: QueryPhase; rows: number };
+  /** For failed and cancelled jobs: what happened, for people. */
+  message?: string;
+}
+
 /** Display MIME type of a SQL cell's result preview, beside text/html and text/plain. */
 export const QUERY_RESULT_MIME = 'application/vnd.tandem.query-result+json';
 
@@ -170,7 +195,8 @@ export interface RoomAwareness {
   viewers: number;
 }
 
-export const ROLES = ['viewer', 'runner', 'editor', 'owner'] as const;
+/** `reader` sees one published report of a notebook, and nothing of the notebook itself. */
+export const ROLES = ['reader', 'viewer', 'runner', 'editor', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function roleAtLeast(role: Role | undefined, needed: Role): boolean {

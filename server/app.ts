@@ -25,14 +25,22 @@ import { collaborationRoutes } from './http/routes/collaboration';
 import { contentsRoutes } from './http/routes/contents';
 import { environmentRoutes } from './http/routes/environments';
 import { executionRoutes } from './http/routes/execution';
+import { jobRoutes } from './http/routes/jobs';
 import { jupyterKernelRoutes } from './http/routes/jupyter-kernels';
 import { jupyterServerRoutes } from './http/routes/jupyter-server';
 import { kernelspecRoutes } from './http/routes/kernelspecs';
 import { meRoutes } from './http/routes/me';
 import { queryRoutes } from './http/routes/queries';
+import { reportRoutes } from './http/routes/reports';
+import { scheduleRoutes } from './http/routes/schedules';
 import { shareRoutes } from './http/routes/shares';
 import { statusRoutes } from './http/routes/status';
 import { versionRoutes } from './http/routes/versions';
+import { FsJobStore } from './jobs/fs-job-store';
+import { JobsExtension } from './jobs/job-board';
+import { JobRunner } from './jobs/job-runner';
+import { JobService } from './jobs/job-service';
+import { Scheduler } from './jobs/scheduler';
 import { createJupyterApi, notebookChannelsExtension } from './jupyter';
 import { redactUrl } from './log';
 import { OpenNotebooks } from './notebooks/open-notebooks';
@@ -125,6 +133,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     { pauseMs: config.versionPauseMs, intervalMs: config.versionIntervalMs, retention: { keepAllDays: config.versionKeepDays } },
     logger.child({ component: 'versions' }),
   );
+  const jobBoards = new JobsExtension();
   const notebooks = new OpenNotebooks({
     paths,
     fileIds,
@@ -134,7 +143,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells, jupyterChannels, versions],
+      extensions: [queries.sqlCells, jupyterChannels, versions, jobBoards],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
@@ -144,6 +153,27 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     watchIntervalMs: config.watchIntervalMs,
     cullIdleMs: config.cullIdleMs,
   });
+  const jobStore = new FsJobStore(join(config.stateDir, 'jobs'));
+  const jobs = new JobService({
+    runner: new JobRunner({ environments, sql: queries.jobSql, log: logger.child({ component: 'jobs' }) }),
+    store: jobStore,
+    notebooks,
+    fileIds,
+    paths,
+    boards: jobBoards,
+    shares,
+    log: logger.child({ component: 'jobs' }),
+  });
+  const scheduler = new Scheduler({
+    jobs,
+    store: jobStore,
+    fileIds,
+    root: config.root,
+    stateDir: config.stateDir,
+    clock: config.schedulerClock,
+    log: logger.child({ component: 'scheduler' }),
+  });
+  jobBoards.scheduleChanged = (fileId, schedule) => scheduler.set(fileId, schedule);
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
   const transport = await registerWebSocketTransport(app, {
     auth,
@@ -212,6 +242,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     },
   });
   executionRoutes(app, { notebooks, outputs });
+  jobRoutes(app, { jobs });
+  reportRoutes(app, { jobs, scheduler });
+  scheduleRoutes(app, { scheduler, notebooks, shares, manualClock: config.schedulerClock === 'manual' });
   kernelspecRoutes(app, config.defaultKernel);
   jupyterKernelRoutes(app, jupyter);
   jupyterServerRoutes(app);
@@ -223,6 +256,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   // Leftover kernel containers of an earlier run go before anyone can start a kernel.
   await environments.start();
   const port = await listen(app, config);
+  await scheduler.start();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/?token=${token}`;
   let closing: Promise<void> | undefined;
@@ -237,6 +271,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     close: () => {
       closing ??= (async () => {
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
+        // Running jobs end first (as cancelled, with their records), while environments still exist.
+        await Promise.all([scheduler.close(), jobs.close()]);
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
         transport.close();
         kernelChannels.close();

@@ -1,11 +1,24 @@
 // `tandem serve`: starts the server, prints the sign-in URL, and shuts down cleanly on
 // SIGINT or SIGTERM (saving every open notebook first). A second signal exits at once.
+// `tandem run NOTEBOOK` runs one job without a server (see jobs/run-command.ts).
 
 import { createTandem } from './app';
 import { type Config, ConfigError, loadConfig, usage } from './config';
+import { RUN_USAGE, runCommand } from './jobs/run-command';
 import { createLogger } from './log';
 
 async function main(argv: string[]): Promise<void> {
+  // `npm start -- run X` reaches here as `serve run X`: npm start's script names `serve`.
+  const run = argv[0] === 'run' ? argv.slice(1) : argv[0] === 'serve' && argv[1] === 'run' ? argv.slice(2) : undefined;
+  if (run) {
+    if (run.includes('--help') || run.includes('-h')) process.stdout.write(RUN_USAGE);
+    else {
+      const code = await runCommand(run, process.env);
+      // Exit once stdout is written: a library's stray timer must not keep a finished run alive.
+      process.stdout.write('', () => process.exit(code));
+    }
+    return;
+  }
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || rest.includes('--help')) {
     process.stdout.write(usage());

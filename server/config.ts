@@ -58,6 +58,8 @@ export interface Config {
   versionIntervalMs: number;
   /** Keep every version this many days; older ones thin out to one a day. */
   versionKeepDays: number;
+  /** What drives scheduled jobs: the system clock, or POST /api/scheduler/tick (tests). */
+  schedulerClock: 'system' | 'manual';
 }
 
 interface OptionSpec {
@@ -102,6 +104,12 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'version-pause', env: 'TANDEM_VERSION_PAUSE', help: 'seconds of editing pause after which a version is made', default: '60' },
   { flag: 'version-interval', env: 'TANDEM_VERSION_INTERVAL', help: 'seconds: at most one automatic version this often while editing', default: '300' },
   { flag: 'version-keep-days', env: 'TANDEM_VERSION_KEEP_DAYS', help: 'keep every version this many days, then one a day', default: '30' },
+  {
+    flag: 'scheduler-clock',
+    env: 'TANDEM_SCHEDULER_CLOCK',
+    help: 'system, or manual: scheduled jobs run only on POST /api/scheduler/tick (for tests)',
+    default: 'system',
+  },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -155,6 +163,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   if (kernelMemory !== undefined && !/^\d+(\.\d+)?[bkmg]?$/i.test(kernelMemory)) throw new ConfigError('--kernel-memory must be a size such as 512m or 2g');
   const kernelCpus = get('kernel-cpus');
   if (kernelCpus !== undefined) number('kernel-cpus', kernelCpus, 0.01, 1024);
+  const schedulerClock = get('scheduler-clock');
+  if (schedulerClock !== 'system' && schedulerClock !== 'manual') throw new ConfigError('--scheduler-clock must be system or manual');
   const token = get('token');
   if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters');
   const rotateToken = boolean('rotate-token', get('rotate-token') ?? 'false');
@@ -200,5 +210,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     versionPauseMs: number('version-pause', get('version-pause')!, 0.05, 86_400) * 1000,
     versionIntervalMs: number('version-interval', get('version-interval')!, 0.05, 86_400) * 1000,
     versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),
+    schedulerClock,
   };
 }

@@ -1,5 +1,6 @@
 // Share links: a token that grants one notebook (by fileId, so it survives renames) at one
-// role. Only a hash of each token is stored; the token itself is shown once, at creation.
+// role. Only a hash of each token is stored; the token itself is shown once, at creation. A
+// `reader` link is made by publishing a job: it reaches that one report, never the notebook.
 
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { writeFileAtomicSync } from '../storage/atomic-write';
 import { generateToken, sha256 } from './tokens';
 
 export type ShareRole = Exclude<Role, 'owner'>;
+/** The roles POST /api/shares gives; reader links come from publishing a report. */
 export const SHARE_ROLES: readonly ShareRole[] = ['viewer', 'runner', 'editor'];
 
 export interface Share {
@@ -18,6 +20,8 @@ export interface Share {
   createdAt: string;
   createdBy: string;
   tokenHash: string;
+  /** For a reader link: the report (job id) it reaches. */
+  report?: string;
 }
 
 interface SharesFile {
@@ -37,7 +41,7 @@ export class ShareStore {
     }
   }
 
-  create(fileId: string, role: ShareRole, createdBy: string): { share: Share; token: string } {
+  create(fileId: string, role: ShareRole, createdBy: string, report?: string): { share: Share; token: string } {
     const token = generateToken();
     const share: Share = {
       id: randomUUID(),
@@ -46,6 +50,7 @@ export class ShareStore {
       createdAt: new Date().toISOString(),
       createdBy,
       tokenHash: sha256(token).toString('hex'),
+      ...(report ? { report } : {}),
     };
     this.byHash.set(share.tokenHash, share);
     this.persist();

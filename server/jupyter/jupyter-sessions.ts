@@ -4,6 +4,7 @@
 // (a room, another session) uses it. Sessions live in memory, as Jupyter Server's do.
 
 import { randomUUID } from 'node:crypto';
+import { roleAtLeast } from '../../common/doc-schema';
 import { type Principal, roleOn } from '../auth/principal';
 import { notFound } from '../errors';
 import type { JupyterKernels, KernelModel, KernelRef } from './jupyter-kernels';
@@ -128,7 +129,7 @@ export class JupyterSessions {
   }
 
   private reaches(principal: Principal, session: Session): boolean {
-    return principal.kind === 'owner' || (session.fileId !== undefined && roleOn(principal, session.fileId) !== undefined);
+    return principal.kind === 'owner' || (session.fileId !== undefined && roleAtLeast(roleOn(principal, session.fileId), 'viewer'));
   }
 
   private requireRunner(principal: Principal, fileId: string | undefined): void {

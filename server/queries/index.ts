@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import { loadConnections } from './connections';
+import { JobSqlCells } from './job-sql-cells';
 import { RunStatusFiles } from './kernel-handoff';
 import { QueryRunner } from './query-runner';
 import { FsSnapshotStore } from './snapshots/fs-snapshot-store';
@@ -19,6 +20,8 @@ interface Logger {
 export interface SqlQueries {
   sqlCells: SqlCells;
   store: SnapshotStore;
+  /** SQL cells in headless jobs, on the same connections and store. */
+  jobSql: JobSqlCells;
 }
 
 export function createSqlQueries(options: { stateDir: string; connectionsFile: string | undefined; log: Logger }): SqlQueries {
@@ -28,5 +31,14 @@ export function createSqlQueries(options: { stateDir: string; connectionsFile: s
   const runner = new QueryRunner(store, sources);
   const statusFiles = new RunStatusFiles(join(options.stateDir, 'query-runs'));
   const sqlCells = new SqlCells({ connections, runner, store, statusFiles, sources, log: options.log });
-  return { sqlCells, store };
+  return { sqlCells, store, jobSql: new JobSqlCells({ connections, runner, store }) };
+}
+
+/** SQL cells for jobs run outside a server (`tandem run`): the same connections and snapshot store, and nothing of the interactive queue. */
+export function createJobSql(options: { stateDir: string; connectionsFile: string | undefined; log: Logger }): { jobSql: JobSqlCells; close(): Promise<void> } {
+  const connections = loadConnections(options.connectionsFile);
+  const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'));
+  const sources = new SourceRegistry(options.stateDir, options.log);
+  const runner = new QueryRunner(store, sources);
+  return { jobSql: new JobSqlCells({ connections, runner, store }), close: () => sources.closeAll() };
 }

@@ -140,7 +140,7 @@ test('a new cell that brings outputs or a count is refused, unless it is a move'
 });
 
 test("writes to the server's maps and unknown top-level types are refused", () => {
-  for (const name of ['kernel', 'executions', 'queries']) {
+  for (const name of ['kernel', 'executions', 'queries', 'jobs']) {
     const { server, client } = setup();
     expect(judge(server, client, () => client.ydoc.getMap(name).set('forged', { status: 'ok' }))).toMatch(new RegExp(`${name} map`));
   }

@@ -11,6 +11,7 @@ import { type Authenticator, requirePrincipal } from '../auth';
 import { badRequest } from '../errors';
 
 const ACTIONS_BY_ROLE: Record<Role, Record<string, string[]>> = {
+  reader: { reports: ['read'] },
   viewer: { contents: ['read'], notebooks: ['read'] },
   runner: { contents: ['read'], notebooks: ['read', 'execute'], kernels: ['execute'] },
   editor: { contents: ['read', 'write'], notebooks: ['read', 'write', 'execute', 'share'], kernels: ['execute'] },
@@ -57,7 +58,13 @@ export function meRoutes(app: FastifyInstance, auth: Authenticator, fileIds: Fil
       roles: ROLES.filter((r) => roleAtLeast(role, r)),
       share:
         principal.kind === 'share'
-          ? { fileId: principal.share.fileId, role: principal.share.role, path: fileIds.pathOf(principal.share.fileId) ?? null }
+          ? {
+              fileId: principal.share.fileId,
+              role: principal.share.role,
+              // A reader learns nothing of the notebook, not even where it is.
+              path: principal.share.role === 'reader' ? null : (fileIds.pathOf(principal.share.fileId) ?? null),
+              report: principal.share.report ?? null,
+            }
           : null,
     };
   });

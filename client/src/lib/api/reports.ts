@@ -1,0 +1,9 @@
+// Published reports: what a reader's page shows.
+import type { Report } from '@common/api';
+import { request } from './http';
+
+export type { Report } from '@common/api';
+
+export function fetchReport(id: string): Promise<Report> {
+  return request<Report>('GET', `/api/reports/${encodeURIComponent(id)}`);
+}

@@ -1,0 +1,69 @@
+// Jobs: headless runs of a notebook. Starting and cancelling one needs the runner role on the
+// notebook; reading a record needs the viewer role, since it holds the notebook's code.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { JobParameters, JobRecord, JobStarted } from '../../../common/api';
+import type { JobMode } from '../../../common/doc-schema';
+import type { JobService } from '../../jobs/job-service';
+import { requirePrincipal, requireRole } from '../auth';
+
+type FileParams = { fileId: string };
+type JobParams = { id: string };
+
+const PARAMETERS_SCHEMA = {
+  type: 'object',
+  maxProperties: 200,
+  additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: 100_000 },
+};
+
+function who(request: FastifyRequest) {
+  const { username, name, color } = requirePrincipal(request).identity;
+  return { username, name, color };
+}
+
+export function jobRoutes(app: FastifyInstance, deps: { jobs: JobService }): void {
+  app.post<{ Params: FileParams; Body: { mode?: JobMode; parameters?: JobParameters }; Reply: JobStarted }>(
+    '/api/notebooks/:fileId/jobs',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { mode: { type: 'string', enum: ['reproducible', 'live'] }, parameters: PARAMETERS_SCHEMA },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      requireRole(request, request.params.fileId, 'runner');
+      const body = request.body ?? {};
+      const id = await deps.jobs.start(request.params.fileId, { mode: body.mode ?? 'reproducible', parameters: body.parameters ?? {} }, who(request));
+      void reply.status(201);
+      return { id };
+    },
+  );
+
+  app.get<{ Params: JobParams; Reply: JobRecord }>('/api/jobs/:id', async (request) => {
+    requirePrincipal(request);
+    const record = await deps.jobs.get(request.params.id);
+    requireRole(request, record.notebook.fileId, 'viewer');
+    return record;
+  });
+
+  app.post<{ Params: JobParams; Reply: JobStarted }>('/api/jobs/:id/reproduce', async (request, reply) => {
+    requirePrincipal(request);
+    const record = await deps.jobs.get(request.params.id);
+    requireRole(request, record.notebook.fileId, 'runner');
+    const id = await deps.jobs.reproduce(request.params.id, who(request));
+    void reply.status(201);
+    return { id };
+  });
+
+  app.post<{ Params: JobParams; Reply: { status: string } }>('/api/jobs/:id/cancel', async (request, reply) => {
+    requirePrincipal(request);
+    const record = await deps.jobs.get(request.params.id);
+    requireRole(request, record.notebook.fileId, 'runner');
+    deps.jobs.cancel(request.params.id);
+    void reply.status(202);
+    return { status: 'cancelling' };
+  });
+}

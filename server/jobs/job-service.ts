@@ -1,0 +1,212 @@
+// Jobs on a running server: starts them (from the live document's current content, read and
+// never written), keeps the running ones, shows their progress on their notebook, cancels
+// them, stores each ended one as its run record, and publishes records as reports.
+
+import { randomUUID } from 'node:crypto';
+import type { JobParameters, JobRecord, Report } from '../../common/api';
+import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
+import type { NotebookJSON } from '../../common/nbformat';
+import type { ShareStore } from '../auth/shares';
+import type { RootPaths } from '../contents/paths';
+import { conflict, notFound } from '../errors';
+import { notebookFromDoc } from '../notebook/notebook-doc';
+import type { OpenNotebooks } from '../notebooks/open-notebooks';
+import type { FileIdIndex } from '../storage/file-ids';
+import type { JobsExtension } from './job-board';
+import type { JobInput, JobRunner } from './job-runner';
+import type { JobStore } from './job-store';
+import { diffRuns } from './output-diff';
+import { checkParameters, withoutInjectedParameters } from './parameters';
+import { reportOf } from './report';
+
+export interface JobServiceOptions {
+  runner: JobRunner;
+  store: JobStore;
+  notebooks: OpenNotebooks;
+  fileIds: FileIdIndex;
+  paths: RootPaths;
+  boards: JobsExtension;
+  shares: ShareStore;
+  log: { error(obj: object, msg?: string): void };
+}
+
+interface Running {
+  input: JobInput;
+  progress: JobProgress;
+  controller: AbortController;
+  done: Promise<JobRecord>;
+}
+
+export class JobService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly options: JobServiceOptions) {
+    options.boards.running = (fileId) => [...this.running.values()].filter((job) => job.input.fileId === fileId).map((job) => job.progress);
+  }
+
+  /** Starts a job of the notebook as it stands now; throws for a missing notebook or unknown parameters. */
+  async start(fileId: string, request: { mode: JobMode; parameters: JobParameters }, startedBy: UserRef): Promise<string> {
+    const path = this.options.fileIds.pathOf(fileId);
+    if (path === undefined) throw notFound(`No notebook with file id ${fileId}`);
+    const notebook = await this.options.notebooks.with(fileId, (open) => notebookFromDoc(open.room.doc));
+    checkParameters(notebook, request.parameters);
+    return this.launch({ fileId, path, notebook, mode: request.mode, parameters: request.parameters, startedBy });
+  }
+
+  /**
+   * Re-runs an ended record as it ran: its notebook and parameters, the snapshot each SQL cell
+   * loaded, and an environment built from the same specification. Its record ends with the diff.
+   */
+  async reproduce(id: string, startedBy: UserRef): Promise<string> {
+    const original = await this.options.store.get(id);
+    if (!original) throw this.running.has(id) ? conflict('This job has not ended yet; reproduce it once it has') : notFound(`No job with id ${id}`);
+    if (!original.executed) throw conflict('This job ended before it ran anything, so there is nothing to reproduce');
+    const notebook = withoutInjectedParameters(original.executed as unknown as NotebookJSON);
+    return this.launch({
+      fileId: original.notebook.fileId,
+      path: original.notebook.path,
+      notebook,
+      mode: 'reproducible',
+      parameters: original.parameters,
+      startedBy,
+      reproduces: id,
+      snapshots: Object.fromEntries(original.snapshots.map((s) => [s.cellId, s.snapshotId])),
+    });
+  }
+
+  private launch(request: Omit<JobInput, 'id' | 'queuedAt' | 'absolutePath'>): string {
+    const id = randomUUID();
+    const queuedAt = Date.now();
+    const input: JobInput = { ...request, id, queuedAt, absolutePath: this.options.paths.resolve(request.path).absolute };
+    const progress: JobProgress = { id, mode: request.mode, status: 'queued', startedBy: request.startedBy, queuedAt };
+    const controller = new AbortController();
+    const job = { input, progress, controller } as Running;
+    this.running.set(id, job);
+    this.show(job);
+    job.done = this.execute(job);
+    return id;
+  }
+
+  /** A running job's state, or an ended job's record. */
+  async get(id: string): Promise<JobRecord> {
+    const job = this.running.get(id);
+    if (job) return pendingRecord(job.input, job.progress);
+    const record = await this.options.store.get(id);
+    if (!record) throw notFound(`No job with id ${id}`);
+    return record;
+  }
+
+  cancel(id: string): void {
+    const job = this.running.get(id);
+    if (!job) throw conflict('This job is not running: only a queued or running job can be cancelled');
+    job.controller.abort();
+  }
+
+  /** Publishes an ended, successful run: a reader link that reaches its report and nothing else. */
+  async publish(id: string, by: string, showCode: boolean): Promise<{ fileId: string; token: string }> {
+    const record = await this.get(id);
+    if (record.status !== 'ok') {
+      const why = record.status === 'queued' || record.status === 'running' ? 'it has not finished yet' : `it ended ${record.status}`;
+      throw conflict(`Only a job that ran every cell can be published; ${why}`);
+    }
+    const fileId = record.notebook.fileId;
+    const { share, token } = this.options.shares.create(fileId, 'reader', by, id);
+    await this.options.store.publish(id, { publishedAt: Date.now(), publishedBy: by, showCode, shareId: share.id });
+    return { fileId, token };
+  }
+
+  /** A published run as its readers see it, with the notebook it came from (for the caller's role check). */
+  async report(id: string): Promise<{ fileId: string; report: Report }> {
+    const [record, publication] = await Promise.all([this.options.store.get(id), this.options.store.publication(id)]);
+    if (!record || !publication) throw notFound(`No report with id ${id}`);
+    return { fileId: record.notebook.fileId, report: reportOf(record, publication) };
+  }
+
+  /** Cancels every running job and waits for their records (server shutdown). */
+  async close(): Promise<void> {
+    for (const job of this.running.values()) job.controller.abort();
+    await Promise.all([...this.running.values()].map((job) => job.done));
+  }
+
+  /** The job's record once it has ended. */
+  async wait(id: string): Promise<JobRecord> {
+    const job = this.running.get(id);
+    return job ? job.done : this.get(id);
+  }
+
+  private async execute(job: Running): Promise<JobRecord> {
+    let record: JobRecord;
+    try {
+      record = await this.options.runner.run(job.input, job.controller.signal, (patch) => {
+        const onlyQuery = Object.keys(patch).every((key) => key === 'query');
+        job.progress = { ...job.progress, ...patch };
+        this.show(job, onlyQuery);
+      });
+    } catch (error) {
+      this.options.log.error({ err: error, jobId: job.input.id }, 'a job failed unexpectedly');
+      const finishedAt = Date.now();
+      record = {
+        ...pendingRecord(job.input, job.progress),
+        status: 'failed',
+        finishedAt,
+        failure: { cellId: null, cellIndex: null, ename: 'JobError', evalue: 'The job failed on the server; its log says why' },
+      };
+    }
+    if (job.input.reproduces && record.status !== 'cancelled') record = await this.compare(job.input.reproduces, record);
+    try {
+      await this.options.store.save(record);
+    } catch (error) {
+      this.options.log.error({ err: error, jobId: job.input.id }, 'could not store a run record');
+    }
+    this.running.delete(job.input.id);
+    const message = record.failure ? `${record.failure.ename}: ${record.failure.evalue}` : undefined;
+    job.progress = {
+      ...job.progress,
+      status: record.status,
+      finishedAt: record.finishedAt ?? Date.now(),
+      query: undefined,
+      ...(message ? { message } : {}),
+    };
+    this.show(job);
+    return record;
+  }
+
+  private async compare(originalId: string, record: JobRecord): Promise<JobRecord> {
+    const original = await this.options.store.get(originalId);
+    if (!original) return record;
+    const environmentChange = original.environment !== record.environment ? { from: original.environment, to: record.environment } : null;
+    return { ...record, diff: diffRuns(original, record), environmentChange };
+  }
+
+  private show(job: Running, onlyQueryMoved = false): void {
+    const notebook = this.options.notebooks.get(job.input.fileId);
+    notebook?.listener(this.options.boards).write(stripUndefined(job.progress), onlyQueryMoved);
+  }
+}
+
+function pendingRecord(input: JobInput, progress: JobProgress): JobRecord {
+  return {
+    id: input.id,
+    notebook: { fileId: input.fileId, path: input.path },
+    mode: input.mode,
+    status: progress.status,
+    parameters: input.parameters,
+    environment: null,
+    snapshots: [],
+    startedBy: input.startedBy,
+    queuedAt: input.queuedAt,
+    startedAt: progress.startedAt ?? null,
+    finishedAt: null,
+    durationMs: null,
+    failure: null,
+    executed: null,
+    reproduces: input.reproduces ?? null,
+    diff: null,
+    environmentChange: null,
+  };
+}
+
+/** Yjs values must be JSON: undefined fields are dropped. */
+function stripUndefined(progress: JobProgress): JobProgress {
+  return JSON.parse(JSON.stringify(progress)) as JobProgress;
+}
