@@ -128,6 +128,27 @@ test('a stale writer shipping its log is refused too, and keeps the edits for th
   await reloaded.history.close();
 });
 
+test('a compaction leaves one state and no shipped log chunk behind in the bucket', async () => {
+  const { storage: made, prefix } = storage();
+  const doc = new Y.Doc();
+  const history = await made.create(meta('nb'), Y.encodeStateAsUpdate(doc));
+  doc.on('update', (update: Uint8Array) => history.append(update));
+  const bucket = new Bucket(s3.client(), s3.bucket, prefix);
+  doc.getText('t').insert(0, 'first;');
+  await vi.waitFor(async () => expect((await bucket.list('docs/nb/')).filter((key) => key.includes('/log-'))).toHaveLength(1));
+  doc.getText('t').insert(0, 'second;');
+  await vi.waitFor(async () => expect((await bucket.list('docs/nb/')).filter((key) => key.includes('/log-'))).toHaveLength(2));
+
+  await history.compact(() => Y.encodeStateAsUpdate(doc));
+  const keys = await bucket.list('docs/nb/');
+  expect(keys.filter((key) => key.includes('/log-'))).toEqual([]);
+  expect(keys.filter((key) => key.includes('/state-'))).toHaveLength(1);
+  await history.close();
+  const loaded = (await storage({ prefix }).storage.load('nb'))!;
+  expect(text(loaded.updates)).toBe('second;first;');
+  await loaded.history.close();
+});
+
 test('many appends in one interval are shipped as one request, and an idle open history makes none', async () => {
   const { storage: made, requests } = storage();
   const doc = new Y.Doc();

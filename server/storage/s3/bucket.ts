@@ -66,8 +66,14 @@ export class Bucket {
     } catch (error) {
       // 412: the condition failed. 409: a racing conditional write to the same key won.
       const status = statusOf(error);
-      if ((condition.ifMatch || condition.ifAbsent) && (status === 412 || status === 409)) throw new StaleObjectError(key);
-      throw error;
+      if (!(condition.ifMatch || condition.ifAbsent) || (status !== 412 && status !== 409)) throw error;
+      // A retried PUT whose first attempt landed (its answer lost) fails its own condition:
+      // the object then holds exactly these bytes, and the write did happen.
+      const now = await this.get(key);
+      if (now && Buffer.from(now.body).equals(typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength))) {
+        return now.etag;
+      }
+      throw new StaleObjectError(key);
     }
   }
 

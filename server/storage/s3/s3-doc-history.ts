@@ -96,6 +96,7 @@ export class S3DocHistory implements DocHistory {
 
   compact(encodeState: () => Uint8Array): Promise<void> {
     return this.serial(async () => {
+      if (this.closed) throw new Error('document history is closed');
       this.throwIfStale();
       this.rotate();
       const folded = [...this.uncompacted];
