@@ -164,6 +164,17 @@ test('many appends in one interval are shipped as one request, and an idle open 
   await history.close();
 });
 
+test('a notebook opened, compacted on unload and closed without edits only reads', async () => {
+  const { storage: made, prefix } = storage();
+  await (await made.create(meta('nb'), Y.encodeStateAsUpdate(new Y.Doc()))).close();
+  const reader = storage({ prefix });
+  const loaded = (await reader.storage.load('nb'))!;
+  await loaded.history.compact(() => Y.encodeStateAsUpdate(new Y.Doc()));
+  await loaded.history.close();
+  expect(reader.requests.length).toBeGreaterThan(0);
+  expect(reader.requests.filter((operation) => operation !== 'GetObjectCommand')).toEqual([]);
+});
+
 test('a closed notebook makes no request', async () => {
   const { storage: made, requests } = storage();
   const doc = new Y.Doc();

@@ -98,6 +98,8 @@ export class S3DocHistory implements DocHistory {
     return this.serial(async () => {
       if (this.closed) throw new Error('document history is closed');
       this.throwIfStale();
+      // The stored state already holds everything: a notebook opened and closed unedited writes nothing.
+      if (this.bytesSinceCompaction === 0) return;
       this.rotate();
       const folded = [...this.uncompacted];
       // Taken after the rotation: every update from now on lands in a newer generation.
