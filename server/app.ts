@@ -47,8 +47,7 @@ import { OpenNotebooks } from './notebooks/open-notebooks';
 import { projectPath } from './project-files';
 import { createSqlQueries } from './queries';
 import { FileIdIndex } from './storage/file-ids';
-import { FsDocStorage } from './storage/fs-doc-storage';
-import { FsVersionStore } from './storage/fs-version-store';
+import { createStorages } from './storage/storage-factory';
 import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
 import { registerWebSocketTransport } from './transport/websocket';
 import { versionsExtension } from './versions/versions-extension';
@@ -105,7 +104,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const paths = new RootPaths(config.root);
   const fileIds = new FileIdIndex(config.stateDir);
   const shares = new ShareStore(config.stateDir);
-  const storage = new FsDocStorage(config.stateDir);
+  const { docs: storage, versions: versionStore } = await createStorages(config.storage, config.stateDir, logger.child({ component: 'storage' }));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -129,7 +128,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
   const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
   const versions = versionsExtension(
-    new FsVersionStore(config.stateDir),
+    versionStore,
     { pauseMs: config.versionPauseMs, intervalMs: config.versionIntervalMs, retention: { keepAllDays: config.versionKeepDays } },
     logger.child({ component: 'versions' }),
   );

@@ -60,7 +60,14 @@ export interface Config {
   versionKeepDays: number;
   /** What drives scheduled jobs: the system clock, or POST /api/scheduler/tick (tests). */
   schedulerClock: 'system' | 'manual';
+  /** Where notebook histories and versions are kept: the state directory, or a bucket. */
+  storage: StorageConfig;
 }
+
+export type StorageConfig =
+  | { kind: 'fs' }
+  /** `endpoint`: an S3-compatible server (path-style addressing); otherwise the SDK's chain. */
+  | { kind: 's3'; bucket: string; prefix: string; endpoint: string | undefined };
 
 interface OptionSpec {
   flag: string;
@@ -110,6 +117,12 @@ const OPTIONS: OptionSpec[] = [
     help: 'system, or manual: scheduled jobs run only on POST /api/scheduler/tick (for tests)',
     default: 'system',
   },
+  {
+    flag: 'storage',
+    env: 'TANDEM_STORAGE',
+    help: 'notebook histories and versions in a bucket, s3://BUCKET/PREFIX (default: the state directory)',
+  },
+  { flag: 's3-endpoint', env: 'TANDEM_S3_ENDPOINT', help: 'URL of an S3-compatible server (default: AWS, from the SDK chain)' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -130,6 +143,22 @@ function number(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`--${name} must be a number from ${min} to ${max}`);
   return n;
+}
+
+// Bucket names as S3 allows them; a prefix of safe key characters, so keys stay predictable.
+const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/;
+
+function storage(url: string | undefined, endpoint: string | undefined): StorageConfig {
+  if (url === undefined) {
+    if (endpoint !== undefined) throw new ConfigError('--s3-endpoint needs --storage s3://BUCKET/PREFIX');
+    return { kind: 'fs' };
+  }
+  const match = S3_URL.exec(url);
+  if (!match) throw new ConfigError('--storage must be s3://BUCKET or s3://BUCKET/PREFIX (letters, digits, . _ - / in the prefix)');
+  const parts = (match[2] ?? '').split('/').filter(Boolean);
+  if (parts.some((part) => part === '.' || part === '..')) throw new ConfigError('--storage: the prefix cannot hold . or .. segments');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) throw new ConfigError('--s3-endpoint must be a URL such as http://127.0.0.1:7070');
+  return { kind: 's3', bucket: match[1], prefix: parts.length ? `${parts.join('/')}/` : '', endpoint };
 }
 
 function boolean(name: string, value: string): boolean {
@@ -211,5 +240,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     versionIntervalMs: number('version-interval', get('version-interval')!, 0.05, 86_400) * 1000,
     versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),
     schedulerClock,
+    storage: storage(get('storage'), get('s3-endpoint')),
   };
 }

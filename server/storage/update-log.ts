@@ -17,7 +17,12 @@ export interface LogContents {
 
 export function readLog(path: string): LogContents {
   if (!existsSync(path)) return { updates: [], validBytes: 0, tornBytes: 0 };
-  const data = readFileSync(path);
+  return parseLog(readFileSync(path));
+}
+
+/** Reads framed records from bytes: a log file's, or a copy of one shipped elsewhere. */
+export function parseLog(bytes: Uint8Array): LogContents {
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const updates: Uint8Array[] = [];
   let offset = 0;
   while (offset + HEADER_BYTES <= data.length) {

@@ -1,0 +1,59 @@
+// The one place that chooses where histories and versions are kept: the state directory (the
+// default) or an S3 bucket (`--storage s3://BUCKET/PREFIX`). Nothing else knows which. A bucket
+// that cannot be reached at start-up is an error here, before the server listens.
+
+import { join } from 'node:path';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
+import type { StorageConfig } from '../config';
+import type { DocStorage } from './doc-storage';
+import { FsDocStorage } from './fs-doc-storage';
+import { FsVersionStore } from './fs-version-store';
+import { Bucket } from './s3/bucket';
+import { S3DocStorage } from './s3/s3-doc-storage';
+import { S3VersionStore } from './s3/s3-version-store';
+import type { VersionStore } from './version-store';
+
+export interface Storages {
+  docs: DocStorage;
+  versions: VersionStore;
+}
+
+/** Throttling, 5xx answers and network errors: retried with the SDK's standard backoff. */
+const S3_MAX_ATTEMPTS = 5;
+
+export async function createStorages(config: StorageConfig, stateDir: string, log: Logger): Promise<Storages> {
+  if (config.kind === 'fs') return { docs: new FsDocStorage(stateDir), versions: new FsVersionStore(stateDir) };
+  const client = await s3Client(config.endpoint);
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
+  } catch (error) {
+    client.destroy();
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const why =
+      status === 404 ? 'no such bucket' : status === 403 ? 'access denied (check the credentials)' : (error as Error).message || (error as Error).name;
+    throw new Error(`cannot use the bucket s3://${config.bucket}/${config.prefix}: ${why}`);
+  }
+  const bucket = new Bucket(client, config.bucket, config.prefix);
+  const docs = new S3DocStorage({
+    bucket,
+    // The write-ahead log of edits not yet in the bucket: kept on local disk across restarts.
+    walDir: join(stateDir, 's3-wal'),
+    onShipError: (fileId, error) => log.warn({ fileId, err: error }, 'could not ship the history to the bucket; the local log keeps everything'),
+  });
+  return { docs, versions: new S3VersionStore(bucket) };
+}
+
+async function s3Client(endpoint: string | undefined): Promise<S3Client> {
+  const options = { endpoint, forcePathStyle: endpoint !== undefined, maxAttempts: S3_MAX_ATTEMPTS };
+  const client = new S3Client(options);
+  try {
+    await client.config.region();
+    return client;
+  } catch (error) {
+    client.destroy();
+    // S3-compatible servers mostly ignore the region, but requests must be signed with one.
+    if (endpoint !== undefined) return new S3Client({ ...options, region: 'us-east-1' });
+    throw new Error(`no AWS region configured (set AWS_REGION): ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,101 @@
+// A private S3-compatible server for tests: versitygw (built once per machine by
+// images/s3-server/build.sh) on loopback, on a free port, with its own temporary data and
+// versioning directories and one bucket. stop() ends it with SIGTERM and removes everything.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Server {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** A new client for this server; `onRequest` is called once per operation sent. */
+  client(onRequest?: (operation: string) => void): S3Client;
+  stop(): Promise<void>;
+}
+
+const BUILD_SCRIPT = resolve(import.meta.dirname, '../../images/s3-server/build.sh');
+
+function binary(): string {
+  const path = execFileSync(BUILD_SCRIPT, ['--path']).toString().trim();
+  if (!existsSync(path)) throw new Error(`versitygw is not built: run ${BUILD_SCRIPT} first (about 3 minutes, once)`);
+  return path;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startS3Server(): Promise<S3Server> {
+  const bin = binary();
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-s3-'));
+  mkdirSync(join(dir, 'data'));
+  mkdirSync(join(dir, 'versions'));
+  const port = await freePort();
+  const accessKeyId = 'tandemtest';
+  const secretAccessKey = `secret-${Math.random().toString(36).slice(2)}`;
+  const child: ChildProcess = spawn(bin, ['--port', `127.0.0.1:${port}`, '--quiet', 'posix', '--versioning-dir', join(dir, 'versions'), join(dir, 'data')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ROOT_ACCESS_KEY: accessKeyId, ROOT_SECRET_KEY: secretAccessKey },
+  });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = (onRequest?: (operation: string) => void): S3Client => {
+    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+    if (onRequest) {
+      s3.middlewareStack.add(
+        (next, context) => (args) => {
+          onRequest(context.commandName ?? 'unknown');
+          return next(args);
+        },
+        { step: 'initialize', name: 'countRequests' },
+      );
+    }
+    return s3;
+  };
+  const bucket = 'tandem-test';
+  const admin = client();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      break;
+    } catch (error) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGTERM');
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`versitygw did not start: ${(error as Error).message}\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  admin.destroy();
+  return {
+    endpoint,
+    bucket,
+    accessKeyId,
+    secretAccessKey,
+    client,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
