@@ -18,6 +18,7 @@ import { createEnvironmentService } from './environments';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { Authenticator, registerAuth } from './http/auth';
+import { DEFAULT_BODY_LIMIT } from './http/body-limits';
 import { registerClient } from './http/client';
 import { handleError } from './http/errors';
 import { registerJsonBodies } from './http/json-body';
@@ -56,9 +57,6 @@ export interface Tandem {
   url: string;
   close(): Promise<void>;
 }
-
-// The largest HTTP body accepted: a notebook with many images can run to tens of MB.
-const BODY_LIMIT = 256 * 1024 * 1024;
 
 function cookieSecret(stateDir: string): string {
   const file = join(stateDir, 'cookie-secret');
@@ -101,7 +99,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: BODY_LIMIT,
+    // Routes that take whole files raise this for themselves (http/body-limits.ts).
+    bodyLimit: DEFAULT_BODY_LIMIT,
     // Per-request lines are logged at debug level, with tokens masked (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
