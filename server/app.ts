@@ -43,6 +43,7 @@ import { FileIdIndex } from './storage/file-ids';
 import { FsDocStorage } from './storage/fs-doc-storage';
 import { FsVersionStore } from './storage/fs-version-store';
 import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
+import { SendBudget } from './transport/send-budget';
 import { registerWebSocketTransport } from './transport/websocket';
 import { versionsExtension } from './versions/versions-extension';
 
@@ -144,11 +145,15 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     cullIdleMs: config.cullIdleMs,
   });
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
+  // One budget for room and kernel sockets alike: memory is memory.
+  const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
   const transport = await registerWebSocketTransport(app, {
     auth,
     notebooks,
     maxMessageBytes: config.maxMessageBytes,
-    maxBufferedBytes: config.maxBufferedBytes,
+    budget: sendBudget,
+    maxSocketsPerLink: config.maxSocketsPerLink,
+    maxSocketsPerAddress: config.maxSocketsPerAddress,
     pingIntervalMs: config.pingIntervalMs,
     handleProtocols: chooseKernelProtocol,
   });
@@ -163,7 +168,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     cullIdleMs: config.cullIdleMs,
     log: logger.child({ component: 'jupyter-api' }),
   });
-  const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, maxBufferedBytes: config.maxBufferedBytes });
+  const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, budget: sendBudget });
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,

@@ -22,6 +22,12 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   maxMessageBytes: number;
   maxBufferedBytes: number;
+  /** What all clients together may have waiting to be sent before the slowest are cut off. */
+  sendBudgetBytes: number;
+  /** Room sockets one share link may hold open. */
+  maxSocketsPerLink: number;
+  /** Room sockets opened with share links that one address may hold open. */
+  maxSocketsPerAddress: number;
   saveDelayMs: number;
   saveMaxDelayMs: number;
   watchIntervalMs: number;
@@ -81,6 +87,14 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'save-delay', env: 'TANDEM_SAVE_DELAY', help: 'seconds of quiet before a notebook is saved', default: '1' },
   { flag: 'max-message-mb', env: 'TANDEM_MAX_MESSAGE_MB', help: 'largest WebSocket message accepted', default: '32' },
   { flag: 'client-buffer-mb', env: 'TANDEM_CLIENT_BUFFER_MB', help: 'disconnect a client once this much waits to be sent to it', default: '64' },
+  {
+    flag: 'send-budget-mb',
+    env: 'TANDEM_SEND_BUDGET_MB',
+    help: 'disconnect the slowest clients once this much waits to be sent to all of them',
+    default: '256',
+  },
+  { flag: 'max-link-sockets', env: 'TANDEM_MAX_LINK_SOCKETS', help: 'connections one share link may hold open', default: '10000' },
+  { flag: 'max-address-sockets', env: 'TANDEM_MAX_ADDRESS_SOCKETS', help: 'share-link connections one client address may hold open', default: '1000' },
   { flag: 'default-kernel', env: 'TANDEM_DEFAULT_KERNEL', help: 'kernelspec for notebooks that name none', default: 'python3' },
   { flag: 'cull-idle', env: 'TANDEM_CULL_IDLE', help: 'seconds before an idle kernel is shut down (0: never)', default: '3600' },
   { flag: 'kernel-prestart', env: 'TANDEM_KERNEL_PRESTART', help: 'start the kernel when an editor opens a notebook (true/false)', default: 'false' },
@@ -179,6 +193,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     maxMessageBytes,
     // Never below two messages: a whole large notebook must fit on its way to one joining client.
     maxBufferedBytes: Math.max(number('client-buffer-mb', get('client-buffer-mb')!, 1, 4096) * 1024 * 1024, 2 * maxMessageBytes),
+    sendBudgetBytes: number('send-budget-mb', get('send-budget-mb')!, 1, 65_536) * 1024 * 1024,
+    maxSocketsPerLink: number('max-link-sockets', get('max-link-sockets')!, 1, 1_000_000),
+    maxSocketsPerAddress: number('max-address-sockets', get('max-address-sockets')!, 1, 1_000_000),
     saveDelayMs,
     saveMaxDelayMs: Math.max(saveDelayMs, 5000),
     watchIntervalMs: 2000,

@@ -131,7 +131,7 @@ export class Room {
       const message = decodeClientMessage(data);
       switch (message.type) {
         case 'sync-step1':
-          connection.send(this.syncStep2For(message.stateVector));
+          if (connection.canTake()) connection.send(this.syncStep2For(message.stateVector));
           return;
         case 'sync-step2':
         case 'sync-update': {
