@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   });
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   const tandem = await createTandem(config, logger);
-  logger.info({ root: config.root, host: tandem.host, port: tandem.port }, 'Tandem started');
+  logger.info({ root: config.root, stateDir: config.stateDir, host: tandem.host, port: tandem.port }, 'Tandem started');
   if (config.runtime === 'local' && process.getuid?.() === 0) {
     // Not refused: root-only containers run the embedded default. But it must be said.
     logger.warn({ runtime: 'local' }, ROOT_WARNING);

@@ -1,9 +1,25 @@
 // `tandem serve` settings. Every flag can also come from a TANDEM_* environment variable;
 // flags win. Defaults are the embedded, single-process mode.
 
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+
+/**
+ * Where a root's Tandem data lives when not told: outside the root, so a notebook folder
+ * (synced, shared, committed) never carries the server token or the cookie secret. One folder
+ * per root, named after it. A root that already has `ROOT/.tandem`, where earlier versions kept
+ * it, goes on using that: its tokens, share links, history and environments stay as they were.
+ */
+export function defaultStateDir(root: string, env: Record<string, string | undefined>): string {
+  const earlier = join(root, '.tandem');
+  if (existsSync(earlier)) return earlier;
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  const id = createHash('sha256').update(root).digest('hex').slice(0, 12);
+  return join(base, 'tandem', `${basename(root) || 'root'}-${id}`);
+}
 
 export interface Config {
   host: string;
@@ -81,7 +97,7 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'root', env: 'TANDEM_ROOT', help: 'folder of notebooks to serve', default: join(homedir(), 'tandem') },
   { flag: 'token', env: 'TANDEM_TOKEN', help: 'server token (default: made at first start and kept in the state directory)' },
   { flag: 'rotate-token', env: 'TANDEM_ROTATE_TOKEN', help: 'make a new server token: old links and owner sign-ins stop working', boolean: true },
-  { flag: 'state-dir', env: 'TANDEM_STATE_DIR', help: "Tandem's own data (default ROOT/.tandem)" },
+  { flag: 'state-dir', env: 'TANDEM_STATE_DIR', help: "Tandem's own data (default: per root, under $XDG_STATE_HOME/tandem; ROOT/.tandem if it exists)" },
   { flag: 'allow-origin', env: 'TANDEM_ALLOW_ORIGIN', help: 'extra browser origins allowed, comma-separated' },
   { flag: 'room-grace', env: 'TANDEM_ROOM_GRACE', help: 'seconds an empty room stays loaded', default: '30' },
   { flag: 'save-delay', env: 'TANDEM_SAVE_DELAY', help: 'seconds of quiet before a notebook is saved', default: '1' },
@@ -159,6 +175,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   };
   const portGiven = values.port !== undefined || Boolean(env.TANDEM_PORT);
   const root = resolve(get('root')!);
+  const stateDir = resolve(get('state-dir') ?? defaultStateDir(root, env));
   const logFormat = get('log-format') ?? (isTTY ? 'pretty' : 'json');
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError('--log-format must be pretty or json');
   const envInstaller = get('env-installer');
@@ -182,7 +199,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     root,
     token,
     rotateToken,
-    stateDir: resolve(get('state-dir') ?? join(root, '.tandem')),
+    stateDir,
     allowOrigins: (get('allow-origin') ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -205,7 +222,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     cullIdleMs: number('cull-idle', get('cull-idle')!, 0, 30 * 86_400) * 1000,
     kernelPrestart: boolean('kernel-prestart', get('kernel-prestart')!),
     connectionsFile: get('connections') ? resolve(get('connections')!) : undefined,
-    envCacheDir: resolve(get('env-cache') ?? join(resolve(get('state-dir') ?? join(root, '.tandem')), 'envs')),
+    envCacheDir: resolve(get('env-cache') ?? join(stateDir, 'envs')),
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
     envInstaller,
