@@ -18,6 +18,7 @@ import { createEnvironmentService } from './environments';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { Authenticator, registerAuth } from './http/auth';
+import { DEFAULT_BODY_LIMIT } from './http/body-limits';
 import { registerClient } from './http/client';
 import { handleError } from './http/errors';
 import { registerJsonBodies } from './http/json-body';
@@ -49,6 +50,7 @@ import { createSqlQueries } from './queries';
 import { FileIdIndex } from './storage/file-ids';
 import { createStorages } from './storage/storage-factory';
 import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
+import { SendBudget } from './transport/send-budget';
 import { registerWebSocketTransport } from './transport/websocket';
 import { versionsExtension } from './versions/versions-extension';
 
@@ -63,9 +65,6 @@ export interface Tandem {
   url: string;
   close(): Promise<void>;
 }
-
-// The largest HTTP body accepted: a notebook with many images can run to tens of MB.
-const BODY_LIMIT = 256 * 1024 * 1024;
 
 function cookieSecret(stateDir: string): string {
   const file = join(stateDir, 'cookie-secret');
@@ -108,7 +107,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: BODY_LIMIT,
+    // Routes that take whole files raise this for themselves (http/body-limits.ts).
+    bodyLimit: DEFAULT_BODY_LIMIT,
     // Per-request lines are logged at debug level, with tokens masked (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
@@ -174,11 +174,15 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   jobBoards.scheduleChanged = (fileId, schedule) => scheduler.set(fileId, schedule);
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
+  // One budget for room and kernel sockets alike: memory is memory.
+  const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
   const transport = await registerWebSocketTransport(app, {
     auth,
     notebooks,
     maxMessageBytes: config.maxMessageBytes,
-    maxBufferedBytes: config.maxBufferedBytes,
+    budget: sendBudget,
+    maxSocketsPerLink: config.maxSocketsPerLink,
+    maxSocketsPerAddress: config.maxSocketsPerAddress,
     pingIntervalMs: config.pingIntervalMs,
     handleProtocols: chooseKernelProtocol,
   });
@@ -193,7 +197,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     cullIdleMs: config.cullIdleMs,
     log: logger.child({ component: 'jupyter-api' }),
   });
-  const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, maxBufferedBytes: config.maxBufferedBytes });
+  const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, budget: sendBudget });
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,

@@ -7,6 +7,9 @@ import { type Config, ConfigError, loadConfig, usage } from './config';
 import { RUN_USAGE, runCommand } from './jobs/run-command';
 import { createLogger } from './log';
 
+const ROOT_WARNING =
+  'Tandem runs as root with local kernels: every kernel, and so anyone with a run link, runs code as root. Start it as an ordinary user, or use --runtime container to isolate kernels.';
+
 async function main(argv: string[]): Promise<void> {
   // `npm start -- run X` reaches here as `serve run X`: npm start's script names `serve`.
   const run = argv[0] === 'run' ? argv.slice(1) : argv[0] === 'serve' && argv[1] === 'run' ? argv.slice(2) : undefined;
@@ -48,7 +51,11 @@ async function main(argv: string[]): Promise<void> {
   });
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   const tandem = await createTandem(config, logger);
-  logger.info({ root: config.root, host: tandem.host, port: tandem.port }, 'Tandem started');
+  logger.info({ root: config.root, stateDir: config.stateDir, host: tandem.host, port: tandem.port }, 'Tandem started');
+  if (config.runtime === 'local' && process.getuid?.() === 0) {
+    // Not refused: root-only containers run the embedded default. But it must be said.
+    logger.warn({ runtime: 'local' }, ROOT_WARNING);
+  }
   if (config.rotateToken) {
     process.stdout.write('The server token was rotated: links and owner sign-ins from before no longer work; use the link below.\n');
   }

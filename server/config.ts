@@ -1,9 +1,25 @@
 // `tandem serve` settings. Every flag can also come from a TANDEM_* environment variable;
 // flags win. Defaults are the embedded, single-process mode.
 
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+
+/**
+ * Where a root's Tandem data lives when not told: outside the root, so a notebook folder
+ * (synced, shared, committed) never carries the server token or the cookie secret. One folder
+ * per root, named after it. A root that already has `ROOT/.tandem`, where earlier versions kept
+ * it, goes on using that: its tokens, share links, history and environments stay as they were.
+ */
+export function defaultStateDir(root: string, env: Record<string, string | undefined>): string {
+  const earlier = join(root, '.tandem');
+  if (existsSync(earlier)) return earlier;
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  const id = createHash('sha256').update(root).digest('hex').slice(0, 12);
+  return join(base, 'tandem', `${basename(root) || 'root'}-${id}`);
+}
 
 export interface Config {
   host: string;
@@ -22,6 +38,12 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   maxMessageBytes: number;
   maxBufferedBytes: number;
+  /** What all clients together may have waiting to be sent before the slowest are cut off. */
+  sendBudgetBytes: number;
+  /** Room sockets one share link may hold open. */
+  maxSocketsPerLink: number;
+  /** Room sockets opened with share links that one address may hold open. */
+  maxSocketsPerAddress: number;
   saveDelayMs: number;
   saveMaxDelayMs: number;
   watchIntervalMs: number;
@@ -84,12 +106,20 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'root', env: 'TANDEM_ROOT', help: 'folder of notebooks to serve', default: join(homedir(), 'tandem') },
   { flag: 'token', env: 'TANDEM_TOKEN', help: 'server token (default: made at first start and kept in the state directory)' },
   { flag: 'rotate-token', env: 'TANDEM_ROTATE_TOKEN', help: 'make a new server token: old links and owner sign-ins stop working', boolean: true },
-  { flag: 'state-dir', env: 'TANDEM_STATE_DIR', help: "Tandem's own data (default ROOT/.tandem)" },
+  { flag: 'state-dir', env: 'TANDEM_STATE_DIR', help: "Tandem's own data (default: per root, under $XDG_STATE_HOME/tandem; ROOT/.tandem if it exists)" },
   { flag: 'allow-origin', env: 'TANDEM_ALLOW_ORIGIN', help: 'extra browser origins allowed, comma-separated' },
   { flag: 'room-grace', env: 'TANDEM_ROOM_GRACE', help: 'seconds an empty room stays loaded', default: '30' },
   { flag: 'save-delay', env: 'TANDEM_SAVE_DELAY', help: 'seconds of quiet before a notebook is saved', default: '1' },
   { flag: 'max-message-mb', env: 'TANDEM_MAX_MESSAGE_MB', help: 'largest WebSocket message accepted', default: '32' },
   { flag: 'client-buffer-mb', env: 'TANDEM_CLIENT_BUFFER_MB', help: 'disconnect a client once this much waits to be sent to it', default: '64' },
+  {
+    flag: 'send-budget-mb',
+    env: 'TANDEM_SEND_BUDGET_MB',
+    help: 'disconnect the slowest clients once this much waits to be sent to all of them',
+    default: '256',
+  },
+  { flag: 'max-link-sockets', env: 'TANDEM_MAX_LINK_SOCKETS', help: 'connections one share link may hold open', default: '10000' },
+  { flag: 'max-address-sockets', env: 'TANDEM_MAX_ADDRESS_SOCKETS', help: 'share-link connections one client address may hold open', default: '1000' },
   { flag: 'default-kernel', env: 'TANDEM_DEFAULT_KERNEL', help: 'kernelspec for notebooks that name none', default: 'python3' },
   { flag: 'cull-idle', env: 'TANDEM_CULL_IDLE', help: 'seconds before an idle kernel is shut down (0: never)', default: '3600' },
   { flag: 'kernel-prestart', env: 'TANDEM_KERNEL_PRESTART', help: 'start the kernel when an editor opens a notebook (true/false)', default: 'false' },
@@ -182,6 +212,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   };
   const portGiven = values.port !== undefined || Boolean(env.TANDEM_PORT);
   const root = resolve(get('root')!);
+  const stateDir = resolve(get('state-dir') ?? defaultStateDir(root, env));
   const logFormat = get('log-format') ?? (isTTY ? 'pretty' : 'json');
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new ConfigError('--log-format must be pretty or json');
   const envInstaller = get('env-installer');
@@ -207,7 +238,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     root,
     token,
     rotateToken,
-    stateDir: resolve(get('state-dir') ?? join(root, '.tandem')),
+    stateDir,
     allowOrigins: (get('allow-origin') ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -218,6 +249,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     maxMessageBytes,
     // Never below two messages: a whole large notebook must fit on its way to one joining client.
     maxBufferedBytes: Math.max(number('client-buffer-mb', get('client-buffer-mb')!, 1, 4096) * 1024 * 1024, 2 * maxMessageBytes),
+    sendBudgetBytes: number('send-budget-mb', get('send-budget-mb')!, 1, 65_536) * 1024 * 1024,
+    maxSocketsPerLink: number('max-link-sockets', get('max-link-sockets')!, 1, 1_000_000),
+    maxSocketsPerAddress: number('max-address-sockets', get('max-address-sockets')!, 1, 1_000_000),
     saveDelayMs,
     saveMaxDelayMs: Math.max(saveDelayMs, 5000),
     watchIntervalMs: 2000,
@@ -227,7 +261,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     cullIdleMs: number('cull-idle', get('cull-idle')!, 0, 30 * 86_400) * 1000,
     kernelPrestart: boolean('kernel-prestart', get('kernel-prestart')!),
     connectionsFile: get('connections') ? resolve(get('connections')!) : undefined,
-    envCacheDir: resolve(get('env-cache') ?? join(resolve(get('state-dir') ?? join(root, '.tandem')), 'envs')),
+    envCacheDir: resolve(get('env-cache') ?? join(stateDir, 'envs')),
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
     envInstaller,

@@ -14,7 +14,9 @@ export type ErrorKind =
   /** The thing exists but is in a state that does not allow this now. */
   | 'conflict'
   /** The server cannot serve this now (shutting down); trying again elsewhere or later may work. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The asker already holds as much of something as one may (queued runs, sockets). */
+  | 'too_many';
 
 export class TandemError extends Error {
   override readonly name = 'TandemError';
@@ -34,3 +36,4 @@ export const forbidden = (message = 'You do not have access to this') => new Tan
 export const notFound = (message: string) => new TandemError('not_found', message, 'not_found');
 export const conflict = (message: string) => new TandemError('conflict', message, 'conflict');
 export const unavailable = (message: string) => new TandemError('unavailable', message, 'unavailable');
+export const tooMany = (message: string, reason = 'too_many') => new TandemError('too_many', message, reason);

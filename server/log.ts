@@ -4,8 +4,29 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
+/** A query key as the server's query parser reads it: `%74oken` is `token`. */
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return key.toLowerCase();
+  }
+}
+
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const hash = url.indexOf('#', start);
+  const end = hash < 0 ? url.length : hash;
+  const params = url
+    .slice(start + 1, end)
+    .split('&')
+    .map((param) => {
+      const equals = param.indexOf('=');
+      const key = equals < 0 ? param : param.slice(0, equals);
+      return decodedKey(key) === 'token' ? `${key}=[redacted]` : param;
+    });
+  return `${url.slice(0, start + 1)}${params.join('&')}${url.slice(end)}`;
 }
 
 export function createLogger(level: string, format: 'pretty' | 'json'): Logger {

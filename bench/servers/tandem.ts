@@ -23,7 +23,22 @@ export async function startTandem(opts: TandemStartOptions): Promise<RunningServ
   const token = opts.token ?? randomBytes(16).toString('hex');
   const proc = startProcess(
     process.execPath,
-    [TANDEM_BUNDLE, 'serve', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--root', root, '--token', token, ...(opts.args ?? [])],
+    // The state beside the root, in the run's folder: a fresh root starts from fresh state.
+    [
+      TANDEM_BUNDLE,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(opts.port ?? 0),
+      '--root',
+      root,
+      '--state-dir',
+      join(root, '.tandem'),
+      '--token',
+      token,
+      ...(opts.args ?? []),
+    ],
     { cwd: REPO, logFile: opts.logFile },
   );
   try {

@@ -2,7 +2,7 @@
 // key in it lets anyone who reads it run code in the kernel.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { ConnectionInfo } from '../protocol/connection-info';
@@ -47,11 +47,32 @@ export async function newConnectionInfo(kernelName: string): Promise<ConnectionI
 }
 
 /**
+ * Makes `dir` (0700), or checks one that exists: in a shared temporary folder another user may
+ * have made it first, to read keys or swap connection files. A folder that is a symlink, is
+ * not ours, or that others may write to is refused; one of ours that others may read is closed.
+ */
+async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const found = await lstat(dir);
+  if (found.isSymbolicLink() || !found.isDirectory()) {
+    throw new Error(`The kernel runtime folder ${dir} is a symlink or not a folder; remove it and start again`);
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && found.uid !== uid) {
+    throw new Error(`The kernel runtime folder ${dir} belongs to another user (uid ${found.uid}); remove it and start again`);
+  }
+  if ((found.mode & 0o022) !== 0) {
+    throw new Error(`Others may write to the kernel runtime folder ${dir} (mode ${(found.mode & 0o777).toString(8)}); remove it and start again`);
+  }
+  if ((found.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+/**
  * Writes `kernel-<uuid>.json` (mode 0600, or `mode`) into `dir` (created 0700 if missing);
  * returns its path. The folder keeps other users out whatever the file's own mode.
  */
 export async function writeConnectionFile(dir: string, info: ConnectionInfo, mode = 0o600): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await privateDir(dir);
   const file = path.join(dir, `kernel-${randomUUID()}.json`);
   // 'wx': never follow or overwrite a file someone else planted under that name.
   await writeFile(file, JSON.stringify(info, null, 2), { mode, flag: 'wx' });

@@ -12,6 +12,9 @@ export interface ResolvedPath {
   absolute: string;
 }
 
+/** What file systems allow for one name (NAME_MAX). */
+const MAX_NAME_BYTES = 255;
+
 /** Normalises an API path (already URL-decoded), refusing traversal and hidden segments. */
 export function normaliseApiPath(path: string): string {
   if (path.includes('\0')) throw badRequest('The path contains a NUL byte');
@@ -20,6 +23,7 @@ export function normaliseApiPath(path: string): string {
     if (segment === '..') throw badRequest('Paths may not leave the notebook root');
     if (segment.startsWith('.')) throw notFound(`No such file or directory: ${path}`);
     if (segment.includes('\\')) throw badRequest('Paths use forward slashes');
+    if (Buffer.byteLength(segment) > MAX_NAME_BYTES) throw badRequest(`A file or folder name may be at most ${MAX_NAME_BYTES} bytes long`);
   }
   return segments.join('/');
 }
@@ -50,7 +54,9 @@ export class RootPaths {
         }
         return;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENAMETOOLONG') throw badRequest('The path is too long');
+        if (code !== 'ENOENT') throw error;
         const parent = resolve(probe, '..');
         if (parent === probe) return;
         probe = parent;

@@ -8,12 +8,20 @@ import type { ExecuteReply } from '../../common/api';
 import type { ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
 import type { JupyterMessage, KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
-import { conflict, forbidden, invalid, notFound } from '../errors';
+import { conflict, forbidden, invalid, notFound, tooMany } from '../errors';
 import type { KernelPatch, KernelStateWriter } from '../notebooks/kernel-state';
 import { type Room, SERVER_ORIGIN } from '../rooms/room';
 import type { OutputStore } from './output-store';
 import { type OutputLimits, OutputWriter } from './output-writer';
 import { type QueuedRun, Run, type RunPlan, RunRecords } from './run-records';
+
+/**
+ * Runs one notebook may have queued or running at once, and one person in it. Each run is a
+ * record in the document, so an unbounded queue is unbounded growth; "run all" twice on a
+ * very large notebook still fits.
+ */
+export const MAX_QUEUED_RUNS = 1000;
+export const MAX_QUEUED_RUNS_PER_USER = 500;
 
 // How long a run request waits for keystrokes its sender made just before it.
 const WAIT_FOR_SOURCES_MS = 3000;
@@ -118,6 +126,7 @@ export class NotebookKernel {
     const code = content.code;
     const cellId = typeof message.metadata.cellId === 'string' ? message.metadata.cellId : undefined;
     const cell = cellId === undefined ? undefined : this.codeCell(cellId);
+    this.admitRuns(1, requestedBy.username);
     const session = await this.ensureSession();
     if (cell && cellId !== undefined && content.silent !== true) {
       this.records.queue(runId, cellId, code, requestedBy, 'jupyter');
@@ -153,6 +162,7 @@ export class NotebookKernel {
       if (cell instanceof Y.Map) cells.set(String(cell.get('id')), cell);
     }
     for (const id of cellIds) if (!cells.has(id)) throw notFound(`No cell with id ${id} in this notebook`);
+    this.admitRuns(cellIds.filter((id) => cells.get(id)!.get('cell_type') === 'code').length, requestedBy.username);
     const session = await this.ensureSession();
     const runs = [];
     const skipped: string[] = [];
@@ -174,6 +184,26 @@ export class NotebookKernel {
       runs.push(record);
     }
     return { runs, skipped };
+  }
+
+  /** Refuses, whole, a request that would queue more runs than the notebook or its user may have. */
+  private admitRuns(count: number, username: string): void {
+    const queued = this.runs.size + this.cellless.size;
+    if (queued + count > MAX_QUEUED_RUNS) {
+      throw tooMany(
+        `This notebook already has ${queued} runs queued or running, and at most ${MAX_QUEUED_RUNS} may wait at once. Wait for some to finish, or interrupt the kernel.`,
+        'too_many_runs',
+      );
+    }
+    let mine = 0;
+    for (const run of this.runs.values()) if (run.requestedBy.username === username) mine++;
+    for (const asker of this.cellless.values()) if (asker === username) mine++;
+    if (mine + count > MAX_QUEUED_RUNS_PER_USER) {
+      throw tooMany(
+        `You already have ${mine} runs queued or running in this notebook, and one person may have at most ${MAX_QUEUED_RUNS_PER_USER}. Wait for some to finish, or interrupt the kernel.`,
+        'too_many_runs',
+      );
+    }
   }
 
   async interrupt(): Promise<void> {

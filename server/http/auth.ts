@@ -14,6 +14,10 @@ import { type TandemError, unauthenticated } from '../errors';
 import { forbidden, unauthorized } from './errors';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers requests that carry no principal (readiness, the API version). */
+    anonymous?: boolean;
+  }
   interface FastifyRequest {
     principal: Principal | undefined;
     session: SessionPayload | undefined;
@@ -147,8 +151,20 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
     request.principal = principal;
     request.session = session;
     request.authRefusal = refusal;
-    if (badToken && request.url.startsWith('/api/')) throw refusal ?? unauthorized('The token is not valid');
-    if (!principal) return;
+    const api = isApiUrl(request.url);
+    if (badToken && api) throw refusal ?? unauthorized('The token is not valid');
+    if (!principal) {
+      // Refused here, before the body is read: onRequest runs before Fastify parses it, so a
+      // stranger cannot make the server hold a large upload only to be told 401.
+      // WebSocket upgrades carry no body and are refused by their route, whose plugin must
+      // see them to close the raw socket after the answer.
+      if (api && request.routeOptions.config.anonymous !== true && request.headers.upgrade === undefined) {
+        // The unread body stays on the connection; closing it is cheaper than draining it.
+        if (hasBody(request)) void reply.header('connection', 'close');
+        throw refusal ?? unauthorized();
+      }
+      return;
+    }
     // A page visited with ?token= signs the browser in; the client then drops the token
     // from the address bar.
     const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
@@ -163,6 +179,15 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
       }
     }
   });
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
+function isApiUrl(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
 }
 
 function refererOrigin(referer: string | undefined): string | undefined {

@@ -12,6 +12,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  too_many: 429,
 };
 
 export function statusOf(error: TandemError): number {

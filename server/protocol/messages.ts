@@ -71,11 +71,19 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
 }
 
 /**
+ * Whether an update is the empty one (no structs, no deletions), read from its bytes alone:
+ * what a read-only client answers to the handshake when it has nothing new.
+ */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+/**
  * Parses a Yjs update without applying it, so that a malformed one is refused before it
  * can reach the document. Returns whether it carries any change at all, and what it holds.
  */
 export function inspectUpdate(update: Uint8Array): { empty: true; decoded?: DecodedUpdate } | { empty: false; decoded: DecodedUpdate } {
-  if (update.length === 2 && update[0] === 0 && update[1] === 0) return { empty: true };
+  if (isEmptyUpdate(update)) return { empty: true };
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
     decoded = Y.decodeUpdate(update);

@@ -3,11 +3,14 @@
 
 import type { Identity } from '../../common/api';
 import type { Role } from '../../common/doc-schema';
+import type { SendAllowance } from '../transport/send-budget';
 
 /** What the transport provides for one socket. */
 export interface ConnectionSink {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
+  /** Drops the connection at once, without the closing handshake (which would wait behind the queue). */
+  terminate(): void;
   /** Bytes queued for sending and not yet handed to the operating system. */
   bufferedAmount(): number;
 }
@@ -61,8 +64,8 @@ export class RoomConnection {
     readonly sink: ConnectionSink,
     readonly role: Role,
     readonly identity: Identity,
-    /** Close the socket when more than this many bytes wait to be sent to it. */
-    private readonly maxBufferedBytes: number,
+    /** How much may wait to be sent to this client (its own limit and the server's total). */
+    private readonly allowance: SendAllowance,
   ) {
     // Viewers' presence is never fanned out, so they need far less of it.
     this.awarenessLimiter = role === 'viewer' ? new RateLimiter(2, 5) : new RateLimiter(30, 60);
@@ -78,20 +81,35 @@ export class RoomConnection {
     return this.role === 'viewer';
   }
 
-  send(data: Uint8Array): void {
-    if (this.closed) return;
+  /**
+   * Whether the client can be sent more now; if not, it is cut off. Asked before building a
+   * large reply too, so a client that does not read cannot make the server build them.
+   */
+  canTake(): boolean {
+    if (this.closed) return false;
+    if (this.allowance.admit(this.sink.bufferedAmount())) return true;
     // A client that cannot keep up is cut off rather than have its frames dropped: it
-    // reconnects and resyncs, and the server's memory stays bounded.
-    if (this.sink.bufferedAmount() > this.maxBufferedBytes) {
-      this.close(CLOSE_SLOW_CLIENT, 'slow client: send buffer limit exceeded');
-      return;
-    }
-    this.sink.send(data);
+    // reconnects and resyncs, and the server's memory stays bounded. Terminated, not closed:
+    // a close frame would wait behind everything queued, and the queue with it.
+    this.closed = true;
+    this.allowance.release();
+    this.sink.terminate();
+    return false;
+  }
+
+  send(data: Uint8Array): void {
+    if (this.canTake()) this.sink.send(data);
   }
 
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.sink.close(code, reason);
+  }
+
+  /** The socket is gone. */
+  released(): void {
+    this.closed = true;
+    this.allowance.release();
   }
 }

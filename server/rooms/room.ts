@@ -17,6 +17,7 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
   inspectUpdate,
+  isEmptyUpdate,
   ProtocolError,
 } from '../protocol/messages';
 import { CLOSE_INTERNAL_ERROR, CLOSE_PROTOCOL_ERROR, RoomConnection } from './connection';
@@ -28,6 +29,12 @@ const GUARD_ORIGIN = Symbol('tandem-schema-guard');
 
 /** The largest awareness state one client may publish (cursor, selection, name...). */
 const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
+/**
+ * The largest presence frame read at all: a client publishes its own state, so a few states'
+ * worth. A larger one is dropped unread, as parsing it would stall every room.
+ */
+export const MAX_AWARENESS_FRAME_BYTES = 4 * MAX_AWARENESS_STATE_BYTES;
+const READ_ONLY = 'read-only: this link cannot change the notebook';
 const VIEWER_COUNT_THROTTLE_MS = 250;
 /**
  * Presence changes are fanned out together, at most once per this interval. A room of
@@ -124,18 +131,24 @@ export class Room {
       const message = decodeClientMessage(data);
       switch (message.type) {
         case 'sync-step1':
-          connection.send(this.syncStep2For(message.stateVector));
+          if (connection.canTake()) connection.send(this.syncStep2For(message.stateVector));
           return;
         case 'sync-step2':
         case 'sync-update': {
+          // A read-only client's empty reply to the handshake is normal; anything else is an
+          // attempted write, refused from its bytes alone: decoding a viewer's update costs
+          // time every room on this server waits for, and its content cannot matter.
+          if (!connection.canWrite) {
+            if (!isEmptyUpdate(message.update)) connection.send(encodePermissionDenied(READ_ONLY));
+            return;
+          }
           const inspected = inspectUpdate(message.update);
           if (inspected.empty) return;
-          // A read-only client's empty reply to the handshake is normal; anything else is an
-          // attempted write. A writer's update that touches what only the server writes is
-          // refused whole too (client-writes.ts). Either way the document is not touched.
-          const refusal = connection.canWrite ? this.guard.admit(inspected.decoded) : 'read-only: this link cannot change the notebook';
+          // A writer's update that touches what only the server writes is refused whole
+          // (client-writes.ts), and the document is not touched.
+          const refusal = this.guard.admit(inspected.decoded);
           if (refusal) {
-            if (connection.canWrite) this.options.log.warn({ fileId: this.fileId, reason: refusal }, 'refused a client update');
+            this.options.log.warn({ fileId: this.fileId, reason: refusal }, 'refused a client update');
             connection.send(encodePermissionDenied(refusal));
             return;
           }
@@ -264,6 +277,7 @@ export class Room {
   private receiveAwareness(connection: RoomConnection, update: Uint8Array): void {
     // Presence is ephemeral: past the rate limit, frames are dropped, not queued.
     if (!connection.awarenessLimiter.take()) return;
+    if (update.length > MAX_AWARENESS_FRAME_BYTES) return;
     const entries = decodeAwarenessUpdate(update);
     const accepted: AwarenessEntry[] = [];
     for (const entry of entries) {

@@ -3,17 +3,31 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+/**
+ * `mode` is for Tandem's own files, which are always made so. Without it (people's files), a
+ * file that exists keeps its mode, so saving a notebook someone made private keeps it private;
+ * a new one is 0644 less the umask.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
   const temp = tempPathFor(path);
-  const handle = await open(temp, 'w', mode);
+  const kept =
+    mode === undefined
+      ? await stat(path).then(
+          (s) => s.mode & 0o7777,
+          () => undefined,
+        )
+      : undefined;
+  const handle = await open(temp, 'w', mode ?? 0o644);
   try {
+    // The mode open() gives is narrowed by the umask; the one kept must be exactly as it was.
+    if (kept !== undefined) await handle.chmod(kept);
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {

@@ -12,12 +12,14 @@ import type { Authenticator } from '../http/auth';
 import { requirePrincipal } from '../http/auth';
 import type { JupyterApi } from '../jupyter';
 import type { ChannelClient, KernelChannels } from '../jupyter/kernel-channels';
-import { CLOSE_ACCESS_REVOKED, CLOSE_GOING_AWAY, CLOSE_SLOW_CLIENT, closeReason } from '../rooms/connection';
+import { CLOSE_ACCESS_REVOKED, CLOSE_GOING_AWAY, closeReason } from '../rooms/connection';
+import type { SendBudget } from './send-budget';
 
 export interface ChannelsTransportOptions {
   auth: Authenticator;
   jupyter: JupyterApi;
-  maxBufferedBytes: number;
+  /** What all clients together, and each one, may have waiting to be sent. */
+  budget: SendBudget;
 }
 
 export interface ChannelsTransport {
@@ -60,15 +62,18 @@ export function registerKernelChannelsTransport(app: FastifyInstance, options: C
       const protocol = socket.protocol === KERNEL_WS_PROTOCOL_V1 ? KERNEL_WS_PROTOCOL_V1 : '';
       const { username, name, color } = principal.identity;
       const sessionId = typeof request.query.session_id === 'string' && request.query.session_id ? request.query.session_id : undefined;
+      const allowance = options.budget.allowance();
       const client: ChannelClient = {
         user: { username, name, color },
         // Scoped to the user, so nobody picks up what another user's socket missed.
         sessionId: sessionId && `${username}:${sessionId}`,
         send(message: ChannelMessage) {
           if (socket.readyState !== socket.OPEN) return;
-          // A client that cannot keep up with iopub is cut off rather than buffered without end.
-          if (socket.bufferedAmount > options.maxBufferedBytes) {
-            socket.close(CLOSE_SLOW_CLIENT, 'slow client: send buffer limit exceeded');
+          // A client that cannot keep up with iopub is cut off rather than buffered without
+          // end; at once, as a close frame would wait behind the queue.
+          if (!allowance.admit(socket.bufferedAmount)) {
+            allowance.release();
+            socket.terminate();
             return;
           }
           const frame = encodeChannelFrame(message, protocol);
@@ -96,6 +101,7 @@ export function registerKernelChannelsTransport(app: FastifyInstance, options: C
       });
       socket.on('close', () => {
         sockets.delete(socket);
+        allowance.release();
         channels.disconnect(client);
       });
     },

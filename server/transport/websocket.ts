@@ -7,17 +7,24 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Role } from '../../common/doc-schema';
-import { forbidden, notFound } from '../errors';
+import { forbidden, notFound, tooMany } from '../errors';
 import { type Authenticator, requirePrincipal, requireRole } from '../http/auth';
 import type { OpenNotebook } from '../notebooks/open-notebook';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import { CLOSE_ACCESS_REVOKED, CLOSE_SLOW_CLIENT, CLOSE_UNKNOWN_SESSION, closeReason, RoomConnection } from '../rooms/connection';
+import type { SendBudget } from './send-budget';
+import { SocketCounts } from './socket-counts';
 
 export interface TransportOptions {
   auth: Authenticator;
   notebooks: OpenNotebooks;
   maxMessageBytes: number;
-  maxBufferedBytes: number;
+  /** What all clients together, and each one, may have waiting to be sent. */
+  budget: SendBudget;
+  /** Sockets one share link may hold open at once (owners are not counted). */
+  maxSocketsPerLink: number;
+  /** Sockets opened with share links that one address may hold open at once. */
+  maxSocketsPerAddress: number;
   /** Interval of the keepalive ping that finds dead peers. */
   pingIntervalMs: number;
   /** Picks a subprotocol from those a client offers (the kernel channels' v1 format); rooms use none. */
@@ -45,6 +52,9 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
   });
   app.decorateRequest('roomContext', undefined);
   const sockets = new Map<WebSocket, { alive: boolean; shareId?: string }>();
+  // Share-link sockets by link and by address: one link, or one machine, cannot take them all.
+  const byLink = new SocketCounts();
+  const byAddress = new SocketCounts();
 
   const ping = setInterval(() => {
     for (const [socket, state] of sockets) {
@@ -71,6 +81,15 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
         if (!match) throw notFound('Unknown room; rooms are named json:notebook:{fileId}');
         const fileId = match[1];
         const role = requireRole(request, fileId, 'viewer');
+        const principal = request.principal;
+        if (principal?.kind === 'share') {
+          if (byLink.count(principal.share.id) >= options.maxSocketsPerLink) {
+            throw tooMany(`This link already has ${options.maxSocketsPerLink} connections open; close some and try again`, 'too_many_connections');
+          }
+          if (byAddress.count(request.ip) >= options.maxSocketsPerAddress) {
+            throw tooMany(`Your address already has ${options.maxSocketsPerAddress} link connections open; close some and try again`, 'too_many_connections');
+          }
+        }
         const open = await options.notebooks.open(fileId);
         request.roomContext = { open, role, fileId };
       },
@@ -97,14 +116,20 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
         {
           send: (data) => socket.send(data, { binary: true }),
           close: (code, reason) => socket.close(code, reason),
+          terminate: () => socket.terminate(),
           bufferedAmount: () => socket.bufferedAmount,
         },
         role,
         principal.identity,
-        options.maxBufferedBytes,
+        options.budget.allowance(),
       );
       const state = { alive: true, shareId: principal.kind === 'share' ? principal.share.id : undefined };
       sockets.set(socket, state);
+      const address = request.ip;
+      if (state.shareId) {
+        byLink.add(state.shareId);
+        byAddress.add(address);
+      }
       socket.on('pong', () => {
         state.alive = true;
       });
@@ -115,7 +140,11 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
       });
       socket.on('close', () => {
         sockets.delete(socket);
-        connection.closed = true;
+        if (state.shareId) {
+          byLink.remove(state.shareId);
+          byAddress.remove(address);
+        }
+        connection.released();
         open.room.leave(connection);
       });
       open.room.join(connection);

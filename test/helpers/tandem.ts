@@ -76,6 +76,9 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
     'json',
     '--save-delay',
     '0.2',
+    // Inside the temporary root, so it goes with it (the default is outside any root).
+    '--state-dir',
+    join(root, '.tandem'),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, [...NODE_ARGS, ...args], {

@@ -50,9 +50,9 @@ test('a client that stops reading is disconnected once its send buffer passes th
     await new Promise((r) => setTimeout(r, 20));
   }
   (stalled.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+  // Terminated, not closed: a close frame would wait behind the queue it is meant to free.
   const closed = await stalled.closed;
-  expect(closed.code).toBe(1013);
-  expect(closed.reason).toMatch(/slow client/);
+  expect(closed.code).toBe(1006);
   // The writer was not affected.
   expect(writer.provider.wsconnected).toBe(true);
   writer.destroy();

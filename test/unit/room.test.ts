@@ -7,6 +7,7 @@ import { identityFromSeed } from '../../server/auth/identity';
 import { decodeAwarenessUpdate, decodeClientMessage, encodeAwarenessMessage, encodeSyncStep1, encodeSyncUpdate } from '../../server/protocol/messages';
 import { RoomConnection } from '../../server/rooms/connection';
 import { AWARENESS_BATCH_MS, Room } from '../../server/rooms/room';
+import { SendBudget } from '../../server/transport/send-budget';
 
 function makeRoom() {
   const doc = new Y.Doc();
@@ -19,7 +20,12 @@ function makeRoom() {
 
 function connect(room: Room, role: Role) {
   const sent: Uint8Array[] = [];
-  const connection = new RoomConnection({ send: (d) => sent.push(d), close() {}, bufferedAmount: () => 0 }, role, identityFromSeed(role), 1 << 20);
+  const connection = new RoomConnection(
+    { send: (d) => sent.push(d), close() {}, terminate() {}, bufferedAmount: () => 0 },
+    role,
+    identityFromSeed(role),
+    new SendBudget(1 << 24, 1 << 20).allowance(),
+  );
   room.join(connection);
   return { connection, sent };
 }

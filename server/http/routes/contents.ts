@@ -11,6 +11,7 @@ import type { ContentFormat, ContentsService, ContentType, SaveBody } from '../.
 import type { RootPaths } from '../../contents/paths';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { requireOwner, requireRole } from '../auth';
+import { CONTENTS_BODY_LIMIT } from '../body-limits';
 import { badRequest, notFound } from '../errors';
 import { handleCheckpoints } from './checkpoints';
 
@@ -65,6 +66,7 @@ export function contentsRoutes(app: FastifyInstance, deps: ContentsRouteDeps): v
   app.put<{ Params: PathParams; Body: SaveBody }>(
     '/api/contents/*',
     {
+      bodyLimit: CONTENTS_BODY_LIMIT,
       schema: {
         body: {
           type: 'object',

@@ -8,7 +8,7 @@ import { requirePrincipal } from '../auth';
 const JUPYTER_SERVER_API_VERSION = '2.14.0';
 
 export function jupyterServerRoutes(app: FastifyInstance): void {
-  app.get('/api', async () => ({ version: JUPYTER_SERVER_API_VERSION }));
+  app.get('/api', { config: { anonymous: true } }, async () => ({ version: JUPYTER_SERVER_API_VERSION }));
   app.get('/api/config/:section', async (request) => {
     requirePrincipal(request);
     return {};

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ShareInfo, Share as ShareReply } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { SHARE_ROLES, type Share, type ShareRole, type ShareStore } from '../../auth/shares';
-import type { RootPaths } from '../../contents/paths';
+import { normaliseApiPath, type RootPaths } from '../../contents/paths';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { requireRole } from '../auth';
 import { badRequest, forbidden, notFound } from '../errors';
@@ -52,12 +52,15 @@ export function shareRoutes(app: FastifyInstance, deps: ShareRouteDeps): void {
       },
     },
     async (request, reply) => {
+      // The role first, from the id the path already has (if any), before the file system is
+      // asked anything: a link holder learns nothing about notebooks beyond its own, and a
+      // refused request records no file id.
+      const callerRole = requireRole(request, deps.fileIds.idOf(normaliseApiPath(request.body.path)), 'editor');
       const { apiPath, absolute } = deps.paths.resolve(request.body.path);
       if (!apiPath.endsWith('.ipynb')) throw badRequest('Only notebooks can be shared');
       const info = await stat(absolute).catch(() => undefined);
       if (!info?.isFile()) throw notFound(`No such notebook: ${apiPath}`);
       const fileId = deps.fileIds.idOf(apiPath) ?? deps.fileIds.ensure(apiPath);
-      const callerRole = requireRole(request, fileId, 'editor');
       if (!roleAtLeast(callerRole, request.body.role)) throw forbidden(`You cannot share beyond your own role (${callerRole})`);
       const { share, token } = deps.shares.create(fileId, request.body.role, request.principal!.identity.username);
       request.log.info({ shareId: share.id, fileId, role: share.role }, 'share link created');

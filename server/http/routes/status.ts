@@ -10,7 +10,7 @@ export interface StatusSource {
 }
 
 export function statusRoutes(app: FastifyInstance, source: StatusSource): void {
-  app.get('/api/status', async () => ({
+  app.get('/api/status', { config: { anonymous: true } }, async () => ({
     started: source.startedAt.toISOString(),
     last_activity: new Date().toISOString(),
     rooms: source.rooms(),
