@@ -10,16 +10,18 @@
 import { mkdir, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write';
+import { KeyedSerial } from './keyed-serial';
 import { VERSION_ID, type VersionMeta, type VersionStore } from './version-store';
 
 export class FsVersionStore implements VersionStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Saves of one notebook in this process run one at a time: each rewrites its index whole. */
+  private readonly serial = new KeyedSerial();
 
   constructor(private readonly stateDir: string) {}
 
   async save(fileId: string, meta: VersionMeta, state: Uint8Array): Promise<void> {
     if (!VERSION_ID.test(meta.id)) throw new Error(`not a version id: ${meta.id}`);
-    await this.serial(fileId, async () => {
+    await this.serial.run(fileId, async () => {
       const dir = this.dirOf(fileId);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await writeFileAtomic(join(dir, `${meta.id}.bin`), state, 0o600);
@@ -46,7 +48,7 @@ export class FsVersionStore implements VersionStore {
   async remove(fileId: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const dropped = new Set(ids);
-    await this.serial(fileId, async () => {
+    await this.serial.run(fileId, async () => {
       const index = await this.index(fileId);
       // The index first: a version it no longer names is gone, even if its file lingers.
       await this.writeIndex(
@@ -60,7 +62,7 @@ export class FsVersionStore implements VersionStore {
   }
 
   async removeAll(fileId: string): Promise<void> {
-    await this.serial(fileId, () => rm(this.dirOf(fileId), { recursive: true, force: true }));
+    await this.serial.run(fileId, () => rm(this.dirOf(fileId), { recursive: true, force: true }));
   }
 
   private dirOf(fileId: string): string {
@@ -81,16 +83,5 @@ export class FsVersionStore implements VersionStore {
   private async writeIndex(fileId: string, versions: VersionMeta[]): Promise<void> {
     const sorted = [...versions].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     await writeFileAtomic(join(this.dirOf(fileId), 'index.json'), JSON.stringify(sorted), 0o600);
-  }
-
-  private serial<T>(fileId: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(fileId) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(task);
-    const settled = run.catch(() => {});
-    this.queues.set(fileId, settled);
-    void settled.then(() => {
-      if (this.queues.get(fileId) === settled) this.queues.delete(fileId);
-    });
-    return run;
   }
 }

@@ -7,6 +7,7 @@
 // ETag it was read with; when another writer got there first, it is read again and the change
 // made again, so concurrent saves (from this process or another) are all kept.
 
+import { KeyedSerial } from '../keyed-serial';
 import { VERSION_ID, type VersionMeta, type VersionStore } from '../version-store';
 import { type Bucket, StaleObjectError } from './bucket';
 
@@ -15,7 +16,8 @@ const INDEX_ATTEMPTS = 10;
 const newestFirst = (a: VersionMeta, b: VersionMeta): number => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
 export class S3VersionStore implements VersionStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Saves of one notebook in this process run one at a time: each rewrites its index whole. */
+  private readonly serial = new KeyedSerial();
 
   constructor(private readonly bucket: Bucket) {}
 
@@ -44,7 +46,7 @@ export class S3VersionStore implements VersionStore {
   }
 
   async removeAll(fileId: string): Promise<void> {
-    await this.serial(fileId, async () => {
+    await this.serial.run(fileId, async () => {
       await this.bucket.delete([`${prefixOf(fileId)}index.json`]);
       await this.bucket.delete(await this.bucket.list(prefixOf(fileId)));
     });
@@ -59,7 +61,7 @@ export class S3VersionStore implements VersionStore {
 
   /** Applies a change to the index and answers the index it changed. */
   private updateIndex(fileId: string, change: (index: VersionMeta[]) => VersionMeta[]): Promise<VersionMeta[]> {
-    return this.serial(fileId, async () => {
+    return this.serial.run(fileId, async () => {
       for (let attempt = 1; ; attempt++) {
         const { versions, etag } = await this.readIndex(fileId);
         const next = change(versions).sort(newestFirst);
@@ -71,19 +73,6 @@ export class S3VersionStore implements VersionStore {
         }
       }
     });
-  }
-
-  // Saves of one notebook in this process run one at a time: racing them would only make
-  // the conditional writes retry.
-  private serial<T>(fileId: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(fileId) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(task);
-    const settled = run.catch(() => {});
-    this.queues.set(fileId, settled);
-    void settled.then(() => {
-      if (this.queues.get(fileId) === settled) this.queues.delete(fileId);
-    });
-    return run;
   }
 }
 
