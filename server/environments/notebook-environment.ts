@@ -9,6 +9,7 @@ import type * as Y from 'yjs';
 import { KernelLaunchError, type KernelSpec } from '../../kernel-bridge';
 import type { ContainerEnvironments, ImagePlan } from '../../kernel-bridge/containers';
 import {
+  type BuildProgress,
   EnvironmentRuntime,
   environmentKernelSpec,
   InvalidEnvironmentSpec,
@@ -139,17 +140,7 @@ export class NotebookEnvironment {
     }
     this.kernel.write({ environmentError: undefined });
     if (!(await containers.exists(plan))) {
-      const reporter = new ProvisioningReporter(this.kernel, plan.id);
-      reporter.begin();
-      try {
-        await containers.ensure(plan, (progress) => reporter.update(progress));
-      } catch (error) {
-        const message = describeError(error);
-        reporter.end('dead', message);
-        throw new KernelLaunchError(message);
-      }
-      const restarting = this.sessionStatus() === 'restarting';
-      reporter.end(restarting ? 'restarting' : 'starting', restarting ? 'Restarting the kernel' : 'Starting the kernel');
+      await this.build(plan.id, (progress) => containers.ensure(plan, progress));
     }
     return { spec: await this.options.service.defaultKernelSpec(), environmentId: plan.id, image: plan.image };
   }
@@ -176,19 +167,29 @@ export class NotebookEnvironment {
     if (built) {
       await environments.cache.touch(plan.id);
     } else {
-      const reporter = new ProvisioningReporter(this.kernel, plan.id);
-      reporter.begin();
-      try {
-        built = await environments.ensure(plan, (progress) => reporter.update(progress));
-      } catch (error) {
-        const message = describeError(error);
-        reporter.end('dead', message);
-        throw new KernelLaunchError(message);
-      }
-      const restarting = this.sessionStatus() === 'restarting';
-      reporter.end(restarting ? 'restarting' : 'starting', restarting ? 'Restarting the kernel' : 'Starting the kernel');
+      built = await this.build(plan.id, (progress) => environments.ensure(plan, progress));
     }
     return { spec: environmentKernelSpec(built, like), environmentId: plan.id };
+  }
+
+  /**
+   * Runs a build (a venv or an image) with its progress in the `kernel` map for everyone; a
+   * failed build leaves the kernel dead with the builder's message.
+   */
+  private async build<T>(environmentId: string, ensure: (progress: (update: BuildProgress) => void) => Promise<T>): Promise<T> {
+    const reporter = new ProvisioningReporter(this.kernel, environmentId);
+    reporter.begin();
+    let built: T;
+    try {
+      built = await ensure((progress) => reporter.update(progress));
+    } catch (error) {
+      const message = describeError(error);
+      reporter.end('dead', message);
+      throw new KernelLaunchError(message);
+    }
+    const restarting = this.sessionStatus() === 'restarting';
+    reporter.end(restarting ? 'restarting' : 'starting', restarting ? 'Restarting the kernel' : 'Starting the kernel');
+    return built;
   }
 
   private launched(info: LaunchedInfo): void {
