@@ -26,7 +26,8 @@ function run(args: string[]): Promise<Result> {
   // npm start runs `node dist/server/cli.mjs serve` from the repository, with the caller's folder in INIT_CWD.
   const child = spawn(process.execPath, [TANDEM_BUNDLE, 'serve', 'run', ...args], {
     cwd: REPO,
-    env: { ...process.env, INIT_CWD: root, TANDEM_WARM_POOL: '0' },
+    // State beside the root, as every test server keeps it, so nothing lands in the home folder.
+    env: { ...process.env, INIT_CWD: root, TANDEM_WARM_POOL: '0', TANDEM_STATE_DIR: join(root, '.tandem') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
