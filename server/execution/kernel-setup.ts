@@ -11,6 +11,7 @@
 // message); kernels other than ipykernel have neither and are left as they are.
 
 import { delimiter } from 'node:path';
+import { type KernelHandle, type KernelSessionOptions, openKernel } from '../../kernel-bridge';
 import { projectPath } from '../project-files';
 
 export const PYTHON_KERNEL_SETUP = `
@@ -47,4 +48,16 @@ export const HELPER_PYTHON_PATH = projectPath('images', 'tandem-helper', 'src');
 /** PYTHONPATH for a kernel: the helper first, then whatever the server was given. */
 export function kernelPythonPath(inherited: string | undefined = process.env.PYTHONPATH): string {
   return [HELPER_PYTHON_PATH, ...(inherited ?? '').split(delimiter).filter(Boolean)].join(delimiter);
+}
+
+/**
+ * Opens a kernel as Tandem starts every one (a notebook's, a job's, a standalone one): the
+ * helper importable, and a Python kernel's output bounded before anything else runs.
+ */
+export function openTandemKernel(options: KernelSessionOptions): KernelHandle {
+  return openKernel({
+    ...options,
+    env: { ...options.env, PYTHONPATH: kernelPythonPath(options.env?.PYTHONPATH ?? process.env.PYTHONPATH) },
+    setupCode: options.spec.language === 'python' ? PYTHON_KERNEL_SETUP : undefined,
+  });
 }

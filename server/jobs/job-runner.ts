@@ -8,10 +8,10 @@ import { dirname } from 'node:path';
 import type { JobParameters, JobRecord, JobSnapshot } from '../../common/api';
 import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
 import { type CellJSON, isJSONObject, type NotebookJSON } from '../../common/nbformat';
-import { type BridgeLogger, type KernelHandle, type KernelSpec, openKernel, type RunFinishedEvent, type RunOutputEvent } from '../../kernel-bridge';
+import type { BridgeLogger, KernelHandle, KernelSpec, RunFinishedEvent, RunOutputEvent } from '../../kernel-bridge';
 import { environmentKernelSpec } from '../../kernel-bridge/environments';
 import type { EnvironmentService } from '../environments/environment-service';
-import { kernelPythonPath, PYTHON_KERNEL_SETUP } from '../execution/kernel-setup';
+import { openTandemKernel } from '../execution/kernel-setup';
 import type { JobSqlCells } from '../queries/job-sql-cells';
 import { CellOutputs } from './cell-outputs';
 import { injectParameters } from './parameters';
@@ -62,11 +62,9 @@ export class JobRunner {
       environment = launch.environment;
       release = launch.release;
       if (signal.aborted) throw new JobFailure('cancelled');
-      kernel = openKernel({
+      kernel = openTandemKernel({
         spec: launch.spec,
         cwd: dirname(input.absolutePath),
-        env: { PYTHONPATH: kernelPythonPath() },
-        setupCode: launch.spec.language === 'python' ? PYTHON_KERNEL_SETUP : undefined,
         runtime: this.deps.environments.runtime,
         logger: this.deps.log,
       });

@@ -4,9 +4,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { UserRef } from '../../common/doc-schema';
-import { type BridgeLogger, findKernelSpec, type KernelHandle, openKernel } from '../../kernel-bridge';
+import { type BridgeLogger, findKernelSpec, type KernelHandle } from '../../kernel-bridge';
 import { forbidden, notFound } from '../errors';
-import { kernelPythonPath } from '../execution/kernel-setup';
+import { openTandemKernel } from '../execution/kernel-setup';
 import { KernelChannels } from './kernel-channels';
 
 export class StandaloneKernel {
@@ -90,10 +90,10 @@ export class StandaloneKernels {
     const specName = name || this.options.defaultKernel;
     const spec = await findKernelSpec(specName);
     if (!spec) throw notFound(`No kernel named ${specName}`);
-    const handle = openKernel({
+    const handle = openTandemKernel({
       spec,
       cwd: this.options.root,
-      env: { ...env, PYTHONPATH: kernelPythonPath() },
+      env,
       logger: this.options.log,
     });
     const kernel = new StandaloneKernel(handle, this.options.log);

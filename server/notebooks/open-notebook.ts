@@ -5,11 +5,11 @@
 
 import { dirname } from 'node:path';
 import * as Y from 'yjs';
-import { type BridgeLogger, type KernelHandle, openKernel } from '../../kernel-bridge';
+import type { BridgeLogger, KernelHandle } from '../../kernel-bridge';
 import type { EnvironmentService } from '../environments/environment-service';
 import { NotebookEnvironment } from '../environments/notebook-environment';
 import { unavailable } from '../errors';
-import { kernelPythonPath, PYTHON_KERNEL_SETUP } from '../execution/kernel-setup';
+import { openTandemKernel } from '../execution/kernel-setup';
 import { NotebookKernel } from '../execution/notebook-kernel';
 import type { OutputStore } from '../execution/output-store';
 import type { OutputLimits } from '../execution/output-writer';
@@ -199,12 +199,9 @@ export class OpenNotebook {
     if (path === undefined) throw new Error('The notebook no longer exists');
     const environment = this.environment();
     const spec = await environment.sessionSpec();
-    const session = openKernel({
+    const session = openTandemKernel({
       spec,
       cwd: dirname(path),
-      // The `tandem` helper package (SQL cells, progress bars) is importable in every kernel.
-      env: { PYTHONPATH: kernelPythonPath() },
-      setupCode: spec.language === 'python' ? PYTHON_KERNEL_SETUP : undefined,
       runtime: environment.runtime,
       logger: this.services.log,
     });
