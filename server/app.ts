@@ -3,7 +3,7 @@
 // `close` saves every open notebook and shuts everything down.
 
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -66,12 +66,25 @@ export interface Tandem {
   close(): Promise<void>;
 }
 
+/**
+ * The secret that signs login cookies, made once per state directory. Replicas of a cluster
+ * starting together on one state directory must agree on it: the first to link its file in
+ * place wins, and every other reads that one.
+ */
 function cookieSecret(stateDir: string): string {
   const file = join(stateDir, 'cookie-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+  if (!existsSync(file)) {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, randomBytes(32).toString('hex'), { mode: 0o600 });
+    try {
+      linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 async function listen(app: FastifyInstance, config: Config): Promise<number> {

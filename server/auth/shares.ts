@@ -3,10 +3,9 @@
 // `reader` link is made by publishing a job: it reaches that one report, never the notebook.
 
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../common/doc-schema';
-import { writeFileAtomicSync } from '../storage/atomic-write';
+import { SharedJsonFile } from '../storage/shared-json-file';
 import { generateToken, sha256 } from './tokens';
 
 export type ShareRole = Exclude<Role, 'owner'>;
@@ -29,16 +28,24 @@ interface SharesFile {
   shares: Share[];
 }
 
+type SharesByHash = Map<string, Share>;
+
+function parseShares(json: unknown): SharesByHash {
+  return new Map(((json as SharesFile).shares ?? []).map((share) => [share.tokenHash, share]));
+}
+
+function serialise(byHash: SharesByHash): string {
+  const stored: SharesFile = { version: 1, shares: [...byHash.values()] };
+  return JSON.stringify(stored, null, 1);
+}
+
+// Replicas of a cluster share the links through the state directory (shared-json-file.ts): a
+// link made on one works on every other at once, and a revoked one stops on all.
 export class ShareStore {
-  private readonly byHash = new Map<string, Share>();
-  private readonly file: string;
+  private readonly file: SharedJsonFile<SharesByHash>;
 
   constructor(stateDir: string) {
-    this.file = join(stateDir, 'shares.json');
-    if (existsSync(this.file)) {
-      const stored = JSON.parse(readFileSync(this.file, 'utf8')) as SharesFile;
-      for (const share of stored.shares) this.byHash.set(share.tokenHash, share);
-    }
+    this.file = new SharedJsonFile(join(stateDir, 'shares.json'), () => new Map(), parseShares);
   }
 
   create(fileId: string, role: ShareRole, createdBy: string, report?: string): { share: Share; token: string } {
@@ -52,51 +59,45 @@ export class ShareStore {
       tokenHash: sha256(token).toString('hex'),
       ...(report ? { report } : {}),
     };
-    this.byHash.set(share.tokenHash, share);
-    this.persist();
+    this.file.update((byHash) => byHash.set(share.tokenHash, share), serialise);
     return { share, token };
   }
 
   /** The share a token grants. The lookup is by hash, so timing reveals nothing of the token. */
   findByToken(token: string): Share | undefined {
     const hash = sha256(token);
-    const share = this.byHash.get(hash.toString('hex'));
+    const share = this.file.read().get(hash.toString('hex'));
     if (!share) return undefined;
     return timingSafeEqual(hash, Buffer.from(share.tokenHash, 'hex')) ? share : undefined;
   }
 
   get(id: string): Share | undefined {
-    for (const share of this.byHash.values()) if (share.id === id) return share;
+    for (const share of this.file.read().values()) if (share.id === id) return share;
     return undefined;
   }
 
   list(fileId: string): Share[] {
-    return [...this.byHash.values()].filter((share) => share.fileId === fileId);
+    return [...this.file.read().values()].filter((share) => share.fileId === fileId);
   }
 
   revoke(id: string): Share | undefined {
-    const share = this.get(id);
-    if (!share) return undefined;
-    this.byHash.delete(share.tokenHash);
-    this.persist();
-    return share;
+    if (!this.get(id)) return undefined;
+    return this.file.update((byHash) => {
+      for (const [hash, share] of byHash) {
+        if (share.id !== id) continue;
+        byHash.delete(hash);
+        return share;
+      }
+      return undefined;
+    }, serialise);
   }
 
   /** Drops the shares of deleted files. */
   revokeFiles(fileIds: string[]): void {
     const gone = new Set(fileIds);
-    let changed = false;
-    for (const [hash, share] of this.byHash) {
-      if (gone.has(share.fileId)) {
-        this.byHash.delete(hash);
-        changed = true;
-      }
-    }
-    if (changed) this.persist();
-  }
-
-  private persist(): void {
-    const stored: SharesFile = { version: 1, shares: [...this.byHash.values()] };
-    writeFileAtomicSync(this.file, JSON.stringify(stored, null, 1), 0o600);
+    if (![...this.file.read().values()].some((share) => gone.has(share.fileId))) return;
+    this.file.update((byHash) => {
+      for (const [hash, share] of byHash) if (gone.has(share.fileId)) byHash.delete(hash);
+    }, serialise);
   }
 }

@@ -86,7 +86,7 @@ export class OpenNotebook {
       fileId,
       doc,
       log,
-      append: (update) => history.append(update),
+      append: (update, source) => history.append(update, source),
       onChange: () => {
         this.file.scheduleSave();
         if (history.logBytes > services.compactBytes) {

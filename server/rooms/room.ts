@@ -20,11 +20,14 @@ import {
   isEmptyUpdate,
   ProtocolError,
 } from '../protocol/messages';
+import type { UpdateSource } from '../storage/doc-storage';
 import { CLOSE_INTERNAL_ERROR, CLOSE_PROTOCOL_ERROR, RoomConnection } from './connection';
 import { SchemaGuard } from './schema-guard';
 
 /** Origin of changes the server makes itself (outputs, merges, kernel state). */
 export const SERVER_ORIGIN = Symbol('tandem-server');
+/** Origin of changes read from the shared log of a cluster: another replica already stored them. */
+export const LOG_ORIGIN = Symbol('tandem-log');
 const GUARD_ORIGIN = Symbol('tandem-schema-guard');
 
 /** The largest awareness state one client may publish (cursor, selection, name...). */
@@ -53,8 +56,20 @@ export interface RoomLogger {
 export interface RoomOptions {
   fileId: string;
   doc: Y.Doc;
-  /** Durable append; throws if the update could not be stored. */
-  append(update: Uint8Array): void;
+  /**
+   * Durable append; throws (or rejects) if the update could not be stored. A promise (the
+   * cluster's shared log) holds the update back from other clients until it settles; updates
+   * still go out in the order they were made.
+   */
+  append(update: Uint8Array, source: UpdateSource): void | Promise<void>;
+  /**
+   * Whether this room repairs what breaks the notebook schema (the default). In a cluster only
+   * the notebook's owner repairs, including changes that reach it through the log, so that
+   * two replicas never repair the same change twice.
+   */
+  repairs?: boolean;
+  /** Presence changed by this room's own clients, to pass on to other replicas. */
+  onLocalPresence?(update: Uint8Array): void;
   log: RoomLogger;
   /** Called after every change, to schedule saving and compaction. */
   onChange(): void;
@@ -79,6 +94,11 @@ export class Room {
   private viewers = 0;
   private viewerTimer: NodeJS.Timeout | undefined;
   private readonly awarenessChanged = new Set<number>();
+  private readonly localPresenceChanged = new Set<number>();
+  /** Stores not yet settled (cluster log appends), and the chain that sends in order behind them. */
+  private heldStores: Promise<void>[] = [];
+  private storing = 0;
+  private sendChain: Promise<void> = Promise.resolve();
   private readonly presence = new LeadingEdgeBatcher(AWARENESS_BATCH_MS, () => this.flushAwareness());
   private failed = false;
 
@@ -87,7 +107,8 @@ export class Room {
     this.doc = options.doc;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState({ room: { viewers: 0 } satisfies RoomAwareness });
-    this.guard = new SchemaGuard(this.doc, (origin) => origin instanceof RoomConnection);
+    const repairs = options.repairs ?? true;
+    this.guard = new SchemaGuard(this.doc, (origin) => repairs && (origin instanceof RoomConnection || origin === LOG_ORIGIN));
     this.doc.on('update', this.onUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
   }
@@ -220,11 +241,37 @@ export class Room {
   }
 
   private applyClientUpdate(connection: RoomConnection, update: Uint8Array): void {
+    const changed = this.applyAndRepair(update, connection);
+    if (changed && !this.failed) this.options.onClientChange?.(connection);
+  }
+
+  /**
+   * Applies an update read from the cluster's shared log (another replica's client, or the
+   * owner's server): it is stored already, so it goes straight to this room's clients.
+   */
+  applyFromLog(update: Uint8Array): void {
+    if (this.failed) return;
+    this.applyAndRepair(update, LOG_ORIGIN);
+  }
+
+  /** Presence of another replica's clients. */
+  applyRemotePresence(update: Uint8Array): void {
+    if (this.failed) return;
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, LOG_ORIGIN);
+    } catch (error) {
+      this.options.log.warn({ fileId: this.fileId, err: error }, 'ignored a malformed presence update from another replica');
+    }
+  }
+
+  /** Applies an update (and its repair, if one is needed); true if the document changed. */
+  private applyAndRepair(update: Uint8Array, origin: RoomConnection | typeof LOG_ORIGIN): boolean {
     this.held = [];
+    this.heldStores = [];
     let repaired = false;
     let changed = false;
     try {
-      Y.applyUpdate(this.doc, update, connection);
+      Y.applyUpdate(this.doc, update, origin);
       const repair = this.guard.takeRepair();
       if (repair) {
         // The check runs after every structural change; only a change it makes is news.
@@ -235,35 +282,71 @@ export class Room {
       }
     } finally {
       const held = this.held;
+      const stores = this.heldStores;
       this.held = null;
+      this.heldStores = [];
       changed = held.length > 0;
       if (held.length) {
         const merged = held.length === 1 ? held[0] : Y.mergeUpdates(held);
         // After a repair the sender must learn of it too; otherwise it has its own change.
-        this.broadcast(encodeSyncUpdate(merged), repaired ? undefined : connection);
+        const except = !repaired && origin instanceof RoomConnection ? origin : undefined;
+        this.sendWhenStored(stores, encodeSyncUpdate(merged), except);
       }
     }
-    if (changed && !this.failed) this.options.onClientChange?.(connection);
+    return changed;
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (this.failed) return;
+    const source: UpdateSource = origin === LOG_ORIGIN ? 'log' : origin instanceof RoomConnection ? 'client' : 'server';
+    let stored: void | Promise<void>;
     try {
-      this.options.append(update);
+      stored = this.options.append(update, source);
     } catch (error) {
-      // Not stored means it must not reach anyone: the clients that have it will send it
-      // again when the room is back.
-      this.failed = true;
-      this.options.log.error({ fileId: this.fileId, err: error }, 'could not append to the update log');
-      this.closeAll(CLOSE_INTERNAL_ERROR, 'the notebook could not be stored; reconnecting');
-      this.options.onFailure(error);
+      this.storeFailed(error);
       return;
     }
     this.joinState = undefined;
-    if (this.held) this.held.push(update);
-    else this.broadcast(encodeSyncUpdate(update), origin instanceof RoomConnection ? origin : undefined);
+    if (this.held) {
+      this.held.push(update);
+      if (stored) this.heldStores.push(stored);
+    } else {
+      this.sendWhenStored(stored ? [stored] : [], encodeSyncUpdate(update), origin instanceof RoomConnection ? origin : undefined);
+    }
     this.options.onChange();
   };
+
+  /** Sends once the stores settle, behind everything sent before; at once when nothing waits. */
+  private sendWhenStored(stores: Promise<void>[], message: Uint8Array, except: RoomConnection | undefined): void {
+    if (stores.length === 0 && this.storing === 0) {
+      this.broadcast(message, except);
+      return;
+    }
+    this.storing += 1;
+    const stored = Promise.all(stores);
+    this.sendChain = this.sendChain
+      .then(() => stored)
+      .then(
+        () => {
+          this.storing -= 1;
+          if (!this.failed) this.broadcast(message, except);
+        },
+        (error: unknown) => {
+          this.storing -= 1;
+          this.storeFailed(error);
+        },
+      );
+  }
+
+  private storeFailed(error: unknown): void {
+    if (this.failed) return;
+    // Not stored means it must not reach anyone: the clients that have it will send it
+    // again when the room is back.
+    this.failed = true;
+    this.options.log.error({ fileId: this.fileId, err: error }, 'could not append to the update log');
+    this.closeAll(CLOSE_INTERNAL_ERROR, 'the notebook could not be stored; reconnecting');
+    this.options.onFailure(error);
+  }
 
   private syncStep2For(stateVector: Uint8Array): Uint8Array {
     if (Y.decodeStateVector(stateVector).size === 0) {
@@ -326,8 +409,12 @@ export class Room {
     };
   }
 
-  private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
-    for (const clientID of [...added, ...updated, ...removed]) this.awarenessChanged.add(clientID);
+  private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    for (const clientID of [...added, ...updated, ...removed]) {
+      this.awarenessChanged.add(clientID);
+      // The room's own state (its viewer count) is this replica's alone.
+      if (origin !== LOG_ORIGIN && clientID !== this.doc.clientID && this.options.onLocalPresence) this.localPresenceChanged.add(clientID);
+    }
     this.presence.changed();
   };
 
@@ -340,6 +427,11 @@ export class Room {
     const changed = [...this.awarenessChanged];
     this.awarenessChanged.clear();
     this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
+    if (this.localPresenceChanged.size) {
+      const local = [...this.localPresenceChanged];
+      this.localPresenceChanged.clear();
+      this.options.onLocalPresence?.(awarenessProtocol.encodeAwarenessUpdate(this.awareness, local));
+    }
     return true;
   }
 

@@ -22,14 +22,25 @@ export interface LoadedHistory {
   tornBytes: number;
 }
 
+/** Where a change to a document came from: a client of this server, this server, or a cluster's shared log. */
+export type UpdateSource = 'client' | 'server' | 'log';
+
 /** One notebook's history while it is open. */
 export interface DocHistory {
   readonly sessionId: string;
   readonly savedHash: string | undefined;
   /** Bytes appended since the last compaction: the cue to compact again. */
   readonly logBytes: number;
-  /** Durably appends one update; throws if it could not be stored. */
-  append(update: Uint8Array): void;
+  /**
+   * Durably appends one update; throws if it could not be stored. A cluster's history returns
+   * a promise instead (its log is in Redis): the update reaches nobody before it settles.
+   */
+  append(update: Uint8Array, source?: UpdateSource): void | Promise<void>;
+  /**
+   * Resolves while this process may write the notebook's files; rejects once another replica
+   * has taken the notebook over (cluster mode). Histories of one process need none.
+   */
+  checkFence?(): Promise<void>;
   setSavedHash(hash: string): Promise<void>;
   /** Folds the log into one state. `encodeState` must return the document's full state. */
   compact(encodeState: () => Uint8Array): Promise<void>;

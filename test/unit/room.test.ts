@@ -14,7 +14,7 @@ function makeRoom() {
   doc.getArray('cells').push([new Y.Map()]);
   const appended: Uint8Array[] = [];
   const silent = { info() {}, warn() {}, error() {} };
-  const room = new Room({ fileId: 'f', doc, append: (u) => appended.push(u), log: silent, onChange() {}, onEmpty() {}, onFailure() {} });
+  const room = new Room({ fileId: 'f', doc, append: (u) => void appended.push(u), log: silent, onChange() {}, onEmpty() {}, onFailure() {} });
   return { room, doc, appended };
 }
 
