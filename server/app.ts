@@ -10,6 +10,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { loadServerToken } from './auth/server-token';
 import { ShareStore } from './auth/shares';
+import { Cluster } from './cluster/cluster';
+import { clusterRoutes } from './cluster/owner-routes';
 import type { Config } from './config';
 import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
@@ -45,6 +47,7 @@ import { Scheduler } from './jobs/scheduler';
 import { createJupyterApi, notebookChannelsExtension } from './jupyter';
 import { redactUrl } from './log';
 import { OpenNotebooks } from './notebooks/open-notebooks';
+import { localRooms } from './notebooks/room-host';
 import { projectPath } from './project-files';
 import { createSqlQueries } from './queries';
 import { FileIdIndex } from './storage/file-ids';
@@ -146,6 +149,18 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     logger.child({ component: 'versions' }),
   );
   const jobBoards = new JobsExtension();
+  const cluster = config.redisUrl
+    ? new Cluster({
+        redisUrl: config.redisUrl,
+        stateDir: config.stateDir,
+        storage,
+        leaseMs: config.leaseMs,
+        token,
+        roomGraceMs: config.roomGraceMs,
+        log: logger.child({ component: 'cluster' }),
+      })
+    : undefined;
+  await cluster?.connect();
   const notebooks = new OpenNotebooks({
     paths,
     fileIds,
@@ -160,11 +175,14 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
       compactBytes: config.compactBytes,
+      lostKernel: cluster ? 'The kernel was lost with the server that ran it; a run starts a new one' : undefined,
     },
     graceMs: config.roomGraceMs,
     watchIntervalMs: config.watchIntervalMs,
     cullIdleMs: config.cullIdleMs,
+    ownership: cluster,
   });
+  cluster?.serve(notebooks);
   const jobStore = new FsJobStore(join(config.stateDir, 'jobs'));
   const jobs = new JobService({
     runner: new JobRunner({ environments, sql: queries.jobSql, log: logger.child({ component: 'jobs' }) }),
@@ -189,9 +207,11 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
   // One budget for room and kernel sockets alike: memory is memory.
   const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
+  const rooms = cluster ?? localRooms(notebooks);
+  if (cluster) clusterRoutes(app, cluster);
   const transport = await registerWebSocketTransport(app, {
     auth,
-    notebooks,
+    rooms,
     maxMessageBytes: config.maxMessageBytes,
     budget: sendBudget,
     maxSocketsPerLink: config.maxSocketsPerLink,
@@ -250,8 +270,10 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   collaborationRoutes(app, {
     paths,
     fileIds,
-    notebooks,
+    rooms,
     onEditorOpened: (fileId) => {
+      // In a cluster only the owner starts kernels; a relaying replica leaves it to the owner.
+      if (cluster && !notebooks.get(fileId)) return;
       notebooks
         .with(fileId, (notebook) => notebook.editorOpened(config.kernelPrestart))
         .catch((error: unknown) => logger.warn({ fileId, err: error }, 'could not prestart the kernel'));
@@ -272,6 +294,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   // Leftover kernel containers of an earlier run go before anyone can start a kernel.
   await environments.start();
   const port = await listen(app, config);
+  const listenHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  await cluster?.start(config.advertiseUrl ?? `http://${listenHost}:${port}`);
   await scheduler.start();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/?token=${token}`;
@@ -290,6 +314,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
         // Running jobs end first (as cancelled, with their records), while environments still exist.
         await Promise.all([scheduler.close(), jobs.close()]);
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
+        await cluster?.close();
         transport.close();
         kernelChannels.close();
         await app.close();

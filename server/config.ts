@@ -84,6 +84,12 @@ export interface Config {
   schedulerClock: 'system' | 'manual';
   /** Where notebook histories and versions are kept: the state directory, or a bucket. */
   storage: StorageConfig;
+  /** Cluster mode: the Redis that replicas join through; undefined runs one process alone. */
+  redisUrl: string | undefined;
+  /** Cluster mode: how long a notebook's lease lives without renewal (failover takes about this long). */
+  leaseMs: number;
+  /** Cluster mode: the address other replicas reach this one at (default: from --host and the port). */
+  advertiseUrl: string | undefined;
 }
 
 export type StorageConfig =
@@ -153,6 +159,9 @@ const OPTIONS: OptionSpec[] = [
     help: 'notebook histories and versions in a bucket, s3://BUCKET/PREFIX (default: the state directory)',
   },
   { flag: 's3-endpoint', env: 'TANDEM_S3_ENDPOINT', help: 'URL of an S3-compatible server (default: AWS, from the SDK chain)' },
+  { flag: 'redis', env: 'TANDEM_REDIS', help: 'cluster mode: join the replicas that share this Redis, redis://HOST:PORT' },
+  { flag: 'lease', env: 'TANDEM_LEASE', help: "cluster mode: seconds a notebook's owner may be silent before another replica takes over", default: '5' },
+  { flag: 'advertise-url', env: 'TANDEM_ADVERTISE_URL', help: 'cluster mode: the URL other replicas reach this one at (default http://HOST:PORT)' },
   { flag: 'log-level', env: 'TANDEM_LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace', default: 'info' },
   { flag: 'log-format', env: 'TANDEM_LOG_FORMAT', help: 'pretty or json (default: pretty on a terminal)' },
 ];
@@ -177,6 +186,18 @@ function number(name: string, value: string, min: number, max: number): number {
 
 // Bucket names as S3 allows them; a prefix of safe key characters, so keys stay predictable.
 const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/;
+
+function redisUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (!/^rediss?:\/\/\S+$/.test(url)) throw new ConfigError('--redis must be a URL such as redis://127.0.0.1:6379');
+  return url;
+}
+
+function advertiseUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+\/?$/.test(url)) throw new ConfigError('--advertise-url must be a URL such as http://10.0.0.5:8888');
+  return url.replace(/\/$/, '');
+}
 
 function storage(url: string | undefined, endpoint: string | undefined): StorageConfig {
   if (url === undefined) {
@@ -231,6 +252,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   if (rotateToken && token !== undefined) throw new ConfigError('--rotate-token makes a new token, so it cannot be combined with --token (or TANDEM_TOKEN)');
   const maxMessageBytes = number('max-message-mb', get('max-message-mb')!, 1, 1024) * 1024 * 1024;
   const saveDelayMs = number('save-delay', get('save-delay')!, 0, 600) * 1000;
+  const storageConfig = storage(get('storage'), get('s3-endpoint'));
+  if (storageConfig.kind === 's3' && get('redis') !== undefined) {
+    throw new ConfigError('--redis keeps snapshots in the shared state directory; it cannot be combined with --storage s3 yet');
+  }
   return {
     host: get('host')!,
     port: number('port', get('port')!, 0, 65535),
@@ -274,6 +299,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     versionIntervalMs: number('version-interval', get('version-interval')!, 0.05, 86_400) * 1000,
     versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),
     schedulerClock,
-    storage: storage(get('storage'), get('s3-endpoint')),
+    storage: storageConfig,
+    redisUrl: redisUrl(get('redis')),
+    leaseMs: number('lease', get('lease')!, 0.5, 600) * 1000,
+    advertiseUrl: advertiseUrl(get('advertise-url')),
   };
 }

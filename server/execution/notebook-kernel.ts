@@ -52,6 +52,8 @@ export interface NotebookKernelOptions {
    */
   planRun(run: QueuedRun): Promise<RunPlan | undefined>;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Why a kernel the document still shows is gone (cluster mode: it died with another replica). */
+  lostKernel?: string;
 }
 
 export class NotebookKernel {
@@ -70,14 +72,14 @@ export class NotebookKernel {
     this.records = new RunRecords(target);
     this.kernelState = options.kernelState;
     // Whatever a previous server process had queued or running is gone with its kernel.
-    this.records.failOrphans('The server restarted before this run finished');
+    this.records.failOrphans(options.lostKernel ?? 'The server restarted before this run finished');
     options.room.transact(() => {
       for (const cell of options.room.doc.getArray('cells')) {
         if (cell instanceof Y.Map && cell.get('execution_state') === 'running') cell.set('execution_state', 'idle');
       }
     });
     if (this.kernelState.get('status') !== 'shutdown' && !this.kernelState.isEmpty) {
-      this.kernelState.write({ status: 'shutdown', message: 'No kernel is running' });
+      this.kernelState.write({ status: 'shutdown', message: options.lostKernel ?? 'No kernel is running' });
     }
   }
 

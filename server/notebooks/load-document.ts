@@ -9,7 +9,7 @@ import { invalid, notFound } from '../errors';
 import { buildInitialUpdate } from '../notebook/notebook-doc';
 import { InvalidNotebookError, type ReadNotebook, readNotebookJSON } from '../notebook/validate';
 import type { RoomLogger } from '../rooms/room';
-import type { DocHistory, DocStorage } from '../storage/doc-storage';
+import type { DocHistory, DocMeta, DocStorage } from '../storage/doc-storage';
 
 export async function loadDocument(fileId: string, absolutePath: string, storage: DocStorage, log: RoomLogger): Promise<{ doc: Y.Doc; history: DocHistory }> {
   const doc = new Y.Doc({ gc: true });
@@ -25,6 +25,13 @@ export async function loadDocument(fileId: string, absolutePath: string, storage
 }
 
 async function rebuild(fileId: string, absolutePath: string, doc: Y.Doc, storage: DocStorage, log: RoomLogger): Promise<DocHistory> {
+  const { initial, meta } = await buildFromFile(fileId, absolutePath, log);
+  Y.applyUpdate(doc, initial);
+  return storage.create(meta, initial);
+}
+
+/** A new lineage built from the .ipynb: its initial state, under a new sessionId. */
+export async function buildFromFile(fileId: string, absolutePath: string, log: RoomLogger): Promise<{ initial: Uint8Array; meta: DocMeta }> {
   let text: string;
   try {
     text = await readFile(absolutePath, 'utf8');
@@ -41,9 +48,8 @@ async function rebuild(fileId: string, absolutePath: string, doc: Y.Doc, storage
     throw invalid('The notebook file is not valid JSON', 'invalid_notebook');
   }
   const initial = buildInitialUpdate(notebook);
-  Y.applyUpdate(doc, initial);
-  return storage.create(
-    { fileId, sessionId: randomUUID(), createdAt: new Date().toISOString(), savedHash: createHash('sha256').update(text).digest('hex') },
+  return {
     initial,
-  );
+    meta: { fileId, sessionId: randomUUID(), createdAt: new Date().toISOString(), savedHash: createHash('sha256').update(text).digest('hex') },
+  };
 }

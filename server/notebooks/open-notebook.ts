@@ -15,7 +15,7 @@ import type { OutputStore } from '../execution/output-store';
 import type { OutputLimits } from '../execution/output-writer';
 import type { QueuedRun, RunPlan } from '../execution/run-records';
 import { NotebookFile } from '../rooms/notebook-file';
-import { Room, type RoomLogger } from '../rooms/room';
+import { Room, type RoomLogger, type RoomOptions } from '../rooms/room';
 import type { DocHistory } from '../storage/doc-storage';
 import { KernelStateWriter } from './kernel-state';
 import type { NotebookExtension, NotebookListener } from './notebook-extension';
@@ -32,6 +32,8 @@ export interface NotebookServices {
   saveMaxDelayMs: number;
   /** Compact the history once its log grows past this many bytes. */
   compactBytes: number;
+  /** Why a kernel the document still shows is gone, when this server did not start it. */
+  lostKernel?: string;
 }
 
 /** What the notebook tells whoever keeps it loaded. */
@@ -48,6 +50,10 @@ export interface NotebookParts {
   history: DocHistory;
   /** The .ipynb's current absolute path (it follows renames); undefined once it is gone. */
   path(): string | undefined;
+  /** Cluster mode: the room of a replica that relayed the notebook and now owns it; its clients stay. */
+  room?: Room;
+  /** Cluster mode: presence of this replica's clients, for the other replicas. */
+  onLocalPresence?(update: Uint8Array): void;
 }
 
 export class OpenNotebook {
@@ -82,10 +88,11 @@ export class OpenNotebook {
       saveMaxDelayMs: services.saveMaxDelayMs,
       beforeMerge: () => this.beforeOutsideEdit(),
     });
-    this.room = new Room({
+    const roomOptions: RoomOptions = {
       fileId,
       doc,
       log,
+      onLocalPresence: parts.onLocalPresence,
       append: (update, source) => history.append(update, source),
       onChange: () => {
         this.file.scheduleSave();
@@ -102,7 +109,9 @@ export class OpenNotebook {
       },
       onEmpty: () => this.events.idle(),
       onFailure: () => this.events.failed(),
-    });
+    };
+    if (parts.room) parts.room.rebind(roomOptions);
+    this.room = parts.room ?? new Room(roomOptions);
     this.kernelState = new KernelStateWriter(this.room);
     for (const extension of services.extensions) this.listeners.set(extension, extension.attach(this));
   }
@@ -136,6 +145,7 @@ export class OpenNotebook {
       limits: this.services.limits,
       log: this.services.log,
       planRun: (run) => this.planRun(run),
+      lostKernel: this.services.lostKernel,
     });
     return this.notebookKernel;
   }

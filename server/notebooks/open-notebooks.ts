@@ -7,12 +7,36 @@
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import type { RootPaths } from '../contents/paths';
-import { notFound, unavailable } from '../errors';
+import { notFound, TandemError, unavailable } from '../errors';
 import { CLOSE_GOING_AWAY, CLOSE_NOTEBOOK_DELETED, closeReason } from '../rooms/connection';
-import type { DocStorage } from '../storage/doc-storage';
+import type { Room } from '../rooms/room';
+import type { DocHistory, DocStorage } from '../storage/doc-storage';
 import type { FileIdIndex } from '../storage/file-ids';
 import { loadDocument } from './load-document';
 import { type NotebookServices, OpenNotebook } from './open-notebook';
+
+/**
+ * Cluster mode (cluster/cluster.ts): a notebook is loaded here only by the replica that holds
+ * its lease, from the cluster's shared log, and its room follows that log.
+ */
+export interface NotebookOwnership {
+  /** Takes the lease and loads the document as its owner; undefined when another replica owns it. */
+  claim(fileId: string, absolutePath: string): Promise<OwnedDocument | undefined>;
+  /** A deleted notebook: drop its log and snapshots. */
+  forget(fileId: string): Promise<void>;
+}
+
+export interface OwnedDocument {
+  doc: Y.Doc;
+  history: DocHistory;
+  /** The room that relayed the notebook on this replica, adopted with its connections. */
+  room?: Room;
+  onLocalPresence(update: Uint8Array): void;
+  /** The room is ready: follow the log and other replicas' presence. */
+  attach(room: Room): void;
+  /** The notebook is unloaded: stop following, and give the lease up (or just forget one that was lost). */
+  detach(release: boolean): Promise<void>;
+}
 
 export interface OpenNotebooksOptions {
   paths: RootPaths;
@@ -26,11 +50,14 @@ export interface OpenNotebooksOptions {
   watchIntervalMs: number;
   /** Shut a kernel down after this long without activity; 0 never. */
   cullIdleMs: number;
+  /** Cluster mode: who owns each notebook. */
+  ownership?: NotebookOwnership;
 }
 
 interface Entry {
   notebook: OpenNotebook;
   grace: NodeJS.Timeout | undefined;
+  owned: OwnedDocument | undefined;
 }
 
 const CULL_CHECK_MS = 15_000;
@@ -138,6 +165,28 @@ export class OpenNotebooks {
       });
     await notebook.history.close();
     notebook.room.destroy();
+    await entry.owned?.detach(true);
+  }
+
+  /**
+   * Another replica took the notebook over while this one was cut off (cluster mode): drop it
+   * at once, writing nothing. Its kernel goes with it; clients reconnect to the new owner.
+   */
+  async fenced(fileId: string): Promise<void> {
+    const entry = this.entries.get(fileId);
+    if (!entry) return;
+    this.entries.delete(fileId);
+    clearTimeout(entry.grace);
+    const { notebook } = entry;
+    this.options.services.log.warn({ fileId }, 'another replica took this notebook over; dropping it here');
+    notebook.kernelState.close();
+    notebook.room.stop();
+    notebook.room.closeAll(CLOSE_GOING_AWAY, 'another server took this notebook over; reconnecting');
+    await notebook.file.stop();
+    await notebook.unload();
+    await notebook.history.close();
+    notebook.room.destroy();
+    await entry.owned?.detach(false);
   }
 
   /** A deleted notebook: close it and forget its history and stored outputs. */
@@ -151,8 +200,10 @@ export class OpenNotebooks {
       await notebook.unload();
       await notebook.history.close();
       notebook.room.destroy();
+      await entry.owned?.detach(true);
     }
     await this.options.storage.remove(fileId);
+    await this.options.ownership?.forget(fileId);
     this.services.outputs.forget(fileId);
     for (const extension of this.services.extensions) {
       await extension.forget?.(fileId).catch((error: unknown) => {
@@ -193,14 +244,25 @@ export class OpenNotebooks {
       return current === undefined ? undefined : this.options.paths.resolve(current).absolute;
     };
     const log = this.options.services.log;
-    const { doc, history } = await loadDocument(fileId, path() ?? '', this.options.storage, log);
-    const notebook = new OpenNotebook({ fileId, doc, history, path }, this.services, {
+    const { ownership } = this.options;
+    const owned = ownership ? await ownership.claim(fileId, path() ?? '') : undefined;
+    if (ownership && !owned) throw new TandemError('unavailable', 'Another server of the cluster runs this notebook; try again', 'not_owner');
+    const { doc, history } = owned ?? (await loadDocument(fileId, path() ?? '', this.options.storage, log));
+    const notebook = new OpenNotebook({ fileId, doc, history, path, room: owned?.room, onLocalPresence: owned?.onLocalPresence }, this.services, {
       idle: () => this.release(fileId),
       failed: () => void this.unload(fileId),
     });
-    const entry: Entry = { notebook, grace: undefined };
-    // Edits made to the file while the server was down are merged before anyone joins.
-    await notebook.file.checkForOutsideEdit();
+    const entry: Entry = { notebook, grace: undefined, owned };
+    try {
+      owned?.attach(notebook.room);
+      // A kernel the document still shows ran on a replica that is gone: say so, and fail its runs.
+      if (owned && !notebook.kernelState.isEmpty && notebook.kernelState.get('status') !== 'shutdown') notebook.kernel();
+      // Edits made to the file while the server was down are merged before anyone joins.
+      await notebook.file.checkForOutsideEdit();
+    } catch (error) {
+      await owned?.detach(true);
+      throw error;
+    }
     this.entries.set(fileId, entry);
     this.pathChanged(fileId);
     notebook.file.scheduleSave();

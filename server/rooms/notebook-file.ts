@@ -163,6 +163,8 @@ export class NotebookFile {
     if (shrinks || empties) {
       await this.backup(path, 'before-shrink');
     }
+    // In a cluster, only the notebook's owner may write it (throws once another took over).
+    await this.options.history.checkFence?.();
     await writeFileAtomic(path, text);
     const written = await stat(path);
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };

@@ -102,19 +102,26 @@ export class Room {
   private readonly presence = new LeadingEdgeBatcher(AWARENESS_BATCH_MS, () => this.flushAwareness());
   private failed = false;
 
-  constructor(private readonly options: RoomOptions) {
+  constructor(private options: RoomOptions) {
     this.fileId = options.fileId;
     this.doc = options.doc;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState({ room: { viewers: 0 } satisfies RoomAwareness });
-    const repairs = options.repairs ?? true;
-    this.guard = new SchemaGuard(this.doc, (origin) => repairs && (origin instanceof RoomConnection || origin === LOG_ORIGIN));
+    this.guard = new SchemaGuard(this.doc, (origin) => (this.options.repairs ?? true) && (origin instanceof RoomConnection || origin === LOG_ORIGIN));
     this.doc.on('update', this.onUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
   }
 
   get size(): number {
     return this.connections.size;
+  }
+
+  /**
+   * Gives the room new owners of its storage and events, connections and all: a cluster
+   * replica that relayed a notebook becomes its owner without anyone reconnecting.
+   */
+  rebind(options: RoomOptions): void {
+    this.options = options;
   }
 
   get viewerCount(): number {
@@ -222,6 +229,11 @@ export class Room {
   /** Runs a change as the server: outputs, kernel state, merges from the file. */
   transact(change: () => void, origin: unknown = SERVER_ORIGIN): void {
     this.doc.transact(change, origin);
+  }
+
+  /** Stores and sends nothing more (the notebook was taken over by another replica). */
+  stop(): void {
+    this.failed = true;
   }
 
   closeAll(code: number, reason: string): void {

@@ -9,15 +9,14 @@ import type { WebSocket } from 'ws';
 import type { Role } from '../../common/doc-schema';
 import { forbidden, notFound, tooMany } from '../errors';
 import { type Authenticator, requirePrincipal, requireRole } from '../http/auth';
-import type { OpenNotebook } from '../notebooks/open-notebook';
-import type { OpenNotebooks } from '../notebooks/open-notebooks';
+import type { RoomHandle, RoomHost } from '../notebooks/room-host';
 import { CLOSE_ACCESS_REVOKED, CLOSE_SLOW_CLIENT, CLOSE_UNKNOWN_SESSION, closeReason, RoomConnection } from '../rooms/connection';
 import type { SendBudget } from './send-budget';
 import { SocketCounts } from './socket-counts';
 
 export interface TransportOptions {
   auth: Authenticator;
-  notebooks: OpenNotebooks;
+  rooms: RoomHost;
   maxMessageBytes: number;
   /** What all clients together, and each one, may have waiting to be sent. */
   budget: SendBudget;
@@ -35,7 +34,7 @@ const ROOM_NAME = /^json:notebook:([0-9a-f-]{36})$/;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    roomContext: { open: OpenNotebook; role: Role; fileId: string } | undefined;
+    roomContext: { open: RoomHandle; role: Role; fileId: string } | undefined;
   }
 }
 
@@ -90,7 +89,7 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
             throw tooMany(`Your address already has ${options.maxSocketsPerAddress} link connections open; close some and try again`, 'too_many_connections');
           }
         }
-        const open = await options.notebooks.open(fileId);
+        const open = await options.rooms.openRoom(fileId);
         request.roomContext = { open, role, fileId };
       },
     },
@@ -105,10 +104,10 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
         // The client holds a history this server no longer has: merging it would duplicate
         // content (jupyter-collaboration#594). It must reload instead.
         socket.close(CLOSE_UNKNOWN_SESSION, JSON.stringify({ reason: 'unknown_session', reloadable: true }));
-        options.notebooks.release(fileId);
+        open.release();
         return;
       }
-      if (options.notebooks.get(fileId) !== open) {
+      if (!open.isCurrent()) {
         socket.close(CLOSE_SLOW_CLIENT, 'the room was reloaded; reconnect');
         return;
       }

@@ -8,14 +8,14 @@ import type { CollabSession } from '../../../common/api';
 import { roleAtLeast } from '../../../common/doc-schema';
 import { roleOn } from '../../auth/principal';
 import type { RootPaths } from '../../contents/paths';
-import type { OpenNotebooks } from '../../notebooks/open-notebooks';
+import type { RoomHost } from '../../notebooks/room-host';
 import type { FileIdIndex } from '../../storage/file-ids';
 import { requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 
 export function collaborationRoutes(
   app: FastifyInstance,
-  deps: { paths: RootPaths; fileIds: FileIdIndex; notebooks: OpenNotebooks; onEditorOpened(fileId: string): void },
+  deps: { paths: RootPaths; fileIds: FileIdIndex; rooms: RoomHost; onEditorOpened(fileId: string): void },
 ): void {
   app.put<{ Params: { '*': string }; Body: { format: string; type: string }; Reply: CollabSession }>(
     '/api/collaboration/session/*',
@@ -40,7 +40,9 @@ export function collaborationRoutes(
       if (!info?.isFile() || !apiPath.endsWith('.ipynb')) throw notFound(`No such notebook: ${apiPath}`);
       const fileId = known ?? deps.fileIds.ensure(apiPath);
       // Loaded now, so that joining finds it warm; if nobody joins after all, it unloads after its grace period.
-      const sessionId = await deps.notebooks.with(fileId, (notebook) => notebook.sessionId);
+      const room = await deps.rooms.openRoom(fileId);
+      room.release();
+      const sessionId = room.sessionId;
       if (roleAtLeast(roleOn(request.principal!, fileId), 'editor')) deps.onEditorOpened(fileId);
       return { format: 'json', type: 'notebook', fileId, sessionId };
     },
