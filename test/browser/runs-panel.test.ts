@@ -17,8 +17,8 @@ const WAIT_FOR_SIGNAL = "import os, time\nwhile not os.path.exists('go-signal'):
 async function putParameterisedNotebook(): Promise<void> {
   const content = notebookJson([
     { type: 'markdown', source: '# Squares' },
-    { source: 'n = 3  # how far to count' },
-    { source: "print(f'n squared is {n * n}')" },
+    { source: 'n = 3  # how far to count\nunit = "cm"' },
+    { source: "print(f'n squared is {n * n}, unit {unit!r}')" },
     // Differs on every run: a reproduction must show it as changed, with the difference.
     { source: 'import time\nprint(time.time_ns())' },
   ]);
@@ -47,6 +47,9 @@ test('a job run from the dialog with a parameter succeeds, shows in Runs, and it
     const n = dialog.getByLabel('Parameter n');
     expect(await n.getAttribute('placeholder')).toBe('3  # how far to count');
     await n.fill('7');
+    expect(await dialog.getByLabel('Parameter unit').getAttribute('placeholder')).toBe('"cm"');
+    // Quoted, as in Python: text, although it looks like a number.
+    await dialog.getByLabel('Parameter unit').fill('"7"');
     await screenshot(editor.page, 'run-job-form');
     await dialog.getByTestId('start-job').click();
     // Live progress from the document's jobs map, until it has run every cell.
@@ -67,14 +70,14 @@ test('a job run from the dialog with a parameter succeeds, shows in Runs, and it
     expect(await run.getAttribute('data-status')).toBe('ok');
     expect(await run.getByTestId('run-status').innerText()).toBe('Succeeded');
     expect(await run.getByTestId('run-mode').innerText()).toBe('reproducible');
-    expect(await run.getByTestId('run-parameters').innerText()).toBe('n = 7');
+    expect(await run.getByTestId('run-parameters').innerText()).toBe('n = 7, unit = "7"');
     expect(await run.innerText()).toContain('you');
 
     // The report, in a tab of its own, as this signed-in person (not through the reader link).
     const [report] = await Promise.all([editor.context.waitForEvent('page'), run.getByTestId('run-report').click()]);
-    await report.getByTestId('report').getByText('n squared is 49').waitFor();
+    await report.getByTestId('report').getByText("n squared is 49, unit '7'").waitFor();
     expect(await report.getByTestId('report').innerText()).not.toContain('n squared is 9');
-    expect(await report.getByTestId('report').innerText()).toContain('Parameters: n = 7');
+    expect(await report.getByTestId('report').innerText()).toContain('Parameters: n = 7, unit = "7"');
     await report.close();
 
     // Reproduce: a new run on the same data, parameters and environment, compared cell by cell.
@@ -90,6 +93,8 @@ test('a job run from the dialog with a parameter succeeds, shows in Runs, and it
     const changed = diff.locator('[data-testid="diff-cell"][data-status="changed"]');
     await expectCount(changed, 1);
     expect(await changed.innerText()).toContain('3. import time');
+    // Cells are named by their place and first line in the notebook.
+    expect(await diff.getByTestId('diff-cell').first().innerText()).toMatch(/^identical\s+1\. n = 3\s+# how far to count$/);
     const patch = await changed.locator('pre').innerText();
     expect(patch).toMatch(/^@@ .+ @@/);
     expect(patch).toMatch(/^-\d+$/m);
@@ -214,6 +219,12 @@ test('a viewer sees the Runs panel and the runs, but no way to run a job, reprod
     await expectCount(palette.getByRole('option').filter({ hasText: 'Run as job' }), 0);
     await viewer.page.keyboard.press('Escape');
     await screenshot(viewer.page, 'runs-panel-viewer');
+    // Once an editor publishes it, the viewer opens its report from the panel.
+    await s.tandem.api('POST', `/api/jobs/${id}/publish`, {});
+    await viewer.page.getByTestId('runs-panel').getByRole('button', { name: 'Refresh the runs' }).click();
+    const [report] = await Promise.all([viewer.context.waitForEvent('page'), run.getByTestId('run-report').click()]);
+    await report.getByTestId('report').getByText('n squared is 16').waitFor();
+    await report.close();
     expect(viewer.errors).toEqual([]);
   } finally {
     await viewer.context.close();
