@@ -1,8 +1,10 @@
 // Jobs in the browser (issue 20, the client): a person runs the notebook as a job from the Run as
 // job dialog with a parameter, watches it finish, publishes it, sees it in the Runs panel as
 // succeeded and opens its report with the parameterised output; reproduces it and reads the
-// cell-by-cell diff; sets a schedule and sees the next run spelled out, and an invalid cron
-// expression is refused with the server's reason. A viewer sees the runs but cannot start one.
+// cell-by-cell diff; watches a job's progress live with a viewer, and cancels one; sets a
+// schedule and sees the next run spelled out, and an invalid cron expression is refused with the
+// server's reason; sees a scheduled run and opens the schedule's report. A viewer sees the runs
+// and opens a published report, but cannot start, reproduce, publish or schedule.
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { expectCount, notebookJson, openNotebook, ownerUrl, person, screenshot, shareLink } from './support/browser';
@@ -186,6 +188,37 @@ test('a schedule set in the Runs panel shows its next run; an invalid cron expre
     const info = await s.tandem.api<{ schedule: unknown }>('GET', `/api/notebooks/${await fileIdOf(PATH)}/schedule`);
     expect(info.schedule).toEqual({ cron: '30 7 * * 1-5', timezone: 'Europe/Oslo' });
 
+    await schedule.getByTestId('clear-schedule').click();
+    await expectCount(schedule.getByTestId('next-run'), 0);
+    expect(editor.errors).toEqual([]);
+  } finally {
+    await editor.context.close();
+  }
+});
+
+test('a scheduled run shows in Runs and in the schedule, whose report opens and gets a reader link', async () => {
+  await putParameterisedNotebook();
+  const editor = await person(s.browser);
+  try {
+    await openNotebook(editor, ownerUrl(s.tandem, PATH));
+    await openRunsPanel(editor.page);
+    const schedule = editor.page.getByTestId('schedule');
+    await schedule.getByLabel('Cron expression').fill('*/5 * * * *');
+    await schedule.getByLabel('Time zone').fill('UTC');
+    await schedule.getByTestId('save-schedule').click();
+    await schedule.getByTestId('next-run').waitFor();
+    // The server's clock is the test's (--scheduler-clock manual): move it past the next slot.
+    const { started } = await s.tandem.api<{ started: string[] }>('POST', '/api/scheduler/tick', { at: Date.now() + 10 * 60_000 });
+    expect(started).toEqual([await fileIdOf(PATH)]);
+    const scheduled = editor.page.locator('[data-testid="run"][data-status="ok"]', { hasText: 'Schedule' }).first();
+    await scheduled.waitFor({ timeout: JOB_TIMEOUT });
+    expect(await scheduled.getByTestId('run-mode').innerText()).toBe('live');
+    await schedule.getByText('Latest scheduled run: succeeded').waitFor();
+    const [report] = await Promise.all([editor.context.waitForEvent('page'), schedule.getByTestId('schedule-report').click()]);
+    await report.getByTestId('report').getByText("n squared is 9, unit 'cm'").waitFor();
+    await report.close();
+    await schedule.getByRole('button', { name: 'Reader link' }).click();
+    expect(await schedule.getByTestId('reader-link').inputValue()).toMatch(/\/reports\/[0-9a-f-]+\?token=/);
     await schedule.getByTestId('clear-schedule').click();
     await expectCount(schedule.getByTestId('next-run'), 0);
     expect(editor.errors).toEqual([]);
