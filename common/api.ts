@@ -250,6 +250,32 @@ export interface CellDiff {
   volatile?: boolean;
 }
 
+/**
+ * GET /api/notebooks/{fileId}/jobs: the notebook's runs, newest first (running ones too), as the
+ * Runs panel lists them; the whole record, with its executed notebook and diff, is GET /api/jobs/{id}.
+ */
+export interface JobSummary {
+  id: string;
+  mode: JobMode;
+  status: JobStatus;
+  parameters: JobParameters;
+  startedBy: UserRef;
+  /** Epoch ms. */
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  failure: JobRecord['failure'];
+  /** Epoch ms: when its data was fetched (the oldest snapshot it used); null when it used none. */
+  dataFetchedAt: number | null;
+  /** For a reproduction: the run it re-ran. */
+  reproduces: string | null;
+  /** For an ended reproduction: how its code cells compared with the original's. */
+  reproduction: { identical: number; changed: number; failed: number; environmentChanged: boolean } | null;
+  /** When it was published as a report (at /reports/{id}), if it was. */
+  publishedAt: number | null;
+}
+
 /** POST /api/notebooks/{fileId}/jobs, POST /api/jobs/{id}/reproduce */
 export interface JobStarted {
   id: string;

@@ -3,7 +3,7 @@
 // them, stores each ended one as its run record, and publishes records as reports.
 
 import { randomUUID } from 'node:crypto';
-import type { JobParameters, JobRecord, Report } from '../../common/api';
+import type { JobParameters, JobRecord, JobSummary, Report } from '../../common/api';
 import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
 import type { NotebookJSON } from '../../common/nbformat';
 import type { ShareStore } from '../auth/shares';
@@ -14,7 +14,7 @@ import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import type { FileIdIndex } from '../storage/file-ids';
 import type { JobsExtension } from './job-board';
 import type { JobInput, JobRunner } from './job-runner';
-import type { JobStore } from './job-store';
+import type { JobStore, StoredRecord } from './job-store';
 import { diffRuns } from './output-diff';
 import { checkParameters, withoutInjectedParameters } from './parameters';
 import { reportOf } from './report';
@@ -29,6 +29,9 @@ export interface JobServiceOptions {
   shares: ShareStore;
   log: { error(obj: object, msg?: string): void };
 }
+
+/** How many runs a notebook's listing gives: the Runs panel shows the recent ones. */
+const LIST_LIMIT = 100;
 
 interface Running {
   input: JobInput;
@@ -94,6 +97,18 @@ export class JobService {
     const record = await this.options.store.get(id);
     if (!record) throw notFound(`No job with id ${id}`);
     return record;
+  }
+
+  /** The notebook's runs, newest first: those running now, then its stored records. */
+  async list(fileId: string, limit = LIST_LIMIT): Promise<JobSummary[]> {
+    if (this.options.fileIds.pathOf(fileId) === undefined) throw notFound(`No notebook with file id ${fileId}`);
+    const running = [...this.running.values()].filter((job) => job.input.fileId === fileId).map((job) => pendingRecord(job.input, job.progress));
+    const stored = await this.options.store.list(fileId, limit);
+    // A job that has just ended is stored before it leaves the running ones: its record wins.
+    const ids = new Set(stored.map((record) => record.id));
+    const records = [...running.filter((record) => !ids.has(record.id)), ...stored].sort((a, b) => b.queuedAt - a.queuedAt).slice(0, limit);
+    const publications = await Promise.all(records.map((record) => (ids.has(record.id) ? this.options.store.publication(record.id) : undefined)));
+    return records.map((record, i) => summaryOf(record, publications[i]?.publishedAt ?? null));
   }
 
   cancel(id: string): void {
@@ -203,6 +218,29 @@ function pendingRecord(input: JobInput, progress: JobProgress): JobRecord {
     reproduces: input.reproduces ?? null,
     diff: null,
     environmentChange: null,
+  };
+}
+
+function summaryOf(record: StoredRecord, publishedAt: number | null): JobSummary {
+  const fetched = record.snapshots.map((s) => s.fetchedAt);
+  const count = (status: 'identical' | 'changed' | 'failed') => record.diff?.filter((cell) => cell.status === status).length ?? 0;
+  return {
+    id: record.id,
+    mode: record.mode,
+    status: record.status,
+    parameters: record.parameters,
+    startedBy: record.startedBy,
+    queuedAt: record.queuedAt,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    durationMs: record.durationMs,
+    failure: record.failure,
+    dataFetchedAt: fetched.length ? Math.min(...fetched) : null,
+    reproduces: record.reproduces,
+    reproduction: record.diff
+      ? { identical: count('identical'), changed: count('changed'), failed: count('failed'), environmentChanged: record.environmentChange !== null }
+      : null,
+    publishedAt,
   };
 }
 

@@ -4,10 +4,14 @@
 import type { JobRecord } from '../../common/api';
 import type { Publication } from './report';
 
+export type StoredRecord = Omit<JobRecord, 'executed'>;
+
 export interface JobStore {
   /** Stores an ended job's record once; a record is never replaced. */
   save(record: JobRecord): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
+  /** One notebook's stored records, newest first, at most `limit`, without their executed notebooks. */
+  list(fileId: string, limit: number): Promise<StoredRecord[]>;
   /** Publishes a stored record as a report (again: the newer publication replaces the older). */
   publish(id: string, publication: Publication): Promise<void>;
   publication(id: string): Promise<Publication | undefined>;

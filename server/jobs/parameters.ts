@@ -4,11 +4,10 @@
 
 import type { JobParameters } from '../../common/api';
 import type { CellJSON, NotebookJSON } from '../../common/nbformat';
+import { PARAMETERS_TAG, parametersIn } from '../../common/parameters';
 import { invalid } from '../errors';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// A top-level assignment, optionally annotated: `n = 3`, `n: int = 3`.
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=(?!=)/gm;
 
 function tagsOf(cell: CellJSON): string[] {
   const tags = cell.metadata.tags;
@@ -22,19 +21,8 @@ function sourceOf(cell: CellJSON): string {
 
 /** The names the `parameters` cell assigns, in order. */
 export function declaredParameters(nb: NotebookJSON): string[] {
-  const cell = nb.cells.find((c) => c.cell_type === 'code' && tagsOf(c).includes('parameters'));
-  if (!cell) return [];
-  return [...new Set([...sourceOf(cell).matchAll(ASSIGNMENT)].map((m) => m[1]!))];
-}
-
-/** A value given on the command line (`-p n 5`), typed as papermill types it. */
-export function parseParameterValue(raw: string): string | number | boolean | null {
-  if (raw === 'True' || raw === 'true') return true;
-  if (raw === 'False' || raw === 'false') return false;
-  if (raw === 'None' || raw === 'null') return null;
-  if (/^[-+]?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
-  if (/^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(raw)) return Number(raw);
-  return raw;
+  const cell = nb.cells.find((c) => c.cell_type === 'code' && tagsOf(c).includes(PARAMETERS_TAG));
+  return cell ? parametersIn(sourceOf(cell)).map((p) => p.name) : [];
 }
 
 function pythonLiteral(value: string | number | boolean | null): string {
@@ -80,7 +68,7 @@ export function injectParameters(nb: NotebookJSON, parameters: JobParameters): N
     outputs: [],
     execution_count: null,
   };
-  const at = nb.cells.findIndex((c) => c.cell_type === 'code' && tagsOf(c).includes('parameters'));
+  const at = nb.cells.findIndex((c) => c.cell_type === 'code' && tagsOf(c).includes(PARAMETERS_TAG));
   const cells = [...nb.cells];
   cells.splice(at + 1, 0, injected);
   return { ...nb, cells };

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { JobParameters } from '../../common/api';
+import { parseParameterValue } from '../../common/parameters';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { createEnvironmentService } from '../environments';
 import { TandemError } from '../errors';
@@ -16,7 +17,7 @@ import { createJobSql } from '../queries';
 import { FileIdIndex } from '../storage/file-ids';
 import { FsJobStore } from './fs-job-store';
 import { JobRunner } from './job-runner';
-import { checkParameters, parseParameterValue } from './parameters';
+import { checkParameters } from './parameters';
 
 export const RUN_USAGE = `Usage: tandem run NOTEBOOK [--live] [-p NAME VALUE]... [--root DIR] [--state-dir DIR] [--connections FILE]
 

@@ -79,6 +79,7 @@ test("a reader's token reaches nothing but its report", async () => {
   await refused('GET', `/api/jobs/${id}`);
   await refused('POST', `/api/jobs/${id}/publish`, {});
   await refused('POST', `/api/notebooks/${fileId}/jobs`, { mode: 'live' });
+  await refused('GET', `/api/notebooks/${fileId}/jobs`);
   await refused('GET', `/api/contents/${PATH}`);
   await refused('GET', '/api/contents');
   await refused('PUT', `/api/collaboration/session/${PATH}`, { format: 'json', type: 'notebook' });

@@ -1,8 +1,9 @@
 // Jobs: headless runs of a notebook. Starting and cancelling one needs the runner role on the
-// notebook; reading a record needs the viewer role, since it holds the notebook's code.
+// notebook; listing a notebook's runs and reading a record need the viewer role, since a record
+// holds the notebook's code.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { JobParameters, JobRecord, JobStarted } from '../../../common/api';
+import type { JobParameters, JobRecord, JobStarted, JobSummary } from '../../../common/api';
 import type { JobMode } from '../../../common/doc-schema';
 import type { JobService } from '../../jobs/job-service';
 import { requirePrincipal, requireRole } from '../auth';
@@ -41,6 +42,11 @@ export function jobRoutes(app: FastifyInstance, deps: { jobs: JobService }): voi
       return { id };
     },
   );
+
+  app.get<{ Params: FileParams; Reply: JobSummary[] }>('/api/notebooks/:fileId/jobs', async (request) => {
+    requireRole(request, request.params.fileId, 'viewer');
+    return deps.jobs.list(request.params.fileId);
+  });
 
   app.get<{ Params: JobParams; Reply: JobRecord }>('/api/jobs/:id', async (request) => {
     requirePrincipal(request);

@@ -16,6 +16,7 @@ import type { CellType } from './cell.svelte';
 import { CellUndo } from './cell-undo';
 import { clipboardCells, copyCells } from './clipboard';
 import * as edits from './edits';
+import { JobBoard } from './job-board.svelte';
 import { NotebookModel } from './notebook.svelte';
 import { PresenceModel } from './presence.svelte';
 import { RunsModel } from './runs.svelte';
@@ -23,14 +24,16 @@ import { LOCAL_ORIGIN, type NotebookSession } from './session.svelte';
 import { type QueryMode, writeEnvironment, writeQueryMode } from './tandem-metadata';
 
 export type Mode = 'command' | 'edit';
-export type SidePanel = 'environment' | 'history';
+export type SidePanel = 'environment' | 'history' | 'runs';
 export type RunMode = 'stay' | 'advance' | 'insert';
 /** The notebook's own dialogs; one at a time. */
-export type NotebookDialog = 'restart' | 'restart-run' | 'shutdown' | 'help' | 'palette';
+export type NotebookDialog = 'restart' | 'restart-run' | 'shutdown' | 'help' | 'palette' | 'run-job';
 
 export class NotebookController {
   readonly model: NotebookModel;
   readonly runs: RunsModel;
+  /** Headless runs of this notebook (jobs), live from the server. */
+  readonly jobs: JobBoard;
   readonly presence: PresenceModel;
   readonly undoManager: Y.UndoManager;
   readonly #cellUndo: CellUndo;
@@ -67,6 +70,7 @@ export class NotebookController {
   ) {
     this.model = new NotebookModel(session.ydoc);
     this.runs = new RunsModel(session.ydoc);
+    this.jobs = new JobBoard(session.ydoc);
     this.presence = new PresenceModel(session.awareness, me.identity, role);
     this.#cellUndo = new CellUndo(this.model.ycells, LOCAL_ORIGIN);
     this.undoManager = this.#cellUndo.manager;
@@ -516,6 +520,7 @@ export class NotebookController {
     this.undoManager.destroy();
     this.presence.dispose();
     this.runs.dispose();
+    this.jobs.dispose();
     this.model.dispose();
   }
 }

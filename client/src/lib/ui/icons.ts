@@ -38,6 +38,8 @@ export const ICONS = {
   database: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
   pin: 'M9 3.5h6M10 3.5v6L7 13h10l-3-3.5v-6M12 13v7.5',
   history: 'M3.5 12a8.5 8.5 0 1 0 2.5-6M3 4v4.5h4.5M12 7.5V12l3 2',
+  job: 'M4 5h16v14H4zM10 9v6l5-3z',
+  calendar: 'M4 6h16v14H4zM4 10h16M8 3.5v4M16 3.5v4',
 } as const;
 
 export type IconName = keyof typeof ICONS;
