@@ -95,6 +95,8 @@ export class Room {
   private viewerTimer: NodeJS.Timeout | undefined;
   private readonly awarenessChanged = new Set<number>();
   private readonly localPresenceChanged = new Set<number>();
+  /** Clients whose presence came from other replicas of a cluster. */
+  private readonly remotePresence = new Set<number>();
   /** Stores not yet settled (cluster log appends), and the chain that sends in order behind them. */
   private heldStores: Promise<void>[] = [];
   private storing = 0;
@@ -379,6 +381,16 @@ export class Room {
       if (entry.clientID === this.doc.clientID) continue;
       const owner = this.awarenessOwners.get(entry.clientID);
       if (owner && owner !== connection) continue;
+      // Removing what is already gone: a client echoing a removal it heard. Applied, it would
+      // be news again, and echoed again, for ever.
+      if (entry.state === null && !this.awareness.getStates().has(entry.clientID)) continue;
+      if (!owner && this.remotePresence.has(entry.clientID)) {
+        // Another replica's client, echoed back by this room's clients (y-websocket sends on
+        // every change it hears, not only its own). Only a newer state than the room holds is
+        // that client's own, having moved to this replica.
+        if (entry.clock <= (this.awareness.meta.get(entry.clientID)?.clock ?? 0)) continue;
+        this.remotePresence.delete(entry.clientID);
+      }
       if (entry.state && JSON.stringify(entry.state).length > MAX_AWARENESS_STATE_BYTES) continue;
       connection.awarenessClients.add(entry.clientID);
       if (connection.isAudience) continue;
@@ -422,6 +434,10 @@ export class Room {
   }
 
   private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    if (origin === LOG_ORIGIN) {
+      for (const clientID of [...added, ...updated]) this.remotePresence.add(clientID);
+    }
+    for (const clientID of removed) this.remotePresence.delete(clientID);
     for (const clientID of [...added, ...updated, ...removed]) {
       this.awarenessChanged.add(clientID);
       // The room's own state (its viewer count) is this replica's alone.
