@@ -40,8 +40,8 @@ export interface NotebookServices {
 export interface NotebookEvents {
   /** Nobody is connected and no kernel holds state: it may unload. */
   idle(): void;
-  /** It can no longer store its updates, and must unload now. */
-  failed(): void;
+  /** It can no longer store its updates (or, in a cluster, lost its lease), and must unload now. */
+  failed(error: unknown): void;
 }
 
 export interface NotebookParts {
@@ -108,7 +108,7 @@ export class OpenNotebook {
         for (const listener of this.listeners.values()) listener.edited?.(connection.identity);
       },
       onEmpty: () => this.events.idle(),
-      onFailure: () => this.events.failed(),
+      onFailure: (error) => this.events.failed(error),
     };
     if (parts.room) parts.room.rebind(roomOptions);
     this.room = parts.room ?? new Room(roomOptions);

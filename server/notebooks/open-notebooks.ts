@@ -250,7 +250,8 @@ export class OpenNotebooks {
     const { doc, history } = owned ?? (await loadDocument(fileId, path() ?? '', this.options.storage, log));
     const notebook = new OpenNotebook({ fileId, doc, history, path, room: owned?.room, onLocalPresence: owned?.onLocalPresence }, this.services, {
       idle: () => this.release(fileId),
-      failed: () => void this.unload(fileId),
+      // A write refused for a lost lease means another replica owns it now: drop it, writing nothing.
+      failed: (error) => void (error instanceof TandemError && error.reason === 'fenced' ? this.fenced(fileId) : this.unload(fileId)),
     });
     const entry: Entry = { notebook, grace: undefined, owned };
     try {
