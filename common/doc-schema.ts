@@ -46,6 +46,11 @@ export interface KernelState {
   /** Epoch milliseconds. */
   startedAt?: number;
   lastActivity?: number;
+  /**
+   * Cluster mode: the server that ran the kernel handed the notebook over on its way out; the
+   * runs it left queued run on the next owner, on a fresh kernel. Removed once they are queued there.
+   */
+  handedOver?: boolean;
 }
 
 /**

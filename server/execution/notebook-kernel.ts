@@ -8,7 +8,7 @@ import type { ExecuteReply } from '../../common/api';
 import type { ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
 import type { JupyterMessage, KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
-import { conflict, forbidden, invalid, notFound, tooMany } from '../errors';
+import { conflict, forbidden, invalid, notFound, tooMany, unavailable } from '../errors';
 import type { KernelPatch, KernelStateWriter } from '../notebooks/kernel-state';
 import { type Room, SERVER_ORIGIN } from '../rooms/room';
 import type { OutputStore } from './output-store';
@@ -65,21 +65,66 @@ export class NotebookKernel {
   private readonly writer: OutputWriter;
   private readonly records: RunRecords;
   private readonly kernelState: KernelStateWriter;
+  private handingOver = false;
+  private adoption: Promise<void> | undefined;
 
   constructor(private readonly options: NotebookKernelOptions) {
     const target = { doc: options.room.doc, transact: (change: () => void) => options.room.transact(change, SERVER_ORIGIN) };
     this.writer = new OutputWriter(target, options.store, options.fileId, options.limits);
     this.records = new RunRecords(target);
     this.kernelState = options.kernelState;
-    // Whatever a previous server process had queued or running is gone with its kernel.
-    this.records.failOrphans(options.lostKernel ?? 'The server restarted before this run finished');
+    // Whatever a previous server process had queued or running is gone with its kernel, but
+    // for runs a cluster replica handed over on its way out: those run here.
+    const handedOver = this.kernelState.get('handedOver') === true;
+    this.records.failOrphans(options.lostKernel ?? 'The server restarted before this run finished', handedOver ? ['running'] : undefined);
     options.room.transact(() => {
       for (const cell of options.room.doc.getArray('cells')) {
         if (cell instanceof Y.Map && cell.get('execution_state') === 'running') cell.set('execution_state', 'idle');
       }
     });
-    if (this.kernelState.get('status') !== 'shutdown' && !this.kernelState.isEmpty) {
+    if (handedOver) {
+      this.adoption = this.adoptQueued().catch((error: unknown) => {
+        this.records.failOrphans(`Could not run on this server: ${(error as Error).message}`, ['queued']);
+      });
+    } else if (this.kernelState.get('status') !== 'shutdown' && !this.kernelState.isEmpty) {
       this.kernelState.write({ status: 'shutdown', message: options.lostKernel ?? 'No kernel is running' });
+    }
+  }
+
+  /**
+   * Cluster scale-in: runs not started yet stay queued in the document for the next owner; the
+   * one running gets up to `waitMs` to finish; then the kernel stops and the document says why.
+   */
+  async handOver(waitMs: number, message: string): Promise<void> {
+    this.handingOver = true;
+    for (const run of this.runs.values()) if (!run.started) this.session?.cancel(run.runId, message);
+    const deadline = Date.now() + waitMs;
+    while ([...this.runs.values()].some((run) => run.started) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const session = this.session;
+    if (session) {
+      session.removeAllListeners();
+      await session.shutdown();
+    }
+    this.kernelState.write({ status: 'shutdown', message, handedOver: true });
+  }
+
+  /** Queues, on a fresh kernel, the runs another replica handed over. */
+  private async adoptQueued(): Promise<void> {
+    const queued = this.records.queued();
+    this.kernelState.write({
+      handedOver: undefined,
+      message: queued.length
+        ? `This notebook moved from another server: ${queued.length} queued run${queued.length === 1 ? '' : 's'} continue here on a fresh kernel`
+        : 'This notebook moved from another server',
+    });
+    if (!queued.length) return;
+    const session = await this.ensureSession();
+    for (const record of queued) {
+      const run = new Run(this.options.fileId, record.id, record.cellId, record.source, record.requestedBy);
+      this.runs.set(record.id, run);
+      const plan = await this.options.planRun(run);
+      run.work = plan?.work;
+      session.enqueue({ runId: record.id, code: plan?.code ?? record.source, username: record.requestedBy.username });
     }
   }
 
@@ -158,6 +203,8 @@ export class NotebookKernel {
    * requester's state vector: the sources that run include everything they had typed.
    */
   async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array): Promise<ExecuteReply> {
+    if (this.handingOver) throw unavailable('This notebook is moving to another server; run again in a moment');
+    await this.adoption;
     if (after) await this.options.room.whenIncludes(after, WAIT_FOR_SOURCES_MS);
     const cells = new Map<string, Y.Map<unknown>>();
     for (const cell of this.options.room.doc.getArray('cells')) {
@@ -356,6 +403,8 @@ export class NotebookKernel {
     const run = this.runs.get(event.runId);
     this.runs.delete(event.runId);
     if (!run) return;
+    // Taken off this kernel's queue to run on the next owner: its record stays queued.
+    if (this.handingOver && !run.started) return;
     if (run.started) {
       this.writer.finishRun(run.cellId);
       // A run cut short by the kernel dying says so in the cell itself, for everyone.

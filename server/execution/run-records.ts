@@ -96,12 +96,18 @@ export class RunRecords {
    * Runs a previous server process left queued or running can never finish: say so.
    * Called once when the notebook's kernel is first set up in this process.
    */
-  failOrphans(message: string): void {
-    const orphans = [...this.map.values()].filter((r) => ACTIVE.includes(r.status));
+  /** Fails the runs still shown as queued or running (or only running ones), as of a kernel that is gone. */
+  failOrphans(message: string, statuses: ExecutionStatus[] = ACTIVE): void {
+    const orphans = [...this.map.values()].filter((r) => statuses.includes(r.status));
     if (!orphans.length) return;
     this.target.transact(() => {
       for (const record of orphans) this.map.set(record.id, { ...record, status: 'failed', finishedAt: Date.now(), message });
     });
+  }
+
+  /** Runs waiting their turn, in the order they were asked for. */
+  queued(): ExecutionRecord[] {
+    return [...this.map.values()].filter((r) => r.status === 'queued').sort((a, b) => a.seq - b.seq);
   }
 
   prune(): void {

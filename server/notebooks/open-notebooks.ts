@@ -61,6 +61,8 @@ interface Entry {
 }
 
 const CULL_CHECK_MS = 15_000;
+/** How long a cluster replica on its way out lets a running cell finish before handing its notebook over. */
+const HANDOVER_WAIT_MS = 20_000;
 
 export class OpenNotebooks {
   private readonly entries = new Map<string, Entry>();
@@ -218,6 +220,12 @@ export class OpenNotebooks {
     clearInterval(this.watcher);
     clearInterval(this.cullTimer);
     await Promise.allSettled([...this.loading.values()]);
+    if (this.options.ownership) {
+      // Scale-in: another replica takes each notebook over; runs still queued run there.
+      await Promise.all(
+        this.loaded().map((notebook) => notebook.existingKernel()?.handOver(HANDOVER_WAIT_MS, 'This server stopped; the notebook moved to another one')),
+      );
+    }
     await Promise.all([...this.entries.keys()].map((fileId) => this.unload(fileId, 'the server is shutting down')));
     await Promise.all(this.services.extensions.map((extension) => extension.dispose?.()));
   }
@@ -257,7 +265,9 @@ export class OpenNotebooks {
     try {
       owned?.attach(notebook.room);
       // A kernel the document still shows ran on a replica that is gone: say so, and fail its runs.
-      if (owned && !notebook.kernelState.isEmpty && notebook.kernelState.get('status') !== 'shutdown') notebook.kernel();
+      // Runs a replica handed over on its way out are queued here.
+      const kernelState = notebook.kernelState;
+      if (owned && !kernelState.isEmpty && (kernelState.get('status') !== 'shutdown' || kernelState.get('handedOver'))) notebook.kernel();
       // Edits made to the file while the server was down are merged before anyone joins.
       await notebook.file.checkForOutsideEdit();
     } catch (error) {

@@ -124,3 +124,28 @@ test('an owner paused past its lease (SIGSTOP) wakes fenced: its writes are refu
   const saved = JSON.parse(readFileSync(join(cluster.root, 'paused.ipynb'), 'utf8'));
   expect(JSON.stringify(saved)).not.toContain('written by the paused owner');
 });
+
+test('SIGTERM scale-in during a queue of runs: the running cell finishes, the rest run on the new owner, none fails', async () => {
+  const [, replicaB] = cluster.replicas;
+  const leaving = await cluster.add();
+  cluster.writeNotebook('scale-in.ipynb', [
+    { id: 's1', source: 'import time\ntime.sleep(1.5)\nprint("first")' },
+    { id: 's2', source: 'print("second")' },
+    { id: 's3', source: 'print("third")' },
+  ]);
+  const onLeaving = await connectNotebook(leaving, 'scale-in.ipynb');
+  const onB = await connectNotebook(replicaB, 'scale-in.ipynb');
+  clients.push(onLeaving, onB);
+  const messagesOnB = kernelMessages(onB);
+  const runs = await execute(replicaB, onB.fileId, ['s1', 's2', 's3']);
+  await waitForRun(onB, runs[0].id, ['running']);
+
+  expect(await leaving.stop('SIGTERM')).toBe(0);
+  const finished = await Promise.all(runs.map((run) => waitForRun(onB, run.id, undefined, 30_000)));
+  expect(finished.map((record) => record.status)).toEqual(['ok', 'ok', 'ok']);
+  expect(outputsOf(onB, 's1')[0]?.text).toBe('first\n');
+  expect(outputsOf(onB, 's2')[0]?.text).toBe('second\n');
+  expect(outputsOf(onB, 's3')[0]?.text).toBe('third\n');
+  expect(messagesOnB.some((message) => /moved from another server: 2 queued runs continue here/.test(message))).toBe(true);
+  expect(onB.closes).toEqual([]);
+});
