@@ -2,12 +2,15 @@
 // edit one notebook together, a run asked on one replica is carried out by the notebook's
 // owner on another, and everything (outputs, cursors) reaches clients on the third.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import * as Y from 'yjs';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
+import { openRaw, roomUrl, syncMessage } from '../helpers/raw-socket';
 
 let cluster: TestCluster;
 const clients: NotebookClient[] = [];
@@ -103,4 +106,41 @@ test('named cursors cross replicas', async () => {
   onA.provider.disconnect();
   await eventually(() => expect(onC.provider.awareness.getStates().has(onA.provider.awareness.clientID)).toBe(false));
   expect(sourceOf(onC)).toBe('y = 2');
+});
+
+test('hostile frames on one replica close only their own sockets; the other replicas and the notebook are untouched', async () => {
+  const [replicaA, replicaB, replicaC] = cluster.replicas;
+  cluster.writeNotebook('hostile.ipynb', [{ id: 'h1', source: 'z = 3' }]);
+  // Owned by B; A relays it.
+  const onB = await connectNotebook(replicaB, 'hostile.ipynb');
+  const onC = await connectNotebook(replicaC, 'hostile.ipynb');
+  const onA = await connectNotebook(replicaA, 'hostile.ipynb');
+  clients.push(onB, onC, onA);
+
+  for (let i = 0; i < 10; i++) {
+    const raw = await openRaw(roomUrl(replicaA, onA.fileId, onA.sessionId));
+    raw.send(randomBytes(1 + Math.floor(Math.random() * 200)));
+    raw.send(Uint8Array.from([0, 2, 5, 255, 255, 255, 255, 255]));
+    expect((await raw.closed).code).toBe(1002);
+  }
+  // An editor's write to what only the server writes (outputs) is refused on the relaying replica.
+  const raw = await openRaw(roomUrl(replicaA, onA.fileId, onA.sessionId));
+  const forged = new Y.Doc();
+  Y.applyUpdate(forged, Y.encodeStateAsUpdate(onA.doc));
+  const cell = forged.getArray<Y.Map<unknown>>('cells').get(0);
+  forged.transact(() => (cell.get('outputs') as Y.Array<unknown>).push([new Y.Map(Object.entries({ output_type: 'stream', name: 'stdout', text: 'forged' }))]));
+  raw.send(syncMessage(2, Y.encodeStateAsUpdate(forged, Y.encodeStateVector(onA.doc))));
+  await eventually(() => expect(raw.frames.some((frame) => frame[0] === 2)).toBe(true));
+  raw.close();
+
+  onC.notebook.getCell(0).updateSource(0, 0, '# still fine\n');
+  for (const client of [onA, onB, onC]) {
+    await eventually(() => expect(client.notebook.getCell(0).getSource()).toBe('# still fine\nz = 3'));
+    expect(outputsOf(client, 'h1')).toEqual([]);
+  }
+  await eventually(() => {
+    const saved = JSON.parse(readFileSync(join(cluster.root, 'hostile.ipynb'), 'utf8'));
+    expect(saved.cells[0].outputs).toEqual([]);
+    expect(saved.cells[0].source.join('')).toBe('# still fine\nz = 3');
+  });
 });
