@@ -183,11 +183,13 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     ownership: cluster,
   });
   cluster?.serve(notebooks);
+  const rooms = cluster ?? localRooms(notebooks);
   const jobStore = new FsJobStore(join(config.stateDir, 'jobs'));
   const jobs = new JobService({
     runner: new JobRunner({ environments, sql: queries.jobSql, log: logger.child({ component: 'jobs' }) }),
     store: jobStore,
     notebooks,
+    rooms,
     fileIds,
     paths,
     boards: jobBoards,
@@ -201,13 +203,13 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     root: config.root,
     stateDir: config.stateDir,
     clock: config.schedulerClock,
+    active: cluster ? () => cluster.runsSchedules : undefined,
     log: logger.child({ component: 'scheduler' }),
   });
   jobBoards.scheduleChanged = (fileId, schedule) => scheduler.set(fileId, schedule);
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
   // One budget for room and kernel sockets alike: memory is memory.
   const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
-  const rooms = cluster ?? localRooms(notebooks);
   if (cluster) clusterRoutes(app, cluster);
   const transport = await registerWebSocketTransport(app, {
     auth,

@@ -38,6 +38,8 @@ export interface ClusterOptions {
 export type Route = { kind: 'local' } | { kind: 'owner'; url: string } | { kind: 'lost' };
 
 const RETRY_MS = 250;
+/** The lease of the one replica that runs scheduled jobs. */
+const SCHEDULER_LEASE = '@scheduler';
 
 export class Cluster implements NotebookOwnership, RoomHost {
   readonly replicaId = randomUUID();
@@ -74,6 +76,11 @@ export class Cluster implements NotebookOwnership, RoomHost {
       graceMs: options.roomGraceMs,
       logger: log,
     });
+  }
+
+  /** Whether this replica runs scheduled jobs: one replica of the cluster does, the holder of their lease. */
+  get runsSchedules(): boolean {
+    return this.leases.heldLease(SCHEDULER_LEASE) !== undefined;
   }
 
   /** Connects to Redis; a Redis that cannot be reached is an error before the server listens. */
@@ -200,6 +207,7 @@ export class Cluster implements NotebookOwnership, RoomHost {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.relays.closeAll('the server is shutting down');
+    await this.leases.release(SCHEDULER_LEASE);
     await this.redis.del(keys.replica(this.replicaId)).catch(() => {});
     await this.follower.close();
     this.disconnect();
@@ -241,6 +249,7 @@ export class Cluster implements NotebookOwnership, RoomHost {
     try {
       await this.redis.set(keys.replica(this.replicaId), this.url, 'PX', this.options.leaseMs);
       for (const fileId of await this.leases.renewAll()) await this.notebooks.fenced(fileId);
+      await this.leases.acquire(SCHEDULER_LEASE);
       await this.takeOverOrphans();
     } catch (error) {
       this.options.log.warn({ error: (error as Error).message }, 'cluster heartbeat failed; retrying');

@@ -11,6 +11,7 @@ import type { RootPaths } from '../contents/paths';
 import { conflict, notFound } from '../errors';
 import { notebookFromDoc } from '../notebook/notebook-doc';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
+import type { RoomHost } from '../notebooks/room-host';
 import type { FileIdIndex } from '../storage/file-ids';
 import type { JobsExtension } from './job-board';
 import type { JobInput, JobRunner } from './job-runner';
@@ -23,6 +24,8 @@ export interface JobServiceOptions {
   runner: JobRunner;
   store: JobStore;
   notebooks: OpenNotebooks;
+  /** Where the live document is read from: in a cluster, a replica that does not own the notebook relays it. */
+  rooms: RoomHost;
   fileIds: FileIdIndex;
   paths: RootPaths;
   boards: JobsExtension;
@@ -51,7 +54,13 @@ export class JobService {
   async start(fileId: string, request: { mode: JobMode; parameters: JobParameters }, startedBy: UserRef): Promise<string> {
     const path = this.options.fileIds.pathOf(fileId);
     if (path === undefined) throw notFound(`No notebook with file id ${fileId}`);
-    const notebook = await this.options.notebooks.with(fileId, (open) => notebookFromDoc(open.room.doc));
+    const room = await this.options.rooms.openRoom(fileId);
+    let notebook: NotebookJSON;
+    try {
+      notebook = notebookFromDoc(room.room.doc);
+    } finally {
+      room.release();
+    }
     checkParameters(notebook, request.parameters);
     return this.launch({ fileId, path, notebook, mode: request.mode, parameters: request.parameters, startedBy });
   }

@@ -3,18 +3,19 @@
 // one leaves the last good report up, marked. At most one scheduled run per notebook at a
 // time; a run missed while the server was down runs once at start-up, not once per miss. What
 // it knows of each schedule (the last run, the last good one, the report's id) is kept in
-// STATE/schedules.json; the schedule itself lives in the notebook.
+// STATE/schedules.json; the schedule itself lives in the notebook. Replicas of a cluster share
+// that file (shared-json-file.ts), and only one of them, the holder of the scheduler's lease,
+// runs what comes due (`active`).
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { JobRecord, Report, ScheduleInfo, ScheduleSpec } from '../../common/api';
+import type { Report, ScheduleInfo, ScheduleSpec } from '../../common/api';
 import type { JobStatus } from '../../common/doc-schema';
 import { isJSONObject } from '../../common/nbformat';
 import { conflict, notFound } from '../errors';
-import { writeFileAtomicSync } from '../storage/atomic-write';
 import type { FileIdIndex } from '../storage/file-ids';
+import { SharedJsonFile } from '../storage/shared-json-file';
 import type { JobService } from './job-service';
 import type { JobStore } from './job-store';
 import { reportOf } from './report';
@@ -28,7 +29,20 @@ export interface SchedulerOptions {
   stateDir: string;
   /** 'system' ticks on a timer; 'manual' only when tick() is called (tests drive the clock). */
   clock: 'system' | 'manual';
+  /** Whether this process runs what comes due (in a cluster, one replica does); always, alone. */
+  active?: () => boolean;
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+}
+
+type States = Map<string, ScheduleState>;
+
+function parseStates(json: unknown): States {
+  const stored = json as { schedules?: ScheduleState[] };
+  return new Map((stored.schedules ?? []).map((state) => [state.fileId, state]));
+}
+
+function serialise(states: States): string {
+  return JSON.stringify({ version: 1, schedules: [...states.values()] });
 }
 
 interface ScheduleState {
@@ -45,18 +59,32 @@ const SCHEDULER = { username: 'scheduler', name: 'Schedule', color: '#6b7280' };
 const TICK_MS = 15_000;
 
 export class Scheduler {
-  private readonly states = new Map<string, ScheduleState>();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly file: string;
+  private readonly file: SharedJsonFile<States>;
   private timer: NodeJS.Timeout | undefined;
+  private unreadable = false;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.file = join(options.stateDir, 'schedules.json');
+    this.file = new SharedJsonFile(join(options.stateDir, 'schedules.json'), () => new Map(), parseStates);
+  }
+
+  /** The schedules as stored now (another replica may have changed them). */
+  private states(): States {
     try {
-      const stored = JSON.parse(readFileSync(this.file, 'utf8')) as { schedules: ScheduleState[] };
-      for (const state of stored.schedules) this.states.set(state.fileId, state);
+      return this.file.read();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.log.warn({ err: error }, 'could not read the schedules; starting without their history');
+      if (!this.unreadable) this.options.log.warn({ err: error }, 'could not read the schedules; going on without their history');
+      this.unreadable = true;
+      return new Map();
+    }
+  }
+
+  /** Changes the stored schedules, keeping what other replicas changed meanwhile. */
+  private change(mutate: (states: States) => void): void {
+    try {
+      this.file.update(mutate, serialise);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'could not store the schedules');
     }
   }
 
@@ -72,9 +100,10 @@ export class Scheduler {
         // Not a notebook we can read: it has no schedule we could run either.
       }
     }
-    for (const fileId of this.states.keys()) if (!found.has(fileId)) this.states.delete(fileId);
+    this.change((states) => {
+      for (const fileId of states.keys()) if (!found.has(fileId)) states.delete(fileId);
+    });
     for (const [fileId, schedule] of found) this.set(fileId, schedule);
-    this.persist();
     if (this.options.clock === 'system') {
       this.timer = setInterval(() => this.tick(Date.now()), TICK_MS);
       this.timer.unref();
@@ -84,35 +113,42 @@ export class Scheduler {
 
   /** A notebook's schedule as its metadata now says (undefined: it has none). */
   set(fileId: string, schedule: ScheduleSpec | undefined): void {
-    const state = this.states.get(fileId);
+    const state = this.states().get(fileId);
     if (!schedule) {
-      if (state && this.states.delete(fileId)) this.persist();
+      if (state) this.change((states) => states.delete(fileId));
       return;
     }
     if (state && sameSchedule(state.schedule, schedule)) return;
     // A new or changed schedule counts from now: it does not run for times before it existed.
-    this.states.set(fileId, { ...(state ?? { reportId: randomUUID() }), fileId, schedule, checkedAt: Date.now() });
-    this.persist();
+    this.change((states) => {
+      states.set(fileId, { ...(states.get(fileId) ?? { reportId: randomUUID() }), fileId, schedule, checkedAt: Date.now() });
+    });
   }
 
   /** Starts the runs that are due at `now`; returns when they have started. */
   tick(now: number): string[] {
-    const started: string[] = [];
-    for (const state of this.states.values()) {
-      if (this.running.has(state.fileId)) continue;
-      const due = nextRun(state.schedule, new Date(state.checkedAt));
-      if (!due || due.getTime() > now) continue;
-      state.checkedAt = now;
-      started.push(state.fileId);
-      const run = this.run(state).finally(() => this.running.delete(state.fileId));
-      this.running.set(state.fileId, run);
+    if (this.options.active && !this.options.active()) return [];
+    const due = [...this.states().values()].filter((state) => {
+      if (this.running.has(state.fileId)) return false;
+      const next = nextRun(state.schedule, new Date(state.checkedAt));
+      return next !== undefined && next.getTime() <= now;
+    });
+    if (!due.length) return [];
+    this.change((states) => {
+      for (const { fileId } of due) {
+        const state = states.get(fileId);
+        if (state) state.checkedAt = now;
+      }
+    });
+    for (const { fileId } of due) {
+      const run = this.run(fileId).finally(() => this.running.delete(fileId));
+      this.running.set(fileId, run);
     }
-    if (started.length) this.persist();
-    return started;
+    return due.map((state) => state.fileId);
   }
 
   info(fileId: string, now = Date.now()): ScheduleInfo {
-    const state = this.states.get(fileId);
+    const state = this.states().get(fileId);
     if (!state) throw notFound('This notebook has no schedule');
     return {
       schedule: state.schedule,
@@ -125,14 +161,14 @@ export class Scheduler {
 
   /** The schedule whose report has this id, if any. */
   fileIdOfReport(reportId: string): string | undefined {
-    for (const state of this.states.values()) if (state.reportId === reportId) return state.fileId;
+    for (const state of this.states().values()) if (state.reportId === reportId) return state.fileId;
     return undefined;
   }
 
   /** A schedule's report: its last good run, and whether the latest run failed. */
   async report(reportId: string): Promise<{ fileId: string; report: Report }> {
     const fileId = this.fileIdOfReport(reportId);
-    const state = fileId ? this.states.get(fileId) : undefined;
+    const state = fileId ? this.states().get(fileId) : undefined;
     if (!state) throw notFound(`No report with id ${reportId}`);
     const record = state.lastGood ? await this.options.store.get(state.lastGood) : undefined;
     if (!record) throw conflict('This schedule has not had a good run yet; its report appears after the first one');
@@ -149,28 +185,24 @@ export class Scheduler {
     await Promise.allSettled(this.running.values());
   }
 
-  private async run(state: ScheduleState): Promise<void> {
-    let record: JobRecord;
+  private async run(fileId: string): Promise<void> {
+    let lastRun: NonNullable<ScheduleState['lastRun']>;
+    let good: string | undefined;
     try {
-      record = await this.options.jobs.wait(await this.options.jobs.start(state.fileId, { mode: 'live', parameters: {} }, SCHEDULER));
+      const record = await this.options.jobs.wait(await this.options.jobs.start(fileId, { mode: 'live', parameters: {} }, SCHEDULER));
+      const failure = record.failure ? `${record.failure.ename}: ${record.failure.evalue}` : undefined;
+      lastRun = { jobId: record.id, status: record.status, at: record.finishedAt ?? Date.now(), ...(failure ? { message: failure } : {}) };
+      if (record.status === 'ok') good = record.id;
     } catch (error) {
       // The notebook is gone, say: the run fails, and the schedule says why.
-      state.lastRun = { jobId: '', status: 'failed', at: Date.now(), message: (error as Error).message };
-      this.persist();
-      return;
+      lastRun = { jobId: '', status: 'failed', at: Date.now(), message: (error as Error).message };
     }
-    const failure = record.failure ? `${record.failure.ename}: ${record.failure.evalue}` : undefined;
-    state.lastRun = { jobId: record.id, status: record.status, at: record.finishedAt ?? Date.now(), ...(failure ? { message: failure } : {}) };
-    if (record.status === 'ok') state.lastGood = record.id;
-    this.persist();
-  }
-
-  private persist(): void {
-    try {
-      writeFileAtomicSync(this.file, JSON.stringify({ version: 1, schedules: [...this.states.values()] }), 0o600);
-    } catch (error) {
-      this.options.log.error({ err: error }, 'could not store the schedules');
-    }
+    this.change((states) => {
+      const state = states.get(fileId);
+      if (!state) return;
+      state.lastRun = lastRun;
+      if (good) state.lastGood = good;
+    });
   }
 }
 
