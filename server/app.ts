@@ -210,7 +210,6 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const contents = new ContentsService(paths, fileIds, notebooks, logger);
   // One budget for room and kernel sockets alike: memory is memory.
   const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
-  if (cluster) clusterRoutes(app, cluster);
   const transport = await registerWebSocketTransport(app, {
     auth,
     rooms,
@@ -233,6 +232,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     log: logger.child({ component: 'jupyter-api' }),
   });
   const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, budget: sendBudget });
+  if (cluster) clusterRoutes(app, cluster, { fileIds, paths, jupyter });
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,

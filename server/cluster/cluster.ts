@@ -154,6 +154,14 @@ export class Cluster implements NotebookOwnership, RoomHost {
     };
   }
 
+  /** The addresses of the other live replicas. */
+  async otherReplicaUrls(): Promise<string[]> {
+    const ids = await this.redis.zrangebyscore(keys.replicas, Date.now(), '+inf');
+    const others = ids.filter((id) => id !== this.replicaId);
+    if (!others.length) return [];
+    return (await this.redis.mget(others.map(keys.replica))).filter((url): url is string => typeof url === 'string');
+  }
+
   async forget(fileId: string): Promise<void> {
     await Promise.all([this.log.remove(fileId), this.snapshots.remove(fileId)]);
   }
@@ -209,6 +217,7 @@ export class Cluster implements NotebookOwnership, RoomHost {
     this.relays.closeAll('the server is shutting down');
     await this.leases.release(SCHEDULER_LEASE);
     await this.redis.del(keys.replica(this.replicaId)).catch(() => {});
+    await this.redis.zrem(keys.replicas, this.replicaId).catch(() => {});
     await this.follower.close();
     this.disconnect();
   }
@@ -248,6 +257,8 @@ export class Cluster implements NotebookOwnership, RoomHost {
     this.beating = true;
     try {
       await this.redis.set(keys.replica(this.replicaId), this.url, 'PX', this.options.leaseMs);
+      await this.redis.zadd(keys.replicas, Date.now() + this.options.leaseMs, this.replicaId);
+      await this.redis.zremrangebyscore(keys.replicas, '-inf', Date.now());
       for (const fileId of await this.leases.renewAll()) await this.notebooks.fenced(fileId);
       await this.leases.acquire(SCHEDULER_LEASE);
       await this.takeOverOrphans();

@@ -1,19 +1,35 @@
-// The HTTP side of cluster mode. Requests about one notebook (/api/notebooks/{fileId}/...:
-// runs, interrupts, inputs, SQL cells, versions, environment) are carried out by its owner: a
-// replica that does not own the notebook forwards them there as they came (headers, cookies
-// and body), after authenticating them itself, and passes the answer back. And an owner
-// serves its copy of a notebook to a replica that starts relaying it.
+// The HTTP side of cluster mode. Requests about one notebook are carried out by its owner: a
+// replica that does not own the notebook forwards them there as they came (headers, cookies,
+// body; a WebSocket upgrade too), after authenticating them itself, and passes the answer
+// back. That covers /api/notebooks/{fileId}/..., and in the Jupyter kernel API a notebook's
+// kernel (its id is the notebook's fileId) and a new session on a notebook. Sessions and
+// standalone kernels live on the replica that made them; another replica asked about one it
+// does not have finds it by asking the others. An owner also serves its copy of a notebook to
+// a replica that starts relaying it.
 
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { connect } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RootPaths } from '../contents/paths';
 import { unavailable } from '../errors';
 import { requireOwner } from '../http/auth';
+import type { JupyterApi } from '../jupyter';
+import type { FileIdIndex } from '../storage/file-ids';
 import type { Cluster } from './cluster';
 
 const NOTEBOOK_URL = /^\/api\/notebooks\/([0-9a-f-]{36})\//;
+const KERNEL_URL = /^\/api\/kernels\/([^/?]+)/;
+const SESSION_URL = /^\/api\/sessions\/([^/?]+)/;
 /** Marks a request one replica forwarded to another: it is served where it lands, never forwarded again. */
 const FORWARDED = 'x-tandem-forwarded-by';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
+const PROBE_TIMEOUT_MS = 3000;
+
+export interface ClusterRouteDeps {
+  fileIds: FileIdIndex;
+  paths: RootPaths;
+  jupyter: JupyterApi;
+}
 
 function strip(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const kept = { ...headers };
@@ -21,37 +37,115 @@ function strip(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return kept;
 }
 
-function forward(request: FastifyRequest, ownerUrl: string, replicaId: string): Promise<IncomingMessage> {
+function forward(request: FastifyRequest, ownerUrl: string, replicaId: string, body?: string): Promise<IncomingMessage> {
   const target = new URL(ownerUrl);
+  const headers = { ...strip(request.headers), [FORWARDED]: replicaId };
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const upstream = httpRequest(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        method: request.method,
-        path: request.url,
-        // Host and Origin stay the client's: the owner checks them as the first replica did.
-        headers: { ...strip(request.headers), [FORWARDED]: replicaId },
-      },
-      resolve,
-    );
+    // Host and Origin stay the client's: the owner checks them as the first replica did.
+    const upstream = httpRequest({ hostname: target.hostname, port: target.port, method: request.method, path: request.url, headers }, resolve);
     upstream.on('error', () => reject(unavailable('The server that runs this notebook could not be reached; try again in a few seconds')));
-    request.raw.pipe(upstream);
+    if (body !== undefined) upstream.end(body);
+    else request.raw.pipe(upstream);
   });
 }
 
-export function clusterRoutes(app: FastifyInstance, cluster: Cluster): void {
+async function relayAnswer(reply: FastifyReply, response: IncomingMessage): Promise<FastifyReply> {
+  reply.code(response.statusCode ?? 502).headers(strip(response.headers));
+  return reply.send(response);
+}
+
+/** Passes a WebSocket upgrade through to another replica, bytes both ways, for as long as both ends stay. */
+function tunnel(request: FastifyRequest, reply: FastifyReply, ownerUrl: string, replicaId: string): void {
+  const target = new URL(ownerUrl);
+  void reply.hijack();
+  const client = request.raw.socket;
+  const upstream = connect(Number(target.port), target.hostname, () => {
+    const lines = [`${request.method} ${request.url} HTTP/1.1`];
+    for (let i = 0; i < request.raw.rawHeaders.length; i += 2) lines.push(`${request.raw.rawHeaders[i]}: ${request.raw.rawHeaders[i + 1]}`);
+    lines.push(`${FORWARDED}: ${replicaId}`, '', '');
+    upstream.write(lines.join('\r\n'));
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on('error', () => client.destroy());
+  client.on('error', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+  client.on('close', () => upstream.destroy());
+}
+
+export function clusterRoutes(app: FastifyInstance, cluster: Cluster, deps: ClusterRouteDeps): void {
+  /** Where a request should be served: undefined here, or the URL of the replica to forward it to. */
+  const placement = async (request: FastifyRequest): Promise<string | undefined> => {
+    const url = request.url;
+    const notebook = NOTEBOOK_URL.exec(url);
+    if (notebook) return ownerOf(notebook[1]);
+    const kernel = KERNEL_URL.exec(url);
+    if (kernel) {
+      const id = decodeURIComponent(kernel[1]);
+      // A notebook's kernel runs on the notebook's owner.
+      if (deps.fileIds.pathOf(id) !== undefined) return ownerOf(id);
+      return deps.jupyter.standalone.get(id) ? undefined : locate(request, `/api/kernels/${encodeURIComponent(id)}`);
+    }
+    const session = SESSION_URL.exec(url);
+    if (session) {
+      const id = decodeURIComponent(session[1]);
+      return deps.jupyter.sessions.has(id) ? undefined : locate(request, `/api/sessions/${encodeURIComponent(id)}`);
+    }
+    return undefined;
+  };
+
+  const ownerOf = async (fileId: string): Promise<string | undefined> => {
+    const route = await cluster.route(fileId);
+    if (route.kind === 'local') return undefined;
+    if (route.kind === 'lost') throw unavailable('The server that runs this notebook stopped; another takes it over within seconds. Try again.');
+    return route.url;
+  };
+
+  /** The replica that has a session or standalone kernel: the first that does not answer 404. */
+  const locate = async (request: FastifyRequest, path: string): Promise<string | undefined> => {
+    for (const url of await cluster.otherReplicaUrls()) {
+      const answer = await fetch(`${url}${path}`, {
+        headers: {
+          ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+          cookie: request.headers.cookie ?? '',
+          [FORWARDED]: cluster.replicaId,
+        },
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      }).catch(() => undefined);
+      if (answer && answer.status !== 404) return url;
+    }
+    return undefined;
+  };
+
   // After authentication (registered later than its hook), before the body is read: the body
   // streams through to the owner unparsed.
   app.addHook('onRequest', async (request, reply) => {
-    const match = NOTEBOOK_URL.exec(request.url);
-    if (!match || !request.principal || request.headers[FORWARDED] !== undefined) return;
-    const route = await cluster.route(match[1]);
-    if (route.kind === 'local') return;
-    if (route.kind === 'lost') throw unavailable('The server that runs this notebook stopped; another takes it over within seconds. Try again.');
-    const response = await forward(request, route.url, cluster.replicaId);
-    reply.code(response.statusCode ?? 502).headers(strip(response.headers));
-    return reply.send(response);
+    if (!request.principal || request.headers[FORWARDED] !== undefined) return;
+    const target = await placement(request);
+    if (target === undefined) return;
+    if (request.headers.upgrade !== undefined) {
+      tunnel(request, reply, target, cluster.replicaId);
+      return reply;
+    }
+    return relayAnswer(reply, await forward(request, target, cluster.replicaId));
+  });
+
+  // A new session on a notebook is made where the notebook's kernel runs; its path is in the body.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/api/sessions' || request.headers[FORWARDED] !== undefined) return;
+    const body = request.body as { path?: unknown; name?: unknown } | undefined;
+    const path = typeof body?.path === 'string' ? body.path : typeof body?.name === 'string' ? body.name : undefined;
+    if (path === undefined) return;
+    let fileId: string | undefined;
+    try {
+      fileId = deps.fileIds.idOf(deps.paths.resolve(path).apiPath);
+    } catch {
+      return; // A bad path gets its error from the route itself.
+    }
+    const target = fileId && (await ownerOf(fileId));
+    if (!target) return;
+    return relayAnswer(reply, await forward(request, target, cluster.replicaId, JSON.stringify(request.body)));
   });
 
   app.get<{ Params: { fileId: string } }>('/api/cluster/notebooks/:fileId/state', async (request, reply) => {

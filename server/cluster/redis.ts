@@ -57,4 +57,6 @@ export const keys = {
   log: (fileId: string) => `tandem:log:${fileId}`,
   presence: (fileId: string) => `tandem:presence:${fileId}`,
   replica: (replicaId: string) => `tandem:replica:${replicaId}`,
+  /** The live replicas, scored by when their registration expires. */
+  replicas: 'tandem:replicas',
 };

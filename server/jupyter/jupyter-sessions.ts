@@ -117,6 +117,11 @@ export class JupyterSessions {
     if (ref) await this.options.kernels.shutdown(ref);
   }
 
+  /** Whether the session lives on this server (in a cluster, each lives on the replica that made it). */
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
   /** The kernel was shut down through the kernel API: its sessions go with it, as in Jupyter Server. */
   kernelGone(kernelId: string): void {
     for (const [id, session] of this.sessions) if (session.kernelId === kernelId) this.sessions.delete(id);
