@@ -440,8 +440,8 @@ export class Room {
     for (const clientID of removed) this.remotePresence.delete(clientID);
     for (const clientID of [...added, ...updated, ...removed]) {
       this.awarenessChanged.add(clientID);
-      // The room's own state (its viewer count) is this replica's alone.
-      if (origin !== LOG_ORIGIN && clientID !== this.doc.clientID && this.options.onLocalPresence) this.localPresenceChanged.add(clientID);
+      // The room's own state goes too: its count of this replica's viewers, which clients add up.
+      if (origin !== LOG_ORIGIN && this.options.onLocalPresence) this.localPresenceChanged.add(clientID);
     }
     this.presence.changed();
   };

@@ -144,3 +144,18 @@ test('hostile frames on one replica close only their own sockets; the other repl
     expect(saved.cells[0].source.join('')).toBe('# still fine\nz = 3');
   });
 });
+
+test('viewers on different replicas are all counted', async () => {
+  const [replicaA, replicaB, replicaC] = cluster.replicas;
+  cluster.writeNotebook('audience.ipynb', [{ id: 'v1', source: 'print("hello")' }]);
+  const presenter = await connectNotebook(replicaB, 'audience.ipynb');
+  clients.push(presenter);
+  const share = await (await replicaB.api('POST', '/api/shares', { path: 'audience.ipynb', role: 'viewer' })).json();
+  const audience = await Promise.all([replicaA, replicaC, replicaC].map((replica) => connectNotebook(replica, 'audience.ipynb', { token: share.token })));
+  clients.push(...audience);
+  const counted = () =>
+    [...presenter.provider.awareness.getStates().values()].reduce((sum, state) => sum + ((state as { room?: { viewers?: number } }).room?.viewers ?? 0), 0);
+  await eventually(() => expect(counted()).toBe(3));
+  audience[0].provider.disconnect();
+  await eventually(() => expect(counted()).toBe(2));
+});

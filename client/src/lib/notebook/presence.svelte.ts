@@ -112,7 +112,8 @@ export class PresenceModel {
     let viewers = 0;
     for (const [clientId, state] of this.awareness.getStates()) {
       const room = (state as { room?: RoomAwareness }).room;
-      if (room && typeof room.viewers === 'number') viewers = room.viewers;
+      // One state per server: in a cluster, each replica counts the viewers it serves.
+      if (room && typeof room.viewers === 'number') viewers += room.viewers;
       if (clientId === this.awareness.clientID) continue;
       const user = asUser((state as { user?: unknown }).user, 'editor');
       if (!user) continue;
