@@ -30,24 +30,32 @@ export const CONTENT_SECURITY_POLICY = [
  * policy, under which no inline script runs; this document has its own. The app frames it with
  * sandbox="allow-scripts" only, and the `sandbox` directive below makes its origin opaque even
  * when it is opened some other way, so its scripts never reach the app's page, cookies or API.
- * Scripts may come inline or from https: (plotly, bokeh and the like load from CDNs), but
- * nothing may connect anywhere, so an output cannot call the API or send data out by fetch.
- * 'unsafe-eval' gives nothing more than inline script already does here, and charting libraries
- * compile expressions with it.
+ * Scripts may be inline (with 'unsafe-eval', which gives nothing inline script does not, and
+ * which charting libraries compile expressions with). Nothing may connect anywhere, so an
+ * output cannot call the API or send data out by fetch; and by default nothing at all is
+ * loaded from the network, so opening a notebook tells no third party that, or when, it was
+ * viewed. A person may allow outputs to load from https: (plotly, bokeh and the like load
+ * from CDNs): the frame is then asked for with ?outbound=allow.
  */
-export const SANDBOX_CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'unsafe-inline' 'unsafe-eval' https: blob: data:",
-  "style-src 'unsafe-inline' https:",
-  'img-src data: blob: https:',
-  'font-src data: https:',
-  'media-src data: blob: https:',
-  "connect-src 'none'",
-  "form-action 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'self'",
-  'sandbox allow-scripts',
-].join('; ');
+function sandboxPolicy(outbound: boolean): string {
+  const https = outbound ? ' https:' : '';
+  return [
+    "default-src 'none'",
+    `script-src 'unsafe-inline' 'unsafe-eval' blob: data:${https}`,
+    `style-src 'unsafe-inline'${https}`,
+    `img-src data: blob:${https}`,
+    `font-src data:${https}`,
+    `media-src data: blob:${https}`,
+    "connect-src 'none'",
+    "form-action 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'self'",
+    'sandbox allow-scripts',
+  ].join('; ');
+}
+
+const SANDBOX_CONTENT_SECURITY_POLICY = sandboxPolicy(false);
+const SANDBOX_OUTBOUND_CONTENT_SECURITY_POLICY = sandboxPolicy(true);
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Tandem</title>
 <p>The Tandem client has not been built yet. Run <code>npm run build</code> (or <code>npm install</code>) and reload.</p>`;
@@ -80,12 +88,13 @@ export async function registerClient(app: FastifyInstance): Promise<void> {
   app.get('/notebooks/*', (_request, reply) => page(reply));
   app.get('/reports/*', (_request, reply) => page(reply));
   // The output sandbox (see SANDBOX_CONTENT_SECURITY_POLICY), built from client/public.
-  app.get('/sandbox/output.html', (_request, reply) => {
+  app.get<{ Querystring: { outbound?: string } }>('/sandbox/output.html', (request, reply) => {
     const path = `${DIST}sandbox/output.html`;
     if (!existsSync(path)) return reply.status(404).send();
+    const outbound = request.query.outbound === 'allow';
     return reply
       .type('text/html; charset=utf-8')
-      .header('Content-Security-Policy', SANDBOX_CONTENT_SECURITY_POLICY)
+      .header('Content-Security-Policy', outbound ? SANDBOX_OUTBOUND_CONTENT_SECURITY_POLICY : SANDBOX_CONTENT_SECURITY_POLICY)
       .header('X-Content-Type-Options', 'nosniff')
       .header('Referrer-Policy', 'no-referrer')
       .header('Cache-Control', 'no-cache')

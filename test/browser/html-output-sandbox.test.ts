@@ -144,3 +144,47 @@ test('a script in an HTML output runs in its sandboxed frame, which grows to fit
     await p.context.close();
   }
 });
+
+test('an output loads nothing from the internet until the person allows it, and then loads it', async () => {
+  const external =
+    '<p id="chart-host">chart</p><img id="tracker" src="https://tracker.invalid/pixel.png">' +
+    '<script src="https://cdn.invalid/plot.js"></script><script>document.body.dataset.ran = "yes";</script>';
+  await putNotebook(s.tandem, 'outbound.ipynb', [
+    { source: 'plot()', execution_count: 1, outputs: [{ output_type: 'display_data', metadata: {}, data: { 'text/html': external, 'text/plain': 'plot' } }] },
+  ]);
+  const p = await person(s.browser);
+  // Every request of the page or its frames, and why it failed (this machine reaches no
+  // outside address). A request the frame's policy blocks fails with ERR_BLOCKED_BY_CSP inside
+  // the browser ("csp"): nothing leaves it.
+  const asked: string[] = [];
+  const failed = new Map<string, string>();
+  p.page.on('request', (request) => asked.push(request.url()));
+  p.page.on('requestfailed', (request) => failed.set(request.url(), request.failure()?.errorText ?? ''));
+  const toInvalid = () => asked.filter((url) => url.includes('.invalid'));
+  const leftTheBrowser = () => toInvalid().filter((url) => failed.has(url) && !/csp/i.test(failed.get(url) ?? ''));
+  try {
+    await openNotebook(p, ownerUrl(s.tandem, 'outbound.ipynb'));
+    const out = cell(p.page, 0);
+    const frame = out.frameLocator('iframe[data-testid="sandboxed-output"]');
+    await frame.locator('body[data-ran="yes"]').waitFor();
+    const notice = out.getByTestId('outbound-notice');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('tracker.invalid');
+    expect(await notice.innerText()).toContain('cdn.invalid');
+    await expect.poll(() => toInvalid().every((url) => failed.has(url))).toBe(true);
+    expect(leftTheBrowser(), JSON.stringify([...failed])).toEqual([]);
+    const policy = (await fetch(`${s.tandem.url}/sandbox/output.html`)).headers.get('content-security-policy') ?? '';
+    expect(policy).not.toContain('https:');
+
+    await notice.getByRole('button', { name: 'Allow outputs to load from the internet' }).click();
+    await notice.waitFor({ state: 'detached' });
+    await frame.locator('body[data-ran="yes"]').waitFor();
+    await expect.poll(() => leftTheBrowser().some((url) => url.startsWith('https://tracker.invalid/')), { timeout: 10_000 }).toBe(true);
+    // The choice is this browser's: a reload keeps it.
+    await p.page.reload();
+    await cell(p.page, 0).frameLocator('iframe[data-testid="sandboxed-output"]').locator('body[data-ran="yes"]').waitFor();
+    expect(await cell(p.page, 0).getByTestId('outbound-notice').count()).toBe(0);
+  } finally {
+    await p.context.close();
+  }
+});
