@@ -12,6 +12,7 @@ import { loadServerToken } from './auth/server-token';
 import { ShareStore } from './auth/shares';
 import { Cluster } from './cluster/cluster';
 import { clusterRoutes } from './cluster/owner-routes';
+import { S3CompactionStore } from './cluster/s3-compaction-store';
 import type { Config } from './config';
 import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
@@ -119,7 +120,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const paths = new RootPaths(config.root);
   const fileIds = new FileIdIndex(config.stateDir);
   const shares = new ShareStore(config.stateDir);
-  const { docs: storage, versions: versionStore } = await createStorages(config.storage, config.stateDir, logger.child({ component: 'storage' }));
+  const { docs: storage, versions: versionStore, bucket } = await createStorages(config.storage, config.stateDir, logger.child({ component: 'storage' }));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -154,6 +155,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
         redisUrl: config.redisUrl,
         stateDir: config.stateDir,
         storage,
+        compactions: bucket ? new S3CompactionStore(bucket) : undefined,
         leaseMs: config.leaseMs,
         token,
         roomGraceMs: config.roomGraceMs,
@@ -315,6 +317,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
         // Builds are stopped at once: a kernel waiting for one would otherwise hold shutdown up.
         // Running jobs end first (as cancelled, with their records), while environments still exist.
         await Promise.all([scheduler.close(), jobs.close()]);
+        await cluster?.adoptOrphans();
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
         await cluster?.close();
         transport.close();

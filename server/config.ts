@@ -253,9 +253,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   const maxMessageBytes = number('max-message-mb', get('max-message-mb')!, 1, 1024) * 1024 * 1024;
   const saveDelayMs = number('save-delay', get('save-delay')!, 0, 600) * 1000;
   const storageConfig = storage(get('storage'), get('s3-endpoint'));
-  if (storageConfig.kind === 's3' && get('redis') !== undefined) {
-    throw new ConfigError('--redis keeps snapshots in the shared state directory; it cannot be combined with --storage s3 yet');
-  }
   return {
     host: get('host')!,
     port: number('port', get('port')!, 0, 65535),

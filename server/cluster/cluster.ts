@@ -13,19 +13,21 @@ import type { NotebookOwnership, OpenNotebooks, OwnedDocument } from '../noteboo
 import { ownedRoom, type RoomHandle, type RoomHost } from '../notebooks/room-host';
 import type { RoomLogger } from '../rooms/room';
 import type { DocStorage } from '../storage/doc-storage';
+import { type CompactionStore, FsCompactionStore } from './compaction-store';
 import { Leases } from './leases';
 import { LogFollower, NotebookLog } from './notebook-log';
 import { loadOwned } from './owned-history';
 import { PresenceRelay } from './presence-relay';
 import { type ClusterLogger, connectRedis, keys } from './redis';
 import { RelayRooms } from './relay-rooms';
-import { SnapshotStore } from './snapshot-store';
 
 export interface ClusterOptions {
   redisUrl: string;
   stateDir: string;
   /** Histories from before cluster mode was switched on, imported on first load. */
   storage: DocStorage;
+  /** Where owners keep the compactions of the log (default: the shared state directory). */
+  compactions?: CompactionStore;
   /** How long a lease lives without renewal: a dead owner's notebooks move after about this long. */
   leaseMs: number;
   /** The server token, which replicas present to each other. */
@@ -50,12 +52,13 @@ export class Cluster implements NotebookOwnership, RoomHost {
   private readonly subscriber: Redis;
   private readonly log: NotebookLog;
   private readonly presence: PresenceRelay;
-  private readonly snapshots: SnapshotStore;
+  private readonly snapshots: CompactionStore;
   private readonly relays: RelayRooms;
   private notebooksRef: OpenNotebooks | undefined;
   private url = '';
   private heartbeat: NodeJS.Timeout | undefined;
   private beating = false;
+  private leaving = false;
   private closed = false;
 
   constructor(private readonly options: ClusterOptions) {
@@ -67,7 +70,7 @@ export class Cluster implements NotebookOwnership, RoomHost {
     this.log = new NotebookLog(this.redis, this.replicaId);
     this.follower = new LogFollower(this.blocking, this.redis, this.replicaId, log);
     this.presence = new PresenceRelay(this.redis, this.subscriber, this.replicaId, log);
-    this.snapshots = new SnapshotStore(options.stateDir);
+    this.snapshots = options.compactions ?? new FsCompactionStore(options.stateDir);
     this.relays = new RelayRooms({
       log: this.log,
       follower: this.follower,
@@ -211,6 +214,17 @@ export class Cluster implements NotebookOwnership, RoomHost {
     });
   }
 
+  /**
+   * On the way out, before the owned notebooks are handed over: a notebook this replica relays
+   * that nobody owns any more (its owner left first) is taken over, so that it is compacted
+   * like the others, and a cluster stopped whole leaves everything in its storage.
+   */
+  async adoptOrphans(): Promise<void> {
+    await this.takeOverOrphans();
+    // The heartbeat goes on renewing leases while the notebooks are handed over, but takes no more.
+    this.leaving = true;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
@@ -260,6 +274,7 @@ export class Cluster implements NotebookOwnership, RoomHost {
       await this.redis.zadd(keys.replicas, Date.now() + this.options.leaseMs, this.replicaId);
       await this.redis.zremrangebyscore(keys.replicas, '-inf', Date.now());
       for (const fileId of await this.leases.renewAll()) await this.notebooks.fenced(fileId);
+      if (this.leaving) return;
       await this.leases.acquire(SCHEDULER_LEASE);
       await this.takeOverOrphans();
     } catch (error) {

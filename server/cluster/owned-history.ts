@@ -1,5 +1,5 @@
 // A notebook's history while this replica owns it in cluster mode. The shared log (a Redis
-// stream) is the log; the owner folds it into snapshots (snapshot-store.ts) and trims what
+// stream) is the log; the owner folds it into snapshots (compaction-store.ts) and trims what
 // they hold. Changes of the owner's own making are appended fenced: once another replica has
 // the lease, they are refused and never reach anyone.
 
@@ -8,16 +8,16 @@ import { buildFromFile } from '../notebooks/load-document';
 import type { RoomLogger } from '../rooms/room';
 import { LOG_ORIGIN } from '../rooms/room';
 import type { DocHistory, DocStorage, UpdateSource } from '../storage/doc-storage';
+import type { CompactionMeta, CompactionStore } from './compaction-store';
 import type { Lease, Leases } from './leases';
 import type { NotebookLog } from './notebook-log';
-import type { SnapshotMeta, SnapshotStore } from './snapshot-store';
 
 export interface OwnedHistoryDeps {
   fileId: string;
   lease: Lease;
   leases: Leases;
   log: NotebookLog;
-  snapshots: SnapshotStore;
+  snapshots: CompactionStore;
   /** How far this replica has read the notebook's log (every entry up to it is in the document). */
   position(): string | undefined;
 }
@@ -28,7 +28,7 @@ export class OwnedHistory implements DocHistory {
 
   constructor(
     private readonly deps: OwnedHistoryDeps,
-    private meta: SnapshotMeta,
+    private meta: CompactionMeta,
     private hash: string | undefined,
   ) {}
 
@@ -104,7 +104,7 @@ export async function loadOwned(options: LoadOwnedOptions): Promise<{ history: O
   const { doc, fileId, log, snapshots, lease } = options;
   const apply = (update: Uint8Array) => Y.applyUpdate(doc, update, LOG_ORIGIN);
   const snapshot = await snapshots.read(fileId);
-  let meta: SnapshotMeta;
+  let meta: CompactionMeta;
   let hash = await snapshots.savedHash(fileId);
   if (snapshot) {
     apply(snapshot.state);

@@ -17,6 +17,8 @@ import type { VersionStore } from './version-store';
 export interface Storages {
   docs: DocStorage;
   versions: VersionStore;
+  /** The bucket, when there is one (cluster mode keeps its compactions there too). */
+  bucket?: Bucket;
 }
 
 /** Throttling, 5xx answers and network errors: retried with the SDK's standard backoff. */
@@ -41,7 +43,7 @@ export async function createStorages(config: StorageConfig, stateDir: string, lo
     walDir: join(stateDir, 's3-wal'),
     onShipError: (fileId, error) => log.warn({ fileId, err: error }, 'could not ship the history to the bucket; the local log keeps everything'),
   });
-  return { docs, versions: new S3VersionStore(bucket) };
+  return { docs, versions: new S3VersionStore(bucket), bucket };
 }
 
 async function s3Client(endpoint: string | undefined): Promise<S3Client> {

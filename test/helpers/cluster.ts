@@ -18,14 +18,23 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(size: number, options: { leaseSeconds?: number; args?: string[] } = {}): Promise<TestCluster> {
-  const redis = await startRedis();
-  const root = tempRoot('tandem-cluster-');
+export interface ClusterOptions {
+  leaseSeconds?: number;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Another cluster's Redis, to start replicas on it again. */
+  redis?: RedisServer;
+  root?: string;
+}
+
+export async function startCluster(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
+  const redis = options.redis ?? (await startRedis());
+  const root = options.root ?? tempRoot('tandem-cluster-');
   const token = `cluster-token-${Math.random().toString(36).slice(2)}`;
   const args = ['--redis', redis.url, '--lease', String(options.leaseSeconds ?? 2), '--warm-pool', '0', ...(options.args ?? [])];
   const replicas: TandemProcess[] = [];
   const add = async (extra: Partial<StartOptions> = {}) => {
-    const replica = await startTandem({ root, token, args, ...extra });
+    const replica = await startTandem({ root, token, args, env: options.env, ...extra });
     replicas.push(replica);
     return replica;
   };

@@ -1,5 +1,6 @@
 // The compacted state of each notebook in cluster mode, written by its owner: what the shared
-// log is folded into. Files in the state directory that every replica shares:
+// log is folded into. On the filesystem (the default), files in the state directory that every
+// replica shares (with --storage s3://, s3-compaction-store.ts keeps them in the bucket):
 //
 //   cluster/{fileId}/snapshot.{fence}.bin   meta (JSON, length-prefixed), then the state
 //   cluster/{fileId}/saved.json             what was last written to the .ipynb
@@ -13,7 +14,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-write';
 
-export interface SnapshotMeta {
+export interface CompactionMeta {
   fileId: string;
   sessionId: string;
   createdAt: string;
@@ -21,28 +22,38 @@ export interface SnapshotMeta {
   position: string;
 }
 
-export interface Snapshot {
-  meta: SnapshotMeta;
+export interface Compaction {
+  meta: CompactionMeta;
   state: Uint8Array;
   fence: number;
 }
 
 const SNAPSHOT = /^snapshot\.(\d+)\.bin$/;
 
-export class SnapshotStore {
+export interface CompactionStore {
+  /** The newest snapshot, or undefined when there is none. */
+  read(fileId: string): Promise<Compaction | undefined>;
+  /** Writes a snapshot as the owner holding `fence`; refused (FencedError) once a higher fence wrote. */
+  write(fence: number, meta: CompactionMeta, state: Uint8Array): Promise<void>;
+  savedHash(fileId: string): Promise<string | undefined>;
+  setSavedHash(fileId: string, hash: string): Promise<void>;
+  remove(fileId: string): Promise<void>;
+}
+
+export class FsCompactionStore implements CompactionStore {
   constructor(private readonly stateDir: string) {}
 
   private dirOf(fileId: string): string {
     return join(this.stateDir, 'cluster', fileId);
   }
 
-  async read(fileId: string): Promise<Snapshot | undefined> {
+  async read(fileId: string): Promise<Compaction | undefined> {
     const fences = await this.fences(fileId);
     for (const fence of fences.reverse()) {
       try {
         const bytes = await readFile(join(this.dirOf(fileId), `snapshot.${fence}.bin`));
         const metaLength = bytes.readUInt32BE(0);
-        const meta = JSON.parse(bytes.subarray(4, 4 + metaLength).toString('utf8')) as SnapshotMeta;
+        const meta = JSON.parse(bytes.subarray(4, 4 + metaLength).toString('utf8')) as CompactionMeta;
         return { meta, state: new Uint8Array(bytes.subarray(4 + metaLength)), fence };
       } catch {
         // Removed by a newer owner between listing and reading: take the next.
@@ -52,7 +63,7 @@ export class SnapshotStore {
   }
 
   /** Writes a snapshot under `fence`, then removes those of lower fences. */
-  async write(fence: number, meta: SnapshotMeta, state: Uint8Array): Promise<void> {
+  async write(fence: number, meta: CompactionMeta, state: Uint8Array): Promise<void> {
     const dir = this.dirOf(meta.fileId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const header = Buffer.from(JSON.stringify(meta), 'utf8');
