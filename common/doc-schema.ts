@@ -10,8 +10,17 @@ export const EXECUTIONS_MAP = 'executions';
 export const QUERIES_MAP = 'queries';
 /** Top-level Y.Map of job id -> JobProgress: headless runs of the notebook (plain JSON values, replaced whole). */
 export const JOBS_MAP = 'jobs';
+/** Top-level Y.Map of the notebook's storage: `paused` (a StoragePause) while edits cannot reach it. */
+export const STORAGE_MAP = 'storage';
 /** Roots that only the server may change; a client update that touches them is refused (server/protocol/client-writes.ts). */
-export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP, JOBS_MAP] as const;
+export const SERVER_OWNED_ROOTS = [KERNEL_MAP, EXECUTIONS_MAP, QUERIES_MAP, JOBS_MAP, STORAGE_MAP] as const;
+
+/** Saving to the notebook's storage (a bucket) is paused: edits are held on the server until it is back. */
+export interface StoragePause {
+  /** Epoch milliseconds. */
+  since: number;
+  message: string;
+}
 
 /**
  * Key on a cell's Y.Map (and on `meta`) holding facts about the file that the YNotebook

@@ -5,6 +5,7 @@
 
 import { dirname } from 'node:path';
 import * as Y from 'yjs';
+import { STORAGE_MAP, type StoragePause } from '../../common/doc-schema';
 import type { BridgeLogger, KernelHandle } from '../../kernel-bridge';
 import type { EnvironmentService } from '../environments/environment-service';
 import { NotebookEnvironment } from '../environments/notebook-environment';
@@ -113,6 +114,9 @@ export class OpenNotebook {
     if (parts.room) parts.room.rebind(roomOptions);
     this.room = parts.room ?? new Room(roomOptions);
     this.kernelState = new KernelStateWriter(this.room);
+    // A pause the document still shows is from before this load: the history was just read.
+    if (history.onReachability && doc.getMap(STORAGE_MAP).has('paused')) this.storageReachable(true);
+    history.onReachability?.((reachable) => this.storageReachable(reachable));
     for (const extension of services.extensions) this.listeners.set(extension, extension.attach(this));
   }
 
@@ -194,6 +198,22 @@ export class OpenNotebook {
     await this.notebookKernel?.dispose();
     this.kernelState.close();
     this.notebookEnvironment?.dispose();
+  }
+
+  /** Says in the document, for everyone, while saving to the storage is paused. */
+  private storageReachable(reachable: boolean): void {
+    if (this.unloaded) return;
+    const storage = this.room.doc.getMap(STORAGE_MAP);
+    this.room.transact(() => {
+      if (reachable) storage.delete('paused');
+      else {
+        const pause: StoragePause = {
+          since: Date.now(),
+          message: 'Saving paused: storage unreachable. Edits are kept on the server and saved when it is back.',
+        };
+        storage.set('paused', pause);
+      }
+    });
   }
 
   private async planRun(run: QueuedRun): Promise<RunPlan | undefined> {

@@ -41,6 +41,11 @@ export interface DocHistory {
    * has taken the notebook over (cluster mode). Histories of one process need none.
    */
   checkFence?(): Promise<void>;
+  /**
+   * Storage that can be out of reach (a bucket) tells whether it is; `reachable: false` while
+   * edits are held locally, waiting to be written. Histories on a local disk never call it.
+   */
+  onReachability?(listener: (reachable: boolean) => void): void;
   setSavedHash(hash: string): Promise<void>;
   /** Folds the log into one state. `encodeState` must return the document's full state. */
   compact(encodeState: () => Uint8Array): Promise<void>;

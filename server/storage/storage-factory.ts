@@ -23,6 +23,8 @@ export interface Storages {
 
 /** Throttling, 5xx answers and network errors: retried with the SDK's standard backoff. */
 const S3_MAX_ATTEMPTS = 5;
+const S3_CONNECT_TIMEOUT_MS = 3000;
+const S3_REQUEST_TIMEOUT_MS = 15_000;
 
 export async function createStorages(config: StorageConfig, stateDir: string, log: Logger): Promise<Storages> {
   if (config.kind === 'fs') return { docs: new FsDocStorage(stateDir), versions: new FsVersionStore(stateDir) };
@@ -47,7 +49,14 @@ export async function createStorages(config: StorageConfig, stateDir: string, lo
 }
 
 async function s3Client(endpoint: string | undefined): Promise<S3Client> {
-  const options = { endpoint, forcePathStyle: endpoint !== undefined, maxAttempts: S3_MAX_ATTEMPTS };
+  // A bucket that stops answering fails a request after a while instead of holding it for
+  // ever, so that it is retried (and a restarted server answered) without waiting on a dead socket.
+  const options = {
+    endpoint,
+    forcePathStyle: endpoint !== undefined,
+    maxAttempts: S3_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_REQUEST_TIMEOUT_MS },
+  };
   const client = new S3Client(options);
   try {
     await client.config.region();

@@ -16,6 +16,10 @@ export interface S3Server {
   secretAccessKey: string;
   /** A new client for this server; `onRequest` is called once per operation sent. */
   client(onRequest?: (operation: string) => void): S3Client;
+  /** SIGSTOP: the server keeps its socket but answers nothing, like a bucket out of reach. */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -89,7 +93,10 @@ export async function startS3Server(): Promise<S3Server> {
     accessKeyId,
     secretAccessKey,
     client,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
+      child.kill('SIGCONT');
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');

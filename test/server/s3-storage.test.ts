@@ -1,6 +1,8 @@
 // `tandem serve --storage s3://BUCKET/PREFIX`: notebook histories in a real S3-compatible
 // server (versitygw). The files of the contents API are still under --root for now.
 
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, type NotebookClient, openSession } from '../helpers/clients';
@@ -89,3 +91,48 @@ test('a malformed --storage is refused with a usage error', async () => {
   await expect(startTandem({ args: ['--storage', 's3://Bad_Bucket/../x'] })).rejects.toThrow(/exited with 2[\s\S]*--storage must be s3:\/\/BUCKET/);
   await expect(startTandem({ args: ['--s3-endpoint', 'http://127.0.0.1:1'] })).rejects.toThrow(/exited with 2[\s\S]*--s3-endpoint needs --storage/);
 });
+
+test('the bucket stopped while two editors type: they see saving paused, nothing is lost, and saving resumes by itself', async () => {
+  const server = await startTandem(s3Options('paused'));
+  servers.push(server);
+  await server.api('PUT', '/api/contents/typing.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 't', source: '' }]) });
+  const editors = [await connectNotebook(server, 'typing.ipynb'), await connectNotebook(server, 'typing.ipynb')];
+  clients.push(...editors);
+  const pausedFor = (client: NotebookClient) => client.doc.getMap('storage').has('paused');
+  const tags: string[] = [];
+  let typing = true;
+  const typists = editors.map(async (editor, index) => {
+    for (let n = 0; typing; n++) {
+      const tag = `<${index}.${n}>`;
+      tags.push(tag);
+      const text = editor.notebook.getCell(0);
+      text.updateSource(text.getSource().length, text.getSource().length, tag);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    s3.pause();
+    for (const editor of editors) await eventually(() => expect(pausedFor(editor)).toBe(true), 20_000, 50);
+  } finally {
+    s3.resume();
+  }
+  for (const editor of editors) await eventually(() => expect(pausedFor(editor)).toBe(false), 60_000, 100);
+  typing = false;
+  await Promise.all(typists);
+  const final = await eventually(() => {
+    const sources = editors.map((editor) => editor.notebook.getCell(0).getSource());
+    expect(sources[0]).toBe(sources[1]);
+    for (const tag of tags) expect(sources[0].split(tag).length - 1, tag).toBe(1);
+    return sources[0];
+  });
+
+  // Everything reached the bucket: without the server's local log, a restart still has it all.
+  expect(await server.stop('SIGTERM')).toBe(0);
+  rmSync(join(server.stateDir, 's3-wal'), { recursive: true, force: true });
+  const again = await startTandem({ root: server.root, token: server.token, ...s3Options('paused') });
+  servers.push(again);
+  const fresh = await connectNotebook(again, 'typing.ipynb');
+  clients.push(fresh);
+  expect(fresh.notebook.getCell(0).getSource()).toBe(final);
+}, 120_000);

@@ -29,6 +29,8 @@ export interface OpenState {
 }
 
 const MAX_RETRY_MS = 30_000;
+/** A ship still not through after this long means the bucket is out of reach: saving is paused. */
+const PAUSED_AFTER_MS = 3000;
 
 export class S3DocHistory implements DocHistory {
   private head: Head;
@@ -44,6 +46,9 @@ export class S3DocHistory implements DocHistory {
   private failures = 0;
   private stale: StaleObjectError | undefined;
   private closed = false;
+  private reachable = true;
+  private reachability: ((reachable: boolean) => void) | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly bucket: Bucket,
@@ -72,6 +77,10 @@ export class S3DocHistory implements DocHistory {
 
   get logBytes(): number {
     return this.bytesSinceCompaction;
+  }
+
+  onReachability(listener: (reachable: boolean) => void): void {
+    this.reachability = listener;
   }
 
   append(update: Uint8Array): void {
@@ -129,6 +138,7 @@ export class S3DocHistory implements DocHistory {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.watchdog);
     this.timer = undefined;
     await this.serial(() => this.ship()).catch((error: unknown) => this.options.onShipError(this.head.meta.fileId, error));
     this.log.close();
@@ -139,12 +149,22 @@ export class S3DocHistory implements DocHistory {
     if (this.timer || this.stale || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      // A ship that hangs (a bucket that stopped answering) pauses saving as surely as one that
+      // fails. Armed once: ships queued behind a hung one must not keep putting it off.
+      if (!this.watchdog) {
+        this.watchdog = setTimeout(() => this.setReachable(false), PAUSED_AFTER_MS);
+        this.watchdog.unref();
+      }
       this.serial(() => this.ship()).then(
         () => {
+          this.disarmWatchdog();
           this.failures = 0;
+          this.setReachable(true);
         },
         (error: unknown) => {
+          this.disarmWatchdog();
           this.options.onShipError(this.head.meta.fileId, error);
+          this.setReachable(false);
           this.failures++;
           this.scheduleShip(Math.min(MAX_RETRY_MS, this.options.shipIntervalMs * 2 ** this.failures));
         },
@@ -152,6 +172,17 @@ export class S3DocHistory implements DocHistory {
     }, delayMs);
     // The local log already holds every update: a pending ship must not keep the process alive.
     this.timer.unref();
+  }
+
+  private disarmWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private setReachable(reachable: boolean): void {
+    if (reachable === this.reachable || this.closed) return;
+    this.reachable = reachable;
+    this.reachability?.(reachable);
   }
 
   private async ship(): Promise<void> {

@@ -464,6 +464,8 @@ export class NotebookController {
     const state = this.session.saves.state;
     if (state === 'saved') toasts.show('Saved — Tandem saves as you type.', 'success', 2500);
     else if (state === 'saving') toasts.show('Saving… Tandem saves as you type.', 'info', 2500);
+    else if (state === 'paused')
+      toasts.show('Saving is paused: the server cannot reach its storage. It has your changes and saves them when the storage is back.', 'info');
     else toasts.show('Not saved yet: you are offline. Your changes are kept here and sync when you reconnect.', 'info');
   }
 

@@ -3,14 +3,18 @@
 // does not keep @jupyter/ydoc's `state.dirty`, so the client asks: after local changes it
 // sends a sync step 1 on the same socket, and the server's step 2 reply can only come once
 // every frame sent before it has been applied (the server handles a connection's frames in
-// order). Each reply thus confirms what was sent before its question.
+// order). Each reply thus confirms what was sent before its question. When the server cannot
+// reach the notebook's storage (a bucket), it says so in the document's `storage` map: the
+// server has the changes, but saving is paused until the storage is back.
+
+import { STORAGE_MAP } from '@common/doc-schema';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
 
-export type SaveState = 'saved' | 'saving' | 'unsaved';
+export type SaveState = 'saved' | 'saving' | 'unsaved' | 'paused';
 
 const MESSAGE_SYNC = 0;
 /** Lets a burst of keystrokes go out before asking, so a question covers many of them. */
@@ -21,6 +25,8 @@ export class SaveTracker {
   #made = $state(0);
   #confirmed = $state(0);
   #connected = $state(false);
+  #paused = $state(false);
+  readonly #storage: Y.Map<unknown>;
   /** What each unanswered question covers, oldest first. */
   #asked: number[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -36,14 +42,22 @@ export class SaveTracker {
       if (kind === syncProtocol.messageYjsSyncStep2) this.#answered();
     };
     ydoc.on('update', this.#onUpdate);
+    this.#storage = ydoc.getMap(STORAGE_MAP);
+    this.#storage.observe(this.#onStorage);
     provider.on('status', this.#onStatus);
     provider.on('sync', this.#onSync);
   }
 
   get state(): SaveState {
+    if (!this.#connected && this.#confirmed < this.#made) return 'unsaved';
+    if (this.#paused) return 'paused';
     if (this.#confirmed >= this.#made) return 'saved';
-    return this.#connected ? 'saving' : 'unsaved';
+    return 'saving';
   }
+
+  #onStorage = (): void => {
+    this.#paused = this.#storage.has('paused');
+  };
 
   #onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin === this.provider) return;
@@ -89,6 +103,7 @@ export class SaveTracker {
   destroy(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.ydoc.off('update', this.#onUpdate);
+    this.#storage.unobserve(this.#onStorage);
     this.provider.off('status', this.#onStatus);
     this.provider.off('sync', this.#onSync);
   }
