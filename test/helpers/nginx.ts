@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TandemProcess } from './tandem';
 
 const DEPLOYED_CONF = resolve(import.meta.dirname, '../../deploy/nginx/tandem.conf');
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -145,6 +146,39 @@ export async function startNginx(replicaPorts: number[]): Promise<NginxServer> {
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The cluster as its clients see it, one address (nginx's), shaped like a TandemProcess so the
+ * client helpers work through it. It has no process of its own: stopping or killing it throws.
+ */
+export function front(nginx: NginxServer, token: string, root: string): TandemProcess {
+  const noProcess = (): never => {
+    throw new Error('the nginx front has no server process; stop or kill a replica instead');
+  };
+  return {
+    base: nginx.base,
+    wsBase: nginx.wsBase,
+    port: nginx.port,
+    token,
+    root,
+    stateDir: join(root, '.tandem'),
+    get process(): never {
+      return noProcess();
+    },
+    output: nginx.errors,
+    logs: nginx.errors,
+    stop: noProcess,
+    kill9: noProcess,
+    restart: noProcess,
+    api(method, path, body, asToken) {
+      const headers: Record<string, string> = {};
+      const useToken = asToken === undefined ? token : asToken;
+      if (useToken) headers.authorization = `token ${useToken}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      return fetch(`${nginx.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     },
   };
 }
