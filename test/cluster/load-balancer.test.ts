@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ownerPort } from '../../bench/lib/cluster-owner';
-import { cell, editCell, launchChromium, notebookJson, openNotebook, person } from '../browser/support/browser';
+import { cell, cellText, editCell, launchChromium, notebookJson, openNotebook, person } from '../browser/support/browser';
 import { ensureClientBuilt } from '../browser/support/build';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { startCluster, type TestCluster } from '../helpers/cluster';
@@ -154,7 +154,7 @@ test('a browser through nginx runs a cell, and keeps editing and running after i
       60_000,
       3000,
     );
-    expect(await cell(page, 0).locator('.cm-content').innerText()).toContain('print("second", 6 * 7)');
+    expect(await cellText(page, 0)).toContain('print("second", 6 * 7)');
     expect(user.errors).toEqual([]);
   } finally {
     await user.context.close();
