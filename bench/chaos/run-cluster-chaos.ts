@@ -27,7 +27,7 @@ export interface ClusterChaosOptions extends ChaosOptions {
   replicas: number;
   /** Seconds a lease lives unrenewed: how long a dead owner's notebook waits for a new one. */
   leaseSeconds: number;
-  /** The chance that a kill hits the notebook's owner rather than a random replica. */
+  /** The chance that a kill (after the first, which always does) hits the notebook's owner rather than a random replica. */
   ownerKillChance: number;
 }
 
@@ -105,7 +105,8 @@ export async function runClusterChaos(opts: ClusterChaosOptions): Promise<Cluste
     if (Date.now() >= deadline) break;
     const owner = await ownerPort(leases, fileId);
     const ownerReplica = replicas.find((replica) => replica.port === owner);
-    const victim = ownerReplica && rng.next() < opts.ownerKillChance ? ownerReplica : rng.pick(replicas);
+    // The first kill always hits the owner: every run has at least one failover.
+    const victim = ownerReplica && (kills === 0 || rng.next() < opts.ownerKillChance) ? ownerReplica : rng.pick(replicas);
     victim.stopping = true;
     victim.server.kill('SIGKILL');
     await victim.server.exited;
