@@ -208,7 +208,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   // One budget for room and kernel sockets alike: memory is memory.
   const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
   const rooms = cluster ?? localRooms(notebooks);
-  if (cluster) clusterRoutes(app, cluster);
+  if (cluster) clusterRoutes(app, cluster, (path) => fileIds.idOf(paths.resolve(path).apiPath));
   const transport = await registerWebSocketTransport(app, {
     auth,
     rooms,
