@@ -113,6 +113,17 @@ test('y-websocket clients through nginx converge, and after kill -9 of the owner
   const after = await runWhenAccepted(fileId, ['b2']);
   expect((await waitForRun(clients[0], after)).status).toBe('ok');
   await eventually(() => expect(outputsOf(clients[3], 'b2')[0]?.text).toBe('ran through nginx\n'));
+
+  // A replacement replica on a new port: a reload points nginx at it (here, at it alone)
+  // without dropping the sockets already open; a newcomer then reaches it and syncs.
+  const closesBefore = clients.map((client) => client.closes.length);
+  const replacement = await cluster.add();
+  await nginx.reload([replacement.port]);
+  const newcomer = await connectNotebook(entry, 'balanced.ipynb');
+  clients.push(newcomer);
+  await eventually(() => expect(newcomer.notebook.cells.map((c) => c.getSource())).toEqual(clients[0].notebook.cells.map((c) => c.getSource())));
+  expect(clients.slice(0, closesBefore.length).map((client) => client.closes.length)).toEqual(closesBefore);
+  await nginx.reload(cluster.replicas.filter((replica) => replica.process.exitCode === null).map((replica) => replica.port));
 }, 120_000);
 
 test('a browser through nginx runs a cell, and keeps editing and running after its notebook’s owner is killed', async () => {
