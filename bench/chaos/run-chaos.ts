@@ -88,14 +88,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await Promise.all(clients.map((c) => whenSynced(c.real.provider, 15_000)));
   log(`chaos: ${opts.clients} clients on ${path}, seed ${opts.seed}, server on port ${port}`);
 
-  // Each client acts on its own random schedule.
-  let running = true;
-  const loops = clients.map(async (c) => {
-    while (running) {
-      await sleep(rng.between(...opts.actionEvery));
-      if (running) c.act();
-    }
-  });
+  const acting = actAtRandom(clients, rng, opts.actionEvery);
 
   // The killer: SIGKILL, a short pause, a restart on the same root and port.
   let kills = 0;
@@ -115,9 +108,49 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     if (again.sessionId !== sessionId) sessionIdStable = false;
     log(`chaos: kill ${kills}, restarted (sessionId ${again.sessionId === sessionId ? 'unchanged' : 'CHANGED'})`);
   }
-  running = false;
-  await Promise.all(loops);
+  await acting.stop();
 
+  const verdict = await settleAndVerify({ clients, target, server: server.info, root, path, problems });
+  for (const c of clients) c.destroy();
+  killing = true; // from here on, the server's exit is ours
+  await server.stop();
+  return { seed: opts.seed, seconds: opts.seconds, kills, ...verdict, sessionIdStable, unexpectedExits };
+}
+
+/** Each client acts on its own random schedule until stopped. */
+export function actAtRandom(clients: ChaosClient[], rng: Rng, actionEvery: [number, number]): { stop(): Promise<void> } {
+  let running = true;
+  const loops = clients.map(async (c) => {
+    while (running) {
+      await sleep(rng.between(...actionEvery));
+      if (running) c.act();
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** What the end of a chaos run finds, whatever it ran against. */
+type Verdict = Omit<ChaosReport, 'seed' | 'seconds' | 'kills' | 'sessionIdStable' | 'unexpectedExits'>;
+
+/**
+ * The end of a chaos run: everyone back online and synced, then every copy compared (the
+ * clients, a fresh client, the contents API and the file on disk, all read through `server`)
+ * and every tag accounted for. `problems` gets what went wrong on the way.
+ */
+export async function settleAndVerify(run: {
+  clients: ChaosClient[];
+  target: ProviderTarget;
+  server: ServerInfo;
+  root: string;
+  path: string;
+  problems: string[];
+}): Promise<Verdict> {
+  const { clients, target, server, root, path, problems } = run;
   // Settle: everyone online, everyone synced, all replicas alike.
   for (const c of clients) c.comeOnline();
   const allSynced = await waitUntil(() => clients.every((c) => c.real.provider.wsconnected && c.real.provider.synced), 30_000, 100);
@@ -142,7 +175,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   // The contents API and the file on disk (saved after a debounce).
   let contentsApiEqual = false;
   try {
-    const model = await api<{ content: { cells: [] } }>(server.info, 'GET', `/api/contents/${path}?content=1`);
+    const model = await api<{ content: { cells: [] } }>(server, 'GET', `/api/contents/${path}?content=1`);
     contentsApiEqual = sameView(viewOfNotebook(model.content), clientView);
   } catch (err) {
     problems.push(`GET /api/contents/${path} failed: ${(err as Error).message}`);
@@ -174,13 +207,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   if (closeCodes['1003']) problems.push(`Clients were closed with 1003 (unknown session) ${closeCodes['1003']} times.`);
 
   fresh.destroy();
-  for (const c of clients) c.destroy();
-  killing = true; // from here on, the server's exit is ours
-  await server.stop();
   return {
-    seed: opts.seed,
-    seconds: opts.seconds,
-    kills,
     edits,
     tags: {
       expected: account.expected,
@@ -195,9 +222,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     freshClientEqual,
     contentsApiEqual,
     diskEqual,
-    sessionIdStable,
     closeCodes,
-    unexpectedExits,
     problems,
   };
 }

@@ -1,8 +1,10 @@
 // The HTTP side of cluster mode. Requests about one notebook are carried out by its owner: a
 // replica that does not own the notebook forwards them there as they came (headers, cookies,
 // body; a WebSocket upgrade too), after authenticating them itself, and passes the answer
-// back. That covers /api/notebooks/{fileId}/..., and in the Jupyter kernel API a notebook's
-// kernel (its id is the notebook's fileId) and a new session on a notebook. Sessions and
+// back. That covers /api/notebooks/{fileId}/..., the contents API on an open notebook (its
+// live document is the owner's: the file may be seconds behind, and a save must go through
+// the room), and in the Jupyter kernel API a notebook's kernel (its id is the notebook's
+// fileId) and a new session on a notebook. Sessions and
 // standalone kernels live on the replica that made them; another replica asked about one it
 // does not have finds it by asking the others. An owner also serves its copy of a notebook to
 // a replica that starts relaying it.
@@ -18,6 +20,8 @@ import type { FileIdIndex } from '../storage/file-ids';
 import type { Cluster } from './cluster';
 
 const NOTEBOOK_URL = /^\/api\/notebooks\/([0-9a-f-]{36})\//;
+/** A notebook in the contents API, or its checkpoints: /api/contents/{path}.ipynb[/checkpoints[/{id}]]. */
+const CONTENTS_URL = /^\/api\/contents\/([^?]+?\.ipynb)(?:\/checkpoints(?:\/[^/?]*)?)?(?:\?|$)/;
 const KERNEL_URL = /^\/api\/kernels\/([^/?]+)/;
 const SESSION_URL = /^\/api\/sessions\/([^/?]+)/;
 /** Marks a request one replica forwarded to another: it is served where it lands, never forwarded again. */
@@ -80,6 +84,16 @@ export function clusterRoutes(app: FastifyInstance, cluster: Cluster, deps: Clus
     const url = request.url;
     const notebook = NOTEBOOK_URL.exec(url);
     if (notebook) return ownerOf(notebook[1]);
+    const contents = CONTENTS_URL.exec(url);
+    if (contents) {
+      let fileId: string | undefined;
+      try {
+        fileId = deps.fileIds.idOf(deps.paths.resolve(decodeURIComponent(contents[1])).apiPath);
+      } catch {
+        return undefined; // A path the contents API refuses: it says why, here.
+      }
+      return fileId === undefined ? undefined : ownerOf(fileId);
+    }
     const kernel = KERNEL_URL.exec(url);
     if (kernel) {
       const id = decodeURIComponent(kernel[1]);
