@@ -27,7 +27,7 @@ const SERVER_ROOTS = new Set<string>(SERVER_OWNED_ROOTS);
 /** A cell's fields that only the server writes. */
 const SERVER_FIELDS = new Set(['outputs', 'execution_count', 'execution_state']);
 
-const MISSING = 'refused: the change depends on changes the server does not have (an earlier change was refused?); reload the notebook';
+export const MISSING = 'refused: the change depends on changes the server does not have (an earlier change was refused?); reload the notebook';
 
 /** A moved cell's copy whose server-owned fields must be set back to the server's values once applied. */
 export interface StaleCopy {

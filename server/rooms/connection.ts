@@ -55,6 +55,11 @@ export class RateLimiter {
 export class RoomConnection {
   /** Awareness client ids this connection has claimed; removed when it leaves. */
   readonly awarenessClients = new Set<number>();
+  /**
+   * Whether the client has answered the server's sync step 1 with what it holds. Until then an
+   * edit may depend on changes still to come in that answer (made offline, before reconnecting).
+   */
+  sentItsState = false;
   /** Added to a client's presence clock on this connection (see Room.receiveAwareness). */
   readonly awarenessClockShift = new Map<number, number>();
   readonly awarenessLimiter: RateLimiter;

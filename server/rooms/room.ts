@@ -6,6 +6,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { RoomAwareness } from '../../common/doc-schema';
 import { LeadingEdgeBatcher } from '../leading-edge-batcher';
+import { MISSING } from '../protocol/client-writes';
 import {
   type AwarenessEntry,
   decodeAwarenessUpdate,
@@ -173,16 +174,26 @@ export class Room {
             return;
           }
           const inspected = inspectUpdate(message.update);
-          if (inspected.empty) return;
+          if (inspected.empty) {
+            if (message.type === 'sync-step2') connection.sentItsState = true;
+            return;
+          }
           // A writer's update that touches what only the server writes is refused whole
           // (client-writes.ts), and the document is not touched.
           const refusal = this.guard.admit(inspected.decoded);
+          if (refusal === MISSING && !connection.sentItsState && message.type === 'sync-update') {
+            // An edit typed as the client reconnected, sent before its answer to the server's
+            // step 1: that answer brings what this depends on, this edit included. Refusing
+            // would tell the person to reload for nothing.
+            return;
+          }
           if (refusal) {
             this.options.log.warn({ fileId: this.fileId, reason: refusal }, 'refused a client update');
             connection.send(encodePermissionDenied(refusal));
             return;
           }
           this.applyClientUpdate(connection, message.update);
+          if (message.type === 'sync-step2') connection.sentItsState = true;
           return;
         }
         case 'awareness':
