@@ -196,6 +196,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     paths,
     boards: jobBoards,
     shares,
+    maxRunning: config.maxJobs,
     log: logger.child({ component: 'jobs' }),
   });
   const scheduler = new Scheduler({

@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -84,6 +84,8 @@ export interface Config {
   schedulerClock: 'system' | 'manual';
   /** Where notebook histories and versions are kept: the state directory, or a bucket. */
   storage: StorageConfig;
+  /** Jobs (headless runs) that run at once; later ones wait, queued. */
+  maxJobs: number;
   /** Cluster mode: the Redis that replicas join through; undefined runs one process alone. */
   redisUrl: string | undefined;
   /** Cluster mode: how long a notebook's lease lives without renewal (failover takes about this long). */
@@ -159,6 +161,7 @@ const OPTIONS: OptionSpec[] = [
     help: 'notebook histories and versions in a bucket, s3://BUCKET/PREFIX (default: the state directory)',
   },
   { flag: 's3-endpoint', env: 'TANDEM_S3_ENDPOINT', help: 'URL of an S3-compatible server (default: AWS, from the SDK chain)' },
+  { flag: 'max-jobs', env: 'TANDEM_MAX_JOBS', help: 'jobs that run at once, each with a kernel of its own; later ones wait (default: the CPUs, at least 2)' },
   { flag: 'redis', env: 'TANDEM_REDIS', help: 'cluster mode: join the replicas that share this Redis, redis://HOST:PORT' },
   { flag: 'lease', env: 'TANDEM_LEASE', help: "cluster mode: seconds a notebook's owner may be silent before another replica takes over", default: '5' },
   { flag: 'advertise-url', env: 'TANDEM_ADVERTISE_URL', help: 'cluster mode: the URL other replicas reach this one at (default http://HOST:PORT)' },
@@ -297,6 +300,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),
     schedulerClock,
     storage: storageConfig,
+    maxJobs: get('max-jobs') === undefined ? Math.max(2, availableParallelism()) : number('max-jobs', get('max-jobs')!, 1, 1024),
     redisUrl: redisUrl(get('redis')),
     leaseMs: number('lease', get('lease')!, 0.5, 600) * 1000,
     advertiseUrl: advertiseUrl(get('advertise-url')),

@@ -8,7 +8,7 @@ import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
 import type { NotebookJSON } from '../../common/nbformat';
 import type { ShareStore } from '../auth/shares';
 import type { RootPaths } from '../contents/paths';
-import { conflict, notFound } from '../errors';
+import { conflict, notFound, tooMany } from '../errors';
 import { notebookFromDoc } from '../notebook/notebook-doc';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import type { RoomHost } from '../notebooks/room-host';
@@ -30,8 +30,13 @@ export interface JobServiceOptions {
   paths: RootPaths;
   boards: JobsExtension;
   shares: ShareStore;
+  /** Jobs that run at once (each has a kernel of its own); later ones wait, queued. */
+  maxRunning: number;
   log: { error(obj: object, msg?: string): void };
 }
+
+/** Jobs one person may have queued or running at once, so that nobody fills the queue alone. */
+const MAX_JOBS_PER_PERSON = 10;
 
 /** How many runs a notebook's listing gives: the Runs panel shows the recent ones. */
 const LIST_LIMIT = 100;
@@ -45,6 +50,9 @@ interface Running {
 
 export class JobService {
   private readonly running = new Map<string, Running>();
+  /** Jobs holding one of the `maxRunning` slots, and those waiting for one, first come first. */
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: JobServiceOptions) {
     options.boards.running = (fileId) => [...this.running.values()].filter((job) => job.input.fileId === fileId).map((job) => job.progress);
@@ -87,6 +95,14 @@ export class JobService {
   }
 
   private launch(request: Omit<JobInput, 'id' | 'queuedAt' | 'absolutePath'>): string {
+    const username = request.startedBy.username;
+    const mine = [...this.running.values()].filter((job) => job.input.startedBy.username === username).length;
+    if (mine >= MAX_JOBS_PER_PERSON) {
+      throw tooMany(
+        `You already have ${mine} jobs queued or running, and one person may have at most ${MAX_JOBS_PER_PERSON}. Wait for some to finish, or cancel them.`,
+        'too_many_jobs',
+      );
+    }
     const id = randomUUID();
     const queuedAt = Date.now();
     const input: JobInput = { ...request, id, queuedAt, absolutePath: this.options.paths.resolve(request.path).absolute };
@@ -158,8 +174,36 @@ export class JobService {
     return job ? job.done : this.get(id);
   }
 
+  /** Waits for a free slot (or for the job to be cancelled while it waits). */
+  private async slot(signal: AbortSignal): Promise<() => void> {
+    if (this.active >= this.options.maxRunning && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const go = () => {
+          signal.removeEventListener('abort', leave);
+          resolve();
+        };
+        const leave = () => {
+          const at = this.waiting.indexOf(go);
+          if (at >= 0) this.waiting.splice(at, 1);
+          resolve();
+        };
+        this.waiting.push(go);
+        signal.addEventListener('abort', leave, { once: true });
+      });
+    }
+    this.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active -= 1;
+      this.waiting.shift()?.();
+    };
+  }
+
   private async execute(job: Running): Promise<JobRecord> {
     let record: JobRecord;
+    const release = await this.slot(job.controller.signal);
     try {
       record = await this.options.runner.run(job.input, job.controller.signal, (patch) => {
         const onlyQuery = Object.keys(patch).every((key) => key === 'query');
@@ -175,6 +219,8 @@ export class JobService {
         finishedAt,
         failure: { cellId: null, cellIndex: null, ename: 'JobError', evalue: 'The job failed on the server; its log says why' },
       };
+    } finally {
+      release();
     }
     if (job.input.reproduces && record.status !== 'cancelled') record = await this.compare(job.input.reproduces, record);
     try {
