@@ -217,6 +217,8 @@ export interface JobRecord {
   parameters: JobParameters;
   /** The environment id the kernel ran in, or "kernelspec" for a kernelspec used as installed. */
   environment: string | null;
+  /** What that environment held: its Python and its own packages (absent for a kernelspec, and in older records). */
+  environmentDetail?: EnvironmentDetail | null;
   snapshots: JobSnapshot[];
   startedBy: UserRef;
   /** Epoch ms. */
@@ -233,7 +235,19 @@ export interface JobRecord {
   /** For an ended reproduction: each code cell's outputs against the original's. */
   diff: CellDiff[] | null;
   /** For a reproduction whose kernel ran in another environment than the original's. */
-  environmentChange: { from: string | null; to: string | null } | null;
+  environmentChange: EnvironmentChange | null;
+}
+
+export interface EnvironmentDetail {
+  python: string;
+  packages: { name: string; version: string }[];
+}
+
+export interface EnvironmentChange {
+  from: string | null;
+  to: string | null;
+  /** What differs, for people: "Python 3.11.2 → 3.11.7", "pandas 2.0.3 → 2.1.0", "requests 2.31.0 added". */
+  changes: string[];
 }
 
 /**

@@ -5,7 +5,7 @@
 // that raises) ends the job as failed, with the reason in the record.
 
 import { dirname } from 'node:path';
-import type { JobParameters, JobRecord, JobSnapshot } from '../../common/api';
+import type { EnvironmentDetail, JobParameters, JobRecord, JobSnapshot } from '../../common/api';
 import type { JobMode, JobProgress, UserRef } from '../../common/doc-schema';
 import { type CellJSON, isJSONObject, type NotebookJSON } from '../../common/nbformat';
 import type { BridgeLogger, KernelHandle, KernelSpec, RunFinishedEvent, RunOutputEvent } from '../../kernel-bridge';
@@ -52,6 +52,7 @@ export class JobRunner {
     const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
     const snapshots: JobSnapshot[] = [];
     let environment: string | null = null;
+    let environmentDetail: EnvironmentDetail | null = null;
     let failure: JobRecord['failure'] = null;
     let cancelled = false;
     let kernel: KernelHandle | undefined;
@@ -60,6 +61,7 @@ export class JobRunner {
     try {
       const launch = await this.launch(nb, input.absolutePath);
       environment = launch.environment;
+      environmentDetail = launch.detail;
       release = launch.release;
       if (signal.aborted) throw new JobFailure('cancelled');
       kernel = openTandemKernel({
@@ -135,6 +137,7 @@ export class JobRunner {
       status,
       parameters: input.parameters,
       environment,
+      environmentDetail,
       snapshots,
       startedBy: input.startedBy,
       queuedAt: input.queuedAt,
@@ -150,18 +153,22 @@ export class JobRunner {
   }
 
   /** The kernelspec for the notebook's environment, built first if needed, and kept from garbage collection while the job runs. */
-  private async launch(nb: NotebookJSON, absolutePath: string): Promise<{ spec: KernelSpec; environment: string; release?: () => void }> {
+  private async launch(
+    nb: NotebookJSON,
+    absolutePath: string,
+  ): Promise<{ spec: KernelSpec; environment: string; detail: EnvironmentDetail | null; release?: () => void }> {
     const tandem = nb.metadata.tandem;
     const kernelspec = nb.metadata.kernelspec;
     const rawSpec = isJSONObject(tandem) && tandem.environment !== null ? tandem.environment : undefined;
     const kernelName = isJSONObject(kernelspec) && typeof kernelspec.name === 'string' && kernelspec.name ? kernelspec.name : undefined;
     const service = this.deps.environments;
     const resolution = await service.resolve({ rawSpec, kernelName, baseDir: dirname(absolutePath) });
-    if (resolution.kind === 'kernelspec') return { spec: resolution.spec, environment: 'kernelspec' };
+    if (resolution.kind === 'kernelspec') return { spec: resolution.spec, environment: 'kernelspec', detail: null };
     const release = service.environments.hold(resolution.plan.id);
     try {
       const built = await service.environments.ensure(resolution.plan);
-      return { spec: environmentKernelSpec(built, resolution.like), environment: built.id, release };
+      const detail = { python: built.manifest.base.version, packages: built.manifest.packages };
+      return { spec: environmentKernelSpec(built, resolution.like), environment: built.id, detail, release };
     } catch (error) {
       release();
       throw new Error(`The notebook's environment could not be built: ${describe(error)}`);

@@ -13,6 +13,7 @@ import { notebookFromDoc } from '../notebook/notebook-doc';
 import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import type { RoomHost } from '../notebooks/room-host';
 import type { FileIdIndex } from '../storage/file-ids';
+import { environmentChanges } from './environment-change';
 import type { JobsExtension } from './job-board';
 import type { JobInput, JobRunner } from './job-runner';
 import type { JobStore, StoredRecord } from './job-store';
@@ -244,7 +245,10 @@ export class JobService {
   private async compare(originalId: string, record: JobRecord): Promise<JobRecord> {
     const original = await this.options.store.get(originalId);
     if (!original) return record;
-    const environmentChange = original.environment !== record.environment ? { from: original.environment, to: record.environment } : null;
+    const environmentChange =
+      original.environment !== record.environment
+        ? { from: original.environment, to: record.environment, changes: environmentChanges(original.environmentDetail, record.environmentDetail) }
+        : null;
     return { ...record, diff: diffRuns(original, record), environmentChange };
   }
 

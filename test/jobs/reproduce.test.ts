@@ -2,6 +2,8 @@
 // ends with a cell-by-cell verdict against it: identical, changed (with the difference), or
 // failed. Cells tagged `volatile` only have to run.
 
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { JobRecord } from '../../common/api';
 import { connectNotebook, type NotebookClient } from '../helpers/clients';
@@ -85,4 +87,33 @@ test('reproduce refuses what it cannot re-run', async () => {
   const viewer = (await (await server.api('POST', '/api/shares', { path: 'analysis.ipynb', role: 'viewer' })).json()).token;
   const id = (await waitForJob(server, await startJob(server, client.fileId, { mode: 'live' }))).id;
   expect((await server.api('POST', `/api/jobs/${id}/reproduce`, undefined, viewer)).status).toBe(403);
+});
+
+test('a reproduction in another environment than the record’s says so, and names what differs', async () => {
+  await writeData('alpha');
+  const original = await waitForJob(server, await startJob(server, client.fileId, { mode: 'live', parameters: { n: 2 } }));
+  expect(original.status).toBe('ok');
+  expect(original.environmentDetail?.python).toMatch(/^3\.\d+\.\d+/);
+  // The record as an older server would have left it: another environment, with another
+  // Python, a package since removed and one at another version.
+  const file = join(server.stateDir, 'jobs', original.id, 'record.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8'));
+  const actual = original.environmentDetail!;
+  const tandemHelper = actual.packages[0];
+  stored.environment = 'an-older-environment';
+  stored.environmentDetail = {
+    python: '3.9.2',
+    packages: [...(tandemHelper ? [{ ...tandemHelper, version: '0.0.1' }] : []), { name: 'left-pad', version: '1.3.0' }],
+  };
+  writeFileSync(file, JSON.stringify(stored));
+
+  const again = await reproduce(original.id);
+  expect(again.environmentChange?.from).toBe('an-older-environment');
+  expect(again.environmentChange?.to).toBe(original.environment);
+  expect(again.environmentChange?.changes).toContain(`Python 3.9.2 → ${actual.python}`);
+  expect(again.environmentChange?.changes).toContain('left-pad 1.3.0 removed');
+  if (tandemHelper) expect(again.environmentChange?.changes).toContain(`${tandemHelper.name} 0.0.1 → ${tandemHelper.version}`);
+  // The summary a Runs panel lists says it too.
+  const runs = await (await server.api('GET', `/api/notebooks/${client.fileId}/jobs`)).json();
+  expect(runs.find((run: { id: string }) => run.id === again.id).reproduction.environmentChanged).toBe(true);
 });
