@@ -1,5 +1,5 @@
 // Serves the browser client (built by Vite into client/dist): its assets under /assets/, and
-// its single page for /, /tree/..., /notebooks/... and /reports/... . Pages carry a Content-Security-Policy
+// its single page for /, /tree/..., /notebooks/..., /reports/... and /runs/... . Pages carry a Content-Security-Policy
 // so that nothing injected into the app's origin can run script; the output sandbox, where
 // outputs' own scripts run in an opaque origin, is served with a policy of its own.
 
@@ -87,6 +87,7 @@ export async function registerClient(app: FastifyInstance): Promise<void> {
   app.get('/tree/*', (_request, reply) => page(reply));
   app.get('/notebooks/*', (_request, reply) => page(reply));
   app.get('/reports/*', (_request, reply) => page(reply));
+  app.get('/runs/*', (_request, reply) => page(reply));
   // The output sandbox (see SANDBOX_CONTENT_SECURITY_POLICY), built from client/public.
   app.get<{ Querystring: { outbound?: string } }>('/sandbox/output.html', (request, reply) => {
     const path = `${DIST}sandbox/output.html`;

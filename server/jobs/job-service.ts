@@ -156,6 +156,17 @@ export class JobService {
     return { fileId, token };
   }
 
+  /** Any ended run as a read-only page, code included, for people who may read its notebook. */
+  async view(id: string): Promise<{ fileId: string; report: Report }> {
+    const record = await this.options.store.get(id);
+    if (!record) throw notFound(`No run with id ${id}`);
+    const ranAt = record.finishedAt ?? record.queuedAt;
+    return {
+      fileId: record.notebook.fileId,
+      report: reportOf(record, { publishedAt: ranAt, publishedBy: record.startedBy.username, showCode: true, shareId: '' }),
+    };
+  }
+
   /** A published run as its readers see it, with the notebook it came from (for the caller's role check). */
   async report(id: string): Promise<{ fileId: string; report: Report }> {
     const [record, publication] = await Promise.all([this.options.store.get(id), this.options.store.publication(id)]);

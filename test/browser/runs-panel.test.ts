@@ -82,6 +82,14 @@ test('a job run from the dialog with a parameter succeeds, shows in Runs, and it
     expect(await report.getByTestId('report').innerText()).toContain('Parameters: n = 7, unit = "7"');
     await report.close();
 
+    // The run itself, opened as a read-only notebook: its code (the injected parameters
+    // included) beside its outputs.
+    const [opened] = await Promise.all([editor.context.waitForEvent('page'), run.getByTestId('run-open').click()]);
+    const page = opened.getByTestId('report');
+    await page.getByText("n squared is 49, unit '7'").waitFor();
+    await page.locator('details.code[open] pre', { hasText: 'n = 7' }).first().waitFor();
+    await opened.close();
+
     // Reproduce: a new run on the same data, parameters and environment, compared cell by cell.
     await run.getByTestId('run-reproduce').click();
     await expectCount(runs(editor.page), 2);

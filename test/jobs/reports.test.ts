@@ -77,6 +77,8 @@ test("a reader's token reaches nothing but its report", async () => {
   const fileId = editor.fileId;
   await refused('GET', `/api/reports/${other.id}`);
   await refused('GET', `/api/jobs/${id}`);
+  // The run's own page shows its code: not the reader's either.
+  await refused('GET', `/api/jobs/${id}/view`);
   await refused('POST', `/api/jobs/${id}/publish`, {});
   await refused('POST', `/api/notebooks/${fileId}/jobs`, { mode: 'live' });
   await refused('GET', `/api/notebooks/${fileId}/jobs`);
@@ -104,6 +106,11 @@ test('only an editor publishes, only a successful run, and a report nobody publi
   expect((await server.api('POST', `/api/jobs/${id}/publish`, {}, viewerToken)).status).toBe(403);
   expect((await server.api('GET', `/api/reports/${id}`)).status).toBe(404);
   expect((await server.api('POST', '/api/jobs/no-such-job/publish', {})).status).toBe(404);
+  // Any ended run opens as a page for whoever may view its notebook, code included, published or not.
+  const view = await server.api('GET', `/api/jobs/${id}/view`, undefined, viewerToken);
+  expect(view.status).toBe(200);
+  expect((await view.json()).cells.some((cell: { source: string | null }) => cell.source !== null)).toBe(true);
+  expect((await server.api('GET', '/api/jobs/no-such-job/view')).status).toBe(404);
 
   await server.api('PUT', '/api/contents/broken.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'x', source: '1/0' }]) });
   const broken = await connectNotebook(server, 'broken.ipynb');

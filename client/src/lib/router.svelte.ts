@@ -1,8 +1,14 @@
 // Path-based routing for the single page: `/` and `/tree/{dir}` show the file browser,
-// `/notebooks/{path}` opens a notebook, `/reports/{id}` shows a published report. The server
-// answers them all with index.html.
+// `/notebooks/{path}` opens a notebook, `/reports/{id}` shows a published report, and
+// `/runs/{id}` any ended run of a notebook, code included. The server answers them all with
+// index.html.
 
-export type Route = { kind: 'tree'; path: string } | { kind: 'notebook'; path: string } | { kind: 'report'; id: string } | { kind: 'unknown'; path: string };
+export type Route =
+  | { kind: 'tree'; path: string }
+  | { kind: 'notebook'; path: string }
+  | { kind: 'report'; id: string }
+  | { kind: 'run'; id: string }
+  | { kind: 'unknown'; path: string };
 
 function decodeRest(rest: string): string {
   return rest
@@ -25,6 +31,7 @@ export function parseRoute(pathname: string): Route {
   if (pathname.startsWith('/tree/')) return { kind: 'tree', path: decodeRest(pathname.slice(6)) };
   if (pathname.startsWith('/notebooks/')) return { kind: 'notebook', path: decodeRest(pathname.slice(11)) };
   if (pathname.startsWith('/reports/')) return { kind: 'report', id: decodeRest(pathname.slice(9)) };
+  if (pathname.startsWith('/runs/')) return { kind: 'run', id: decodeRest(pathname.slice(6)) };
   return { kind: 'unknown', path: pathname };
 }
 
@@ -38,6 +45,7 @@ const encodeRest = (path: string): string =>
 export const treeUrl = (dir: string): string => (dir ? `/tree/${encodeRest(dir)}` : '/tree');
 export const notebookUrl = (path: string): string => `/notebooks/${encodeRest(path)}`;
 export const reportUrl = (id: string): string => `/reports/${encodeURIComponent(id)}`;
+export const runUrl = (id: string): string => `/runs/${encodeURIComponent(id)}`;
 
 class Router {
   route = $state<Route>(parseRoute(location.pathname));

@@ -3,7 +3,7 @@
 // holds the notebook's code.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { JobParameters, JobRecord, JobStarted, JobSummary } from '../../../common/api';
+import type { JobParameters, JobRecord, JobStarted, JobSummary, Report } from '../../../common/api';
 import type { JobMode } from '../../../common/doc-schema';
 import type { JobService } from '../../jobs/job-service';
 import { requirePrincipal, requireRole } from '../auth';
@@ -53,6 +53,14 @@ export function jobRoutes(app: FastifyInstance, deps: { jobs: JobService }): voi
     const record = await deps.jobs.get(request.params.id);
     requireRole(request, record.notebook.fileId, 'viewer');
     return record;
+  });
+
+  // An ended run as a read-only notebook page (code, outputs, markdown), for the Runs panel.
+  app.get<{ Params: JobParams; Reply: Report }>('/api/jobs/:id/view', async (request) => {
+    requirePrincipal(request);
+    const { fileId, report } = await deps.jobs.view(request.params.id);
+    requireRole(request, fileId, 'viewer');
+    return report;
   });
 
   app.post<{ Params: JobParams; Reply: JobStarted }>('/api/jobs/:id/reproduce', async (request, reply) => {
