@@ -235,7 +235,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     log: logger.child({ component: 'jupyter-api' }),
   });
   const kernelChannels = registerKernelChannelsTransport(app, { auth, jupyter, budget: sendBudget });
-  if (cluster) clusterRoutes(app, cluster, { fileIds, paths, jupyter });
+  if (cluster) clusterRoutes(app, cluster, { fileIds, paths, jupyter, jobs });
   const startedAt = new Date();
   statusRoutes(app, {
     startedAt,

@@ -6,7 +6,7 @@
 // the room), and in the Jupyter kernel API a notebook's kernel (its id is the notebook's
 // fileId) and a new session on a notebook. Sessions and
 // standalone kernels live on the replica that made them; another replica asked about one it
-// does not have finds it by asking the others. An owner also serves its copy of a notebook to
+// does not have finds it by asking the others, and so do running jobs. An owner also serves its copy of a notebook to
 // a replica that starts relaying it.
 
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RootPaths } from '../contents/paths';
 import { unavailable } from '../errors';
 import { requireOwner } from '../http/auth';
+import type { JobService } from '../jobs/job-service';
 import type { JupyterApi } from '../jupyter';
 import type { FileIdIndex } from '../storage/file-ids';
 import type { Cluster } from './cluster';
@@ -24,6 +25,7 @@ const NOTEBOOK_URL = /^\/api\/notebooks\/([0-9a-f-]{36})\//;
 const CONTENTS_URL = /^\/api\/contents\/([^?]+?\.ipynb)(?:\/checkpoints(?:\/[^/?]*)?)?(?:\?|$)/;
 const KERNEL_URL = /^\/api\/kernels\/([^/?]+)/;
 const SESSION_URL = /^\/api\/sessions\/([^/?]+)/;
+const JOB_URL = /^\/api\/jobs\/([^/?]+)/;
 /** Marks a request one replica forwarded to another: it is served where it lands, never forwarded again. */
 const FORWARDED = 'x-tandem-forwarded-by';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
@@ -33,6 +35,7 @@ export interface ClusterRouteDeps {
   fileIds: FileIdIndex;
   paths: RootPaths;
   jupyter: JupyterApi;
+  jobs: JobService;
 }
 
 function strip(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -105,6 +108,12 @@ export function clusterRoutes(app: FastifyInstance, cluster: Cluster, deps: Clus
     if (session) {
       const id = decodeURIComponent(session[1]);
       return deps.jupyter.sessions.has(id) ? undefined : locate(request, `/api/sessions/${encodeURIComponent(id)}`);
+    }
+    // A running job is known only to the replica that runs it (its record, once stored, to all).
+    const job = JOB_URL.exec(url);
+    if (job) {
+      const id = decodeURIComponent(job[1]);
+      return (await deps.jobs.has(id)) ? undefined : locate(request, `/api/jobs/${encodeURIComponent(id)}`);
     }
     return undefined;
   };

@@ -116,6 +116,11 @@ export class JobService {
     return id;
   }
 
+  /** Whether this server runs the job or has its record (in a cluster, a job runs on one replica). */
+  async has(id: string): Promise<boolean> {
+    return this.running.has(id) || (await this.options.store.get(id)) !== undefined;
+  }
+
   /** A running job's state, or an ended job's record. */
   async get(id: string): Promise<JobRecord> {
     const job = this.running.get(id);

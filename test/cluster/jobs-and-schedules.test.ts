@@ -1,5 +1,6 @@
-// Schedules in cluster mode: every replica knows a notebook's schedule and its runs, and a time
-// that comes due runs once in the cluster, on the replica holding the scheduler's lease.
+// Jobs and schedules in cluster mode: every replica knows a notebook's schedule and its runs,
+// a time that comes due runs once in the cluster (on the replica holding the scheduler's
+// lease), and a running job is followed and cancelled from any replica.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ScheduleInfo } from '../../common/api';
@@ -44,5 +45,24 @@ test('a schedule set through one replica is known to all, and a due time runs on
       200,
     );
     expect(info.schedule?.cron).toBe('* * * * *');
+  }
+});
+
+test('a running job is followed and cancelled from any replica, and its record is read from any', async () => {
+  const [replicaA, replicaB] = cluster.replicas;
+  cluster.writeNotebook('long.ipynb', [{ id: 'w', source: 'import time\ntime.sleep(30)' }]);
+  const owner = await connectNotebook(replicaB, 'long.ipynb');
+  try {
+    const started = await replicaA.api('POST', `/api/notebooks/${owner.fileId}/jobs`, { mode: 'live' });
+    expect(started.status).toBe(201);
+    const { id } = await started.json();
+    await eventually(async () => expect((await (await replicaA.api('GET', `/api/jobs/${id}`)).json()).status).toBe('running'), 30_000, 200);
+    expect((await replicaA.api('POST', `/api/jobs/${id}/cancel`)).status).toBe(202);
+    for (const replica of cluster.replicas) {
+      await eventually(async () => expect((await (await replica.api('GET', `/api/jobs/${id}`)).json()).status).toBe('cancelled'), 30_000, 200);
+    }
+    expect((await replicaA.api('GET', '/api/jobs/no-such-job')).status).toBe(404);
+  } finally {
+    owner.destroy();
   }
 });
