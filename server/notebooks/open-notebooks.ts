@@ -75,7 +75,11 @@ export class OpenNotebooks {
   constructor(private readonly options: OpenNotebooksOptions) {
     this.services = { ...options.services, backupDir: join(options.stateDir, 'backups') };
     this.watcher = setInterval(() => {
-      for (const { notebook } of this.entries.values()) void notebook.file.checkForOutsideEdit();
+      for (const [fileId, { notebook }] of this.entries) {
+        void notebook.file.checkForOutsideEdit();
+        // A rename made elsewhere (another replica of a cluster) shows here within one check.
+        this.pathChanged(fileId);
+      }
     }, options.watchIntervalMs);
     this.watcher.unref();
     if (options.cullIdleMs > 0) {

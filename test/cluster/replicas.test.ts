@@ -3,7 +3,7 @@
 // owner on another, and everything (outputs, cursors) reaches clients on the third.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as Y from 'yjs';
@@ -158,4 +158,21 @@ test('viewers on different replicas are all counted', async () => {
   await eventually(() => expect(counted()).toBe(3));
   audience[0].provider.disconnect();
   await eventually(() => expect(counted()).toBe(2));
+});
+
+test('a folder renamed through one replica moves the notebook another owns: the owner saves at the new path, and every client is told', async () => {
+  const [replicaA, replicaB, replicaC] = cluster.replicas;
+  mkdirSync(join(cluster.root, 'project'));
+  cluster.writeNotebook('project/moved.ipynb', [{ id: 'm1', source: 'm = 1' }]);
+  const onB = await connectNotebook(replicaB, 'project/moved.ipynb');
+  const onC = await connectNotebook(replicaC, 'project/moved.ipynb');
+  clients.push(onB, onC);
+  const renamed = await replicaA.api('PATCH', '/api/contents/project', { path: 'archive' });
+  expect(renamed.status).toBe(200);
+  await eventually(() => expect(onC.doc.getMap('state').get('path')).toBe('archive/moved.ipynb'), 15_000);
+  onC.notebook.getCell(0).updateSource(0, 0, '# after the move\n');
+  await eventually(() => {
+    const saved = JSON.parse(readFileSync(join(cluster.root, 'archive', 'moved.ipynb'), 'utf8'));
+    expect(saved.cells[0].source.join('')).toBe('# after the move\nm = 1');
+  }, 15_000);
 });
