@@ -445,14 +445,19 @@ export class Room {
   }
 
   private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    for (const clientID of removed) this.remotePresence.delete(clientID);
     if (origin === LOG_ORIGIN) {
       for (const clientID of [...added, ...updated]) this.remotePresence.add(clientID);
+      // Another replica batched these already: waiting for this room's batch too would double
+      // the delay of every cursor that crosses replicas.
+      const changed = [...added, ...updated, ...removed];
+      if (changed.length) this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
+      return;
     }
-    for (const clientID of removed) this.remotePresence.delete(clientID);
     for (const clientID of [...added, ...updated, ...removed]) {
       this.awarenessChanged.add(clientID);
       // The room's own state goes too: its count of this replica's viewers, which clients add up.
-      if (origin !== LOG_ORIGIN && this.options.onLocalPresence) this.localPresenceChanged.add(clientID);
+      if (this.options.onLocalPresence) this.localPresenceChanged.add(clientID);
     }
     this.presence.changed();
   };

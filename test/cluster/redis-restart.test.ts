@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
+import { connectNotebook, eventually, everyTagOnce, keepTyping, type NotebookClient } from '../helpers/clients';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 
 let cluster: TestCluster;
@@ -23,30 +23,14 @@ test('editors on three replicas keep typing while Redis restarts: every edit lan
   cluster.writeNotebook('restart.ipynb', [{ id: 'r1', source: '' }]);
   const editors = await Promise.all(cluster.replicas.map((replica) => connectNotebook(replica, 'restart.ipynb')));
   clients.push(...editors);
-  const tags: string[] = [];
-  let typing = true;
-  const typists = editors.map(async (editor, index) => {
-    for (let n = 0; typing; n++) {
-      const tag = `<${index}.${n}>`;
-      tags.push(tag);
-      const text = editor.notebook.getCell(0);
-      text.updateSource(text.getSource().length, text.getSource().length, tag);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  });
+  const typing = keepTyping(editors, 20);
   await new Promise((resolve) => setTimeout(resolve, 500));
   await cluster.redis.restart();
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  typing = false;
-  await Promise.all(typists);
-  expect(tags.length).toBeGreaterThan(30);
+  await typing.stop();
+  expect(typing.tags.length).toBeGreaterThan(30);
 
-  const final = await eventually(() => {
-    const sources = editors.map((editor) => editor.notebook.getCell(0).getSource());
-    expect(new Set(sources).size).toBe(1);
-    for (const tag of tags) expect(sources[0].split(tag).length - 1, tag).toBe(1);
-    return sources[0];
-  }, 30_000);
+  const final = await everyTagOnce(editors, typing.tags);
   await eventually(() => {
     const saved = JSON.parse(readFileSync(join(cluster.root, 'restart.ipynb'), 'utf8'));
     const source = saved.cells[0].source;

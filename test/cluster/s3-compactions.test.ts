@@ -4,7 +4,6 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { startCluster, type TestCluster } from '../helpers/cluster';
@@ -24,16 +23,6 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const client = s3.client();
-  try {
-    const answer = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
-    return (answer.Contents ?? []).map((o) => o.Key ?? '');
-  } finally {
-    client.destroy();
-  }
-}
-
 test('compactions go to the bucket; a cluster started again on an empty Redis finds every edit there, same lineage', async () => {
   const s3Options = {
     args: ['--storage', `s3://${s3.bucket}/team`, '--s3-endpoint', s3.endpoint],
@@ -48,7 +37,7 @@ test('compactions go to the bucket; a cluster started again on an empty Redis fi
   clients.push(onA, onB);
   onA.notebook.getCell(0).updateSource(5, 5, ' # from A');
   await eventually(() => expect(onB.notebook.getCell(0).getSource()).toBe('x = 1 # from A'));
-  expect(await keysUnder(`team/cluster/${onA.fileId}/head.json`)).toHaveLength(1);
+  expect(await s3.keysUnder(`team/cluster/${onA.fileId}/head.json`)).toHaveLength(1);
 
   // A hands the notebook over on its way out; B takes it over from the bucket and the stream.
   expect(await replicaA.stop('SIGTERM')).toBe(0);

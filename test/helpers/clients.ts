@@ -2,6 +2,7 @@
 // y-websocket's WebsocketProvider, exactly as a browser (or JupyterLab) would join.
 
 import { YNotebook } from '@jupyter/ydoc';
+import { expect } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
@@ -94,4 +95,43 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
+}
+
+export interface Typing {
+  /** Every tag typed so far, each unique: `<editor.n>`. */
+  tags: string[];
+  /** Stops typing; resolves once the last keystroke is in. */
+  stop(): Promise<void>;
+}
+
+/** Each editor appends tags of its own to the first cell, one every `intervalMs`, until stopped. */
+export function keepTyping(editors: NotebookClient[], intervalMs: number): Typing {
+  const tags: string[] = [];
+  let typing = true;
+  const typists = editors.map(async (editor, index) => {
+    for (let n = 0; typing; n++) {
+      const tag = `<${index}.${n}>`;
+      tags.push(tag);
+      const text = editor.notebook.getCell(0);
+      text.updateSource(text.getSource().length, text.getSource().length, tag);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  });
+  return {
+    tags,
+    async stop() {
+      typing = false;
+      await Promise.all(typists);
+    },
+  };
+}
+
+/** Waits until the editors' first cells are equal and hold every tag exactly once; gives that text. */
+export function everyTagOnce(editors: NotebookClient[], tags: string[], timeoutMs = 30_000): Promise<string> {
+  return eventually(() => {
+    const sources = editors.map((editor) => editor.notebook.getCell(0).getSource());
+    expect(new Set(sources).size).toBe(1);
+    for (const tag of tags) expect(sources[0].split(tag).length - 1, tag).toBe(1);
+    return sources[0];
+  }, timeoutMs);
 }

@@ -5,9 +5,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './ports';
 import type { TandemProcess } from './tandem';
 
 const DEPLOYED_CONF = resolve(import.meta.dirname, '../../deploy/nginx/tandem.conf');
@@ -24,16 +25,6 @@ export interface NginxServer {
   /** nginx's error log so far (for a failing test's message). */
   errors(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** The deployed configuration with these replicas and this listen port, nothing else changed. */

@@ -4,10 +4,10 @@
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from './ports';
 
 export interface S3Server {
   endpoint: string;
@@ -16,6 +16,8 @@ export interface S3Server {
   secretAccessKey: string;
   /** A new client for this server; `onRequest` is called once per operation sent. */
   client(onRequest?: (operation: string) => void): S3Client;
+  /** The keys in the bucket under a prefix (the first thousand). */
+  keysUnder(prefix: string): Promise<string[]>;
   /** SIGSTOP: the server keeps its socket but answers nothing, like a bucket out of reach. */
   pause(): void;
   /** SIGCONT. */
@@ -29,17 +31,6 @@ function binary(): string {
   const path = execFileSync(BUILD_SCRIPT, ['--path']).toString().trim();
   if (!existsSync(path)) throw new Error(`versitygw is not built: run ${BUILD_SCRIPT} first (about 3 minutes, once)`);
   return path;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export async function startS3Server(): Promise<S3Server> {
@@ -93,6 +84,15 @@ export async function startS3Server(): Promise<S3Server> {
     accessKeyId,
     secretAccessKey,
     client,
+    async keysUnder(prefix) {
+      const lister = client();
+      try {
+        const answer = await lister.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+        return (answer.Contents ?? []).map((o) => o.Key ?? '');
+      } finally {
+        lister.destroy();
+      }
+    },
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
     async stop() {

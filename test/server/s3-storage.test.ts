@@ -3,9 +3,8 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { connectNotebook, eventually, type NotebookClient, openSession } from '../helpers/clients';
+import { connectNotebook, eventually, everyTagOnce, keepTyping, type NotebookClient, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
 import { type S3Server, startS3Server } from '../helpers/s3-server';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
@@ -32,16 +31,6 @@ function s3Options(prefix: string, bucket = s3.bucket) {
   };
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const client = s3.client();
-  try {
-    const answer = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
-    return (answer.Contents ?? []).map((o) => o.Key ?? '');
-  } finally {
-    client.destroy();
-  }
-}
-
 test('with --storage s3://, an edit is shipped to the bucket and survives kill -9 of the server', async () => {
   const server = await startTandem(s3Options('team-a'));
   servers.push(server);
@@ -58,7 +47,7 @@ test('with --storage s3://, an edit is shipped to the bucket and survives kill -
   await eventually(() => expect(reader.notebook.getCell(0).getSource()).toBe('a = 1 # kept'), 10_000, 1);
   // The history is in the bucket: its head, its first state, and a shipped log chunk.
   await eventually(async () => {
-    const keys = await keysUnder(`team-a/docs/${writer.fileId}/`);
+    const keys = await s3.keysUnder(`team-a/docs/${writer.fileId}/`);
     expect(keys).toContain(`team-a/docs/${writer.fileId}/head.json`);
     expect(keys.some((key) => /\/state-[0-9a-f]+-\d+\.bin$/.test(key))).toBe(true);
     expect(keys.some((key) => /\/log-[0-9a-f]+-\d+\.bin$/.test(key))).toBe(true);
@@ -99,17 +88,7 @@ test('the bucket stopped while two editors type: they see saving paused, nothing
   const editors = [await connectNotebook(server, 'typing.ipynb'), await connectNotebook(server, 'typing.ipynb')];
   clients.push(...editors);
   const pausedFor = (client: NotebookClient) => client.doc.getMap('storage').has('paused');
-  const tags: string[] = [];
-  let typing = true;
-  const typists = editors.map(async (editor, index) => {
-    for (let n = 0; typing; n++) {
-      const tag = `<${index}.${n}>`;
-      tags.push(tag);
-      const text = editor.notebook.getCell(0);
-      text.updateSource(text.getSource().length, text.getSource().length, tag);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  });
+  const typing = keepTyping(editors, 50);
   try {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     s3.pause();
@@ -118,14 +97,8 @@ test('the bucket stopped while two editors type: they see saving paused, nothing
     s3.resume();
   }
   for (const editor of editors) await eventually(() => expect(pausedFor(editor)).toBe(false), 60_000, 100);
-  typing = false;
-  await Promise.all(typists);
-  const final = await eventually(() => {
-    const sources = editors.map((editor) => editor.notebook.getCell(0).getSource());
-    expect(sources[0]).toBe(sources[1]);
-    for (const tag of tags) expect(sources[0].split(tag).length - 1, tag).toBe(1);
-    return sources[0];
-  });
+  await typing.stop();
+  const final = await everyTagOnce(editors, typing.tags);
 
   // Everything reached the bucket: without the server's local log, a restart still has it all.
   expect(await server.stop('SIGTERM')).toBe(0);
