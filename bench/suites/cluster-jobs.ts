@@ -9,7 +9,7 @@ const ONE_PROCESS: Target = { key: 'one', label: 'one process', server: 'tandem'
 const CLUSTER: Target = { key: 'cluster', label: `${CLUSTER_REPLICAS} replicas`, server: 'tandem-cluster', role: 'tandem' };
 const TARGETS = [CLUSTER, ONE_PROCESS];
 
-const SPREAD = `On the cluster the clients are spread evenly over the ${CLUSTER_REPLICAS} replicas (client i on replica i mod ${CLUSTER_REPLICAS}); the room is opened on the first, which owns the notebook, and the writer is there too. Server CPU is that of every replica and Redis together; server memory is the largest replica's.`;
+const SPREAD = `On the cluster the clients are spread evenly over the ${CLUSTER_REPLICAS} replicas (client i on replica i mod ${CLUSTER_REPLICAS}); the room is opened on the first, which owns the notebook. Server CPU is that of every replica and Redis together; server memory is the largest replica's.`;
 
 export function clusterJobs(c: BenchConfig): Job[] {
   const k = c.cluster;
@@ -20,7 +20,7 @@ export function clusterJobs(c: BenchConfig): Job[] {
       suite: 'propagation',
       section: 'cluster',
       title: `Cluster: propagation, ${p.observers} observers`,
-      workload: `One writer types ${p.editsPerSecond} edits/s at the end of a cell for ${p.seconds} s (the first ${p.warmupSeconds} s unmeasured); ${p.observers} read-only observers (viewer share links) receive them. ${SPREAD} On the other replicas an edit arrives through the shared log (the owner's XADD, their XREAD).`,
+      workload: `One writer types ${p.editsPerSecond} edits/s at the end of a cell for ${p.seconds} s (the first ${p.warmupSeconds} s unmeasured); ${p.observers} read-only observers (viewer share links) receive them. ${SPREAD} The writer is on the owner; on the other replicas an edit arrives through the shared log (the owner's XADD, their XREAD).`,
       params: p,
       targets: TARGETS,
     });
@@ -42,7 +42,7 @@ export function clusterJobs(c: BenchConfig): Job[] {
     suite: 'presence',
     section: 'cluster',
     title: `Cluster: presence, ${p.clients} editors`,
-    workload: `${p.clients} editors each send an awareness update (cursor, with its send time) ${p.awarenessHz}×/s, at random phases, while one writer types ${p.editsPerSecond} edits/s; measured over ${p.seconds - p.warmupSeconds} s after ${p.warmupSeconds} s of warm-up. Edit latency is the writer's edits at all ${p.clients} clients; cursor latency is every other client's cursor at one client in 25. ${SPREAD} Presence crosses replicas by Redis pub/sub.`,
+    workload: `${p.clients} editors each send an awareness update (cursor, with its send time) ${p.awarenessHz}×/s, at random phases, while one writer types ${p.editsPerSecond} edits/s; measured over ${p.seconds - p.warmupSeconds} s after ${p.warmupSeconds} s of warm-up. Edit latency is the writer's edits at all ${p.clients} clients; cursor latency is every other client's cursor at one client in 25. ${SPREAD} The writer is on the owner; presence crosses replicas by Redis pub/sub.`,
     params: p,
     targets: TARGETS,
   });
@@ -52,7 +52,7 @@ export function clusterJobs(c: BenchConfig): Job[] {
     suite: 'failover',
     section: 'cluster',
     title: 'Cluster: failover after kill -9 of the owner',
-    workload: `A notebook is open on every replica (an editor on each) and has run a cell; its owner is killed with SIGKILL. Time runs from the kill to the first \`POST /api/notebooks/{fileId}/execute\` a surviving replica accepts (asked every 50 ms; 503 while nobody owns the notebook), and to that run's output in an editor's document on a third replica (a kernel starts on the new owner). ${f.repetitions} repetitions per column, each on a fresh notebook, killing its owner and then starting the dead replica again. Lease: \`--lease\` (5 s by default). One process has nobody to take over: its column is kill -9 and an immediate restart on the same root and port, as a supervisor would, then the same request and an editor reconnecting for the output.`,
+    workload: `A notebook is open on every replica (an editor on each) and has run a cell; its owner is killed with SIGKILL. Time runs from the kill to the first \`POST /api/notebooks/{fileId}/execute\` a surviving replica accepts (asked every 50 ms; 503 while nobody owns the notebook), and to that run's output in an editor's document on a third replica (a kernel starts on the new owner). ${f.repetitions} repetition${f.repetitions === 1 ? '' : 's'} per column, each on a fresh notebook, killing its owner and then starting the dead replica again. Lease: \`--lease\` (5 s by default). One process has nobody to take over: its column is kill -9 and an immediate restart on the same root and port, as a supervisor would, then the same request and an editor reconnecting for the output.`,
     params: f,
     targets: [
       ...k.leaseSeconds.map(
