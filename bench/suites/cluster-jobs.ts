@@ -7,9 +7,12 @@ import type { Job, Target } from './index.js';
 
 const ONE_PROCESS: Target = { key: 'one', label: 'one process', server: 'tandem', role: 'baseline' };
 const CLUSTER: Target = { key: 'cluster', label: `${CLUSTER_REPLICAS} replicas`, server: 'tandem-cluster', role: 'tandem' };
-const TARGETS = [CLUSTER, ONE_PROCESS];
+// No kernels started ahead in the document workloads: three replicas would start three while
+// they are measured, on two cores.
+const NO_POOL = ['--warm-pool', '0'];
+const TARGETS: Target[] = [CLUSTER, ONE_PROCESS].map((t) => ({ ...t, serverArgs: NO_POOL }));
 
-const SPREAD = `On the cluster the clients are spread evenly over the ${CLUSTER_REPLICAS} replicas (client i on replica i mod ${CLUSTER_REPLICAS}); the room is opened on the first, which owns the notebook. Server CPU is that of every replica and Redis together; server memory is the largest replica's.`;
+const SPREAD = `Both with \`--warm-pool 0\`. On the cluster the clients are spread evenly over the ${CLUSTER_REPLICAS} replicas (client i on replica i mod ${CLUSTER_REPLICAS}); the room is opened on the first, which owns the notebook. Server CPU is that of every replica and Redis together; server memory is the largest replica's.`;
 
 export function clusterJobs(c: BenchConfig): Job[] {
   const k = c.cluster;

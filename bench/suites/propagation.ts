@@ -80,6 +80,13 @@ export const propagation: Suite<PropagationParams> = async ({ server, params, co
         : []),
       { label: 'deliveries received', unit: '%', value: expected ? (100 * received()) / expected : null, better: 'higher' },
       { label: 'deliveries per second', unit: 'per s', value: received() / window, better: 'higher' },
+      // A server starved of CPU falls behind and its latencies grow with the backlog: say so.
+      {
+        label: 'kept up with the typing (95% of the deliveries typed per second)',
+        unit: 'yes/no',
+        value: received() / window >= 0.95 * observers.length * params.editsPerSecond ? 1 : 0,
+        better: 'higher',
+      },
       { label: 'server CPU while typing', unit: 'cores', value: cores, better: 'lower' },
       { label: 'observers joined in', unit: 'ms', value: joinSeconds * 1000, better: 'lower' },
       { label: 'peak server RSS', unit: 'MB', value: peakRssMb(server), better: 'lower' },
