@@ -10,8 +10,8 @@ import { typingNotebook } from '../lib/notebooks.js';
 import { CpuWindow } from '../lib/proc.js';
 import { openRoom } from '../lib/rooms.js';
 import { now, Samples } from '../lib/stats.js';
-import { closeAll, cpuPids, joinAll, LatencyProbe, peakRssMb, sleep, Typist, waitUntil } from './common.js';
-import type { Suite } from './types.js';
+import { closeAll, cpuPids, joinAll, LatencyProbe, peakRssMb, replicaCount, sleep, Typist, waitUntil } from './common.js';
+import type { Metric, Suite } from './types.js';
 
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0'];
 /** One client in this many reads the cursors' send times (all of them would load the load process more than the server). */
@@ -24,19 +24,23 @@ export const presence: Suite<PresenceParams> = async ({ server, params, connectB
   const warmupEdits = Math.round(params.warmupSeconds * params.editsPerSecond);
   const probe = new LatencyProbe(() => warmupEdits);
   let awarenessIn = 0;
-  const cursors = new Samples();
+  const replicas = replicaCount(server);
+  // Cursors from clients on the reader's replica, and (on a cluster) from the other replicas.
+  const cursors = { same: new Samples(), other: new Samples() };
   let measuringCursors = false;
-  const readCursors = (self: number) => (payload: Uint8Array) => {
+  const readCursors = (reader: number) => (payload: Uint8Array) => {
     if (!measuringCursors) return;
     const at = now();
     for (const { clientId, state } of awarenessStates(payload)) {
       const sentAt = (state as { t?: unknown } | null)?.t;
-      if (clientId !== self && typeof sentAt === 'number') cursors.push(at - sentAt);
+      const sender = clientId - clientIdOf(0);
+      if (sender === reader || typeof sentAt !== 'number') continue;
+      (sender % replicas === reader % replicas ? cursors.same : cursors.other).push(at - sentAt);
     }
   };
   // Editors, as in the other servers: Tandem does not fan out viewers' awareness at all.
   const { clients, failed, firstError } = await joinAll(params.clients, connectBatch, (i) => {
-    const readsCursors = i % CURSOR_READER_EVERY === 0 ? readCursors(clientIdOf(i)) : null;
+    const readsCursors = i % CURSOR_READER_EVERY === 0 ? readCursors(i) : null;
     return new LoadClient({
       url: room.url('editor', i),
       dialect: room.dialect,
@@ -85,7 +89,10 @@ export const presence: Suite<PresenceParams> = async ({ server, params, connectB
   const window = (performance.now() - windowStart) / 1000;
   const awarenessRate = (awarenessIn - awarenessStart) / window;
   measuringCursors = false;
-  const c = cursors.summary();
+  const allCursors = new Samples();
+  allCursors.merge(cursors.same);
+  allCursors.merge(cursors.other);
+  const c = allCursors.summary();
   typist.stop();
   for (const t of timers) clearTimeout(t);
   const expected = Math.max(0, typist.sent - warmupEdits) * clients.length;
@@ -104,6 +111,12 @@ export const presence: Suite<PresenceParams> = async ({ server, params, connectB
       { label: 'max edit latency', unit: 'ms', value: s.max, better: 'lower' },
       { label: 'p50 cursor latency', unit: 'ms', value: c.p50, better: 'lower' },
       { label: 'p99 cursor latency', unit: 'ms', value: c.p99, better: 'lower' },
+      ...(replicas > 1
+        ? ([
+            { label: "p50 cursor latency, sender on the reader's replica", unit: 'ms', value: cursors.same.summary().p50, better: 'lower' },
+            { label: 'p50 cursor latency, sender on another replica', unit: 'ms', value: cursors.other.summary().p50, better: 'lower' },
+          ] satisfies Metric[])
+        : []),
       { label: 'awareness frames delivered', unit: 'per s', value: awarenessRate, better: 'none' },
       { label: 'peak server RSS', unit: 'MB', value: peakRssMb(server), better: 'lower' },
     ],
