@@ -87,6 +87,8 @@ export interface ClusterParams {
   /** One failover column per lease length (`--lease`, seconds). */
   leaseSeconds: number[];
   viewers: ViewersParams;
+  /** Rounds of the latency workloads, the two columns alternated, each figure the median. */
+  rounds: number;
 }
 
 export interface BenchConfig {
@@ -146,6 +148,7 @@ export const full: BenchConfig = {
     failover: { repetitions: 3, timeoutSeconds: 60 },
     leaseSeconds: [5, 2],
     viewers: { viewersPerReplica: 1000, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES, settleMs: 2000 },
+    rounds: 3,
   },
   jobTimeoutSeconds: 180,
 };
@@ -183,6 +186,7 @@ export const quick: BenchConfig = {
     failover: { repetitions: 1, timeoutSeconds: 60 },
     leaseSeconds: [2],
     viewers: { viewersPerReplica: 100, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES, settleMs: 1000 },
+    rounds: 1,
   },
   jobTimeoutSeconds: 60,
 };

@@ -14,6 +14,16 @@ function figure(job: JobRecord | undefined, key: string, label: string): Figure 
 }
 
 const KEPT_UP = 'kept up with the typing (95% of the deliveries typed per second)';
+const OTHER = 'other processes on the machine';
+
+/** Says so when the two columns ran under clearly different loads of other work. */
+function unevenLoad(job: JobRecord): string {
+  const c = figure(job, 'cluster', OTHER);
+  const o = figure(job, 'one', OTHER);
+  if (typeof c !== 'number' || typeof o !== 'number' || Math.abs(c - o) <= 0.3) return '';
+  return ` (weak evidence: other work used ${fmt(c, 'cores')} cores during the cluster's column and ${fmt(o, 'cores')} during one process's)`;
+}
+
 const ms = (v: Figure): string => `${fmt(v, 'ms')} ms`;
 const seconds = (v: Figure): string => (v === null || v === undefined ? '–' : `${(v / 1000).toFixed(1)} s`);
 
@@ -38,7 +48,7 @@ export function clusterSection(run: RunRecord, render: (job: JobRecord) => strin
   p();
   const busy = jobs
     .flatMap((j) => Object.values(j.results))
-    .map((r) => (r?.ok ? r.result.metrics.find((m) => m.label === 'other processes on the machine')?.value : null))
+    .map((r) => (r?.ok ? r.result.metrics.find((m) => m.label === OTHER)?.value : null))
     .filter((v): v is number => typeof v === 'number')
     .sort((a, b) => a - b);
   if (busy.length && busy[busy.length - 1] > 0.1) {
@@ -63,7 +73,7 @@ export function clusterSection(run: RunRecord, render: (job: JobRecord) => strin
             ? 'met'
             : 'not met';
     p(
-      `- Propagation p99 at 500 observers within 1.3× of one process: ${ms(figure(prop500, 'cluster', 'p99 send to receipt'))} against ${ms(figure(prop500, 'one', 'p99 send to receipt'))}, ${fmtRatio(r)}: **${verdict}**.`,
+      `- Propagation p99 at 500 observers within 1.3× of one process: ${ms(figure(prop500, 'cluster', 'p99 send to receipt'))} against ${ms(figure(prop500, 'one', 'p99 send to receipt'))}, ${fmtRatio(r)}: **${verdict}**${unevenLoad(prop500)}.`,
     );
   }
   const others = jobs.filter((j) => j.id.startsWith('cluster-propagation-') && j !== prop500);
@@ -72,7 +82,7 @@ export function clusterSection(run: RunRecord, render: (job: JobRecord) => strin
       const c = figure(j, 'cluster', 'p99 send to receipt');
       const o = figure(j, 'one', 'p99 send to receipt');
       const behind = ['cluster', 'one'].some((key) => figure(j, key, KEPT_UP) === 0);
-      return `${j.title.replace('Cluster: propagation, ', '')}: ${ms(c)} against ${ms(o)} (${fmtRatio(ratio(c, o))}${behind ? ', a column fell behind' : ''})`;
+      return `${j.title.replace('Cluster: propagation, ', '')}: ${ms(c)} against ${ms(o)} (${fmtRatio(ratio(c, o))}${behind ? ', a column fell behind' : ''}${unevenLoad(j) ? ', under uneven load' : ''})`;
     });
     p(`- Propagation p99 at the other sizes: ${line.join('; ')}.`);
   }
@@ -83,7 +93,7 @@ export function clusterSection(run: RunRecord, render: (job: JobRecord) => strin
     const c99 = figure(join, 'cluster', 'p99 time to synced');
     const o99 = figure(join, 'one', 'p99 time to synced');
     p(
-      `- Joins served from memory as fast as on one process: join storm p50 ${ms(c50)} against ${ms(o50)} (${fmtRatio(ratio(c50, o50))}), p99 ${ms(c99)} against ${ms(o99)} (${fmtRatio(ratio(c99, o99))}).`,
+      `- Joins served from memory as fast as on one process: join storm p50 ${ms(c50)} against ${ms(o50)} (${fmtRatio(ratio(c50, o50))}), p99 ${ms(c99)} against ${ms(o99)} (${fmtRatio(ratio(c99, o99))})${unevenLoad(join)}.`,
     );
   }
   const viewers = jobs.find((j) => j.id === 'cluster-viewers');

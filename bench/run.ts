@@ -12,6 +12,7 @@ import type { DriverOutput } from './driver.js';
 import { buildTandem } from './lib/bundle.js';
 import { machineBusySeconds, readTreeCpuSeconds, reapedChildrenCpuSeconds } from './lib/proc.js';
 import { killedPids, killStarted } from './lib/replica-control.js';
+import { medianOfRounds } from './lib/rounds.js';
 import { type JobRecord, machineInfo, type RunRecord, writeReport } from './report.js';
 import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
@@ -109,6 +110,52 @@ function runDriver(job: Job, target: Target, server: RunningServer | null, dir: 
   });
 }
 
+/** One measurement: the target's server started fresh, the load process run against it, both ended. */
+async function measure(job: Job, t: Target, dir: string): Promise<DriverOutput> {
+  mkdirSync(dir, { recursive: true });
+  let server: RunningServer | null = null;
+  if (t.server) {
+    try {
+      server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args: t.serverArgs });
+    } catch (err) {
+      return { ok: false, error: `server did not start: ${(err as Error).message}` };
+    }
+  }
+  let crashed: string | null = null;
+  void server?.exited.then((code) => (crashed = String(code)));
+  const busy0 = machineBusySeconds();
+  // A cluster's CPU is that of all its replicas and its Redis.
+  const serverPids = server ? (server.info.pids ?? [server.info.pid]) : [];
+  const serverCpuNow = (): number => serverPids.reduce((sum, pid) => sum + (readTreeCpuSeconds(pid) ?? 0), 0);
+  const server0 = serverCpuNow();
+  const load0 = reapedChildrenCpuSeconds();
+  const t0 = performance.now();
+  const out = await runDriver(job, t, server, dir);
+  if (out.ok) {
+    // CPU that neither the server (with its kernels) nor the load process (with its own
+    // kernels) used: other work on the machine, which makes the figures noisier. Reported so
+    // that a reader can discount a disturbed run.
+    const seconds = (performance.now() - t0) / 1000;
+    const serverCpu = serverCpuNow() - server0;
+    // The load process has exited and been reaped by now, so its CPU, and that of every
+    // kernel it started and reaped, is in our children's total.
+    const loadCpu = reapedChildrenCpuSeconds() - load0;
+    const other = (machineBusySeconds() - busy0 - serverCpu - loadCpu) / seconds;
+    out.result.metrics.push({ label: 'other processes on the machine', unit: 'cores', value: Math.max(0, other), better: 'none' });
+  }
+  // The failover run kills servers on purpose, and says so first (a cluster's launcher checks its replicas itself).
+  const killedOnPurpose = server !== null && !server.info.replicas && killedPids(dir).includes(server.info.pid);
+  if (crashed !== null && !killedOnPurpose) {
+    const note = `The server process exited during the run (${crashed}); see ${join(dir, 'server.log')}.`;
+    if (out.ok) out.result.notes.push(note);
+    else out.error += ` ${note}`;
+  }
+  await server?.stop();
+  // Servers the load process started itself (a restart after kill -9) and did not stop.
+  killStarted(dir);
+  return out;
+}
+
 for (const job of jobs) {
   const targets = targetsOf(job).map((t) => ({ ...t, label: t.label ?? (t.server ? LAUNCHERS[t.server].label : t.key) }));
   const jobRecord: JobRecord = {
@@ -120,62 +167,26 @@ for (const job of jobs) {
     results: {},
   };
   record.jobs.push(jobRecord);
-  for (const t of targets) {
-    const dir = join(runDir, `${job.id}-${t.key}`);
-    mkdirSync(dir, { recursive: true });
-    log(`${job.title}: ${t.label}`);
-    let server: RunningServer | null = null;
-    if (t.server) {
-      try {
-        server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args: t.serverArgs });
-      } catch (err) {
-        jobRecord.results[t.key] = { ok: false, error: `server did not start: ${(err as Error).message}` };
-        log(`  server did not start: ${(err as Error).message}`);
-        continue;
-      }
+  // Several rounds alternate the columns, so that a burst of other work on the machine does
+  // not fall on one column alone; each figure is then the median of the rounds.
+  const rounds = job.rounds ?? 1;
+  const outputs = new Map<string, DriverOutput[]>(targets.map((t) => [t.key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const t of targets) {
+      log(`${job.title}: ${t.label}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}`);
+      const out = await measure(job, t, join(runDir, `${job.id}-${t.key}${rounds > 1 ? `-${round + 1}` : ''}`));
+      outputs.get(t.key)!.push(out);
+      if (!out.ok) log(`  failed: ${out.error.split('\n')[0]}`);
+      else
+        log(
+          `  ${out.result.metrics
+            .slice(0, 3)
+            .map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`)
+            .join(', ')}`,
+        );
     }
-    let crashed: string | null = null;
-    void server?.exited.then((code) => (crashed = String(code)));
-    const busy0 = machineBusySeconds();
-    // A cluster's CPU is that of all its replicas and its Redis.
-    const serverPids = server ? (server.info.pids ?? [server.info.pid]) : [];
-    const serverCpuNow = (): number => serverPids.reduce((sum, pid) => sum + (readTreeCpuSeconds(pid) ?? 0), 0);
-    const server0 = serverCpuNow();
-    const load0 = reapedChildrenCpuSeconds();
-    const t0 = performance.now();
-    const out = await runDriver(job, t, server, dir);
-    if (out.ok) {
-      // CPU that neither the server (with its kernels) nor the load process (with its own
-      // kernels) used: other work on the machine, which makes the figures noisier. Reported so
-      // that a reader can discount a disturbed run.
-      const seconds = (performance.now() - t0) / 1000;
-      const serverCpu = serverCpuNow() - server0;
-      // The load process has exited and been reaped by now, so its CPU, and that of every
-      // kernel it started and reaped, is in our children's total.
-      const loadCpu = reapedChildrenCpuSeconds() - load0;
-      const other = (machineBusySeconds() - busy0 - serverCpu - loadCpu) / seconds;
-      out.result.metrics.push({ label: 'other processes on the machine', unit: 'cores', value: Math.max(0, other), better: 'none' });
-    }
-    // The failover run kills servers on purpose, and says so first (a cluster's launcher checks its replicas itself).
-    const killedOnPurpose = server !== null && !server.info.replicas && killedPids(dir).includes(server.info.pid);
-    if (crashed !== null && !killedOnPurpose) {
-      const note = `The server process exited during the run (${crashed}); see ${join(dir, 'server.log')}.`;
-      if (out.ok) out.result.notes.push(note);
-      else out.error += ` ${note}`;
-    }
-    await server?.stop();
-    // Servers the load process started itself (a restart after kill -9) and did not stop.
-    killStarted(dir);
-    jobRecord.results[t.key] = out;
-    if (!out.ok) log(`  failed: ${out.error.split('\n')[0]}`);
-    else
-      log(
-        `  ${out.result.metrics
-          .slice(0, 3)
-          .map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`)
-          .join(', ')}`,
-      );
   }
+  for (const t of targets) jobRecord.results[t.key] = medianOfRounds(outputs.get(t.key)!);
 }
 
 record.durationSeconds = (Date.now() - started) / 1000;

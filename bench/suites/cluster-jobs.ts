@@ -12,6 +12,8 @@ const CLUSTER: Target = { key: 'cluster', label: `${CLUSTER_REPLICAS} replicas`,
 const NO_POOL = ['--warm-pool', '0'];
 const TARGETS: Target[] = [CLUSTER, ONE_PROCESS].map((t) => ({ ...t, serverArgs: NO_POOL }));
 
+const ROUNDS = (rounds: number): string =>
+  rounds > 1 ? ` ${rounds} rounds, the two columns alternated, each a fresh server; every figure is the median of the rounds.` : '';
 const SPREAD = `Both with \`--warm-pool 0\`. On the cluster the clients are spread evenly over the ${CLUSTER_REPLICAS} replicas (client i on replica i mod ${CLUSTER_REPLICAS}); the room is opened on the first, which owns the notebook. Server CPU is that of every replica and Redis together; server memory is the largest replica's.`;
 
 export function clusterJobs(c: BenchConfig): Job[] {
@@ -23,9 +25,10 @@ export function clusterJobs(c: BenchConfig): Job[] {
       suite: 'propagation',
       section: 'cluster',
       title: `Cluster: propagation, ${p.observers} observers`,
-      workload: `One writer types ${p.editsPerSecond} edits/s at the end of a cell for ${p.seconds} s (the first ${p.warmupSeconds} s unmeasured); ${p.observers} read-only observers (viewer share links) receive them. ${SPREAD} The writer is on the owner; on the other replicas an edit arrives through the shared log (the owner's XADD, their XREAD).`,
+      workload: `One writer types ${p.editsPerSecond} edits/s at the end of a cell for ${p.seconds} s (the first ${p.warmupSeconds} s unmeasured); ${p.observers} read-only observers (viewer share links) receive them. ${SPREAD} The writer is on the owner; on the other replicas an edit arrives through the shared log (the owner's XADD, their XREAD).${ROUNDS(k.rounds)}`,
       params: p,
       targets: TARGETS,
+      rounds: k.rounds,
     });
   }
   const j = k.join;
@@ -34,9 +37,10 @@ export function clusterJobs(c: BenchConfig): Job[] {
     suite: 'join',
     section: 'cluster',
     title: `Cluster: join storm, ${j.clients} clients`,
-    workload: `${j.clients} clients open the same ${(j.notebookBytes / 1e6).toFixed(1)} MB notebook (the synthetic analysis notebook, fixed seed) at the same moment; the room is already open (on the cluster, on every replica: the first join on a replica that has no copy yet, which fetches it from the owner, is timed apart). ${SPREAD} Time runs from the storm's start to each client's receipt of the whole state. Timeout ${j.timeoutSeconds} s.`,
+    workload: `${j.clients} clients open the same ${(j.notebookBytes / 1e6).toFixed(1)} MB notebook (the synthetic analysis notebook, fixed seed) at the same moment; the room is already open (on the cluster, on every replica: the first join on a replica that has no copy yet, which fetches it from the owner, is timed apart). ${SPREAD} Time runs from the storm's start to each client's receipt of the whole state. Timeout ${j.timeoutSeconds} s.${ROUNDS(k.rounds)}`,
     params: j,
     targets: TARGETS,
+    rounds: k.rounds,
     timeoutSeconds: j.timeoutSeconds + 120,
   });
   const p = k.presence;
@@ -45,9 +49,10 @@ export function clusterJobs(c: BenchConfig): Job[] {
     suite: 'presence',
     section: 'cluster',
     title: `Cluster: presence, ${p.clients} editors`,
-    workload: `${p.clients} editors each send an awareness update (cursor, with its send time) ${p.awarenessHz}×/s, at random phases, while one writer types ${p.editsPerSecond} edits/s; measured over ${p.seconds - p.warmupSeconds} s after ${p.warmupSeconds} s of warm-up. Edit latency is the writer's edits at all ${p.clients} clients; cursor latency is every other client's cursor at one client in 25. ${SPREAD} The writer is on the owner; presence crosses replicas by Redis pub/sub.`,
+    workload: `${p.clients} editors each send an awareness update (cursor, with its send time) ${p.awarenessHz}×/s, at random phases, while one writer types ${p.editsPerSecond} edits/s; measured over ${p.seconds - p.warmupSeconds} s after ${p.warmupSeconds} s of warm-up. Edit latency is the writer's edits at all ${p.clients} clients; cursor latency is every other client's cursor at one client in 25. ${SPREAD} The writer is on the owner; presence crosses replicas by Redis pub/sub.${ROUNDS(k.rounds)}`,
     params: p,
     targets: TARGETS,
+    rounds: k.rounds,
   });
   const f = k.failover;
   jobs.push({

@@ -62,6 +62,8 @@ export interface Job {
   targets?: Target[];
   /** Default: the config's jobTimeoutSeconds. */
   timeoutSeconds?: number;
+  /** Rounds of the columns, alternated, each figure the median (default 1). */
+  rounds?: number;
   /** Jobs with a section are reported apart, after the comparison with the peers. */
   section?: 'cluster';
 }
