@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import type { FailoverParams } from '../config.js';
 import { outputTextOf } from '../lib/cells.js';
+import { ownerPort } from '../lib/cluster-owner.js';
 import { LoadClient } from '../lib/load-client.js';
 import { codeNotebook } from '../lib/notebooks.js';
 import { noteKilled, noteStarted } from '../lib/replica-control.js';
@@ -57,14 +58,6 @@ async function editor(server: ServerInfo, fileId: string, sessionId: string): Pr
   return { client, doc };
 }
 
-/** The replica whose lease the notebook is under, read from the cluster's Redis. */
-async function ownerOf(redis: Redis, fileId: string, replicas: Replica[]): Promise<number> {
-  const lease = await redis.get(`tandem:lease:${fileId}`);
-  if (!lease) return -1;
-  const url = await redis.get(`tandem:replica:${lease.slice(0, lease.lastIndexOf('/'))}`);
-  return replicas.findIndex((r) => url !== null && new URL(url).port === String(r.info.port));
-}
-
 export const failover: Suite<FailoverParams> = async ({ server, params, workDir }) => {
   const notes: string[] = [];
   const cluster = server.replicas !== undefined;
@@ -108,7 +101,8 @@ export const failover: Suite<FailoverParams> = async ({ server, params, workDir 
         const on = (k + i) % replicas.length;
         editors.push({ ...(await editor(replicas[on].info, fileId, sessionId)), on });
       }
-      const owner = redis ? await ownerOf(redis, fileId, replicas) : 0;
+      const ownerAt = redis ? await ownerPort(redis, fileId) : replicas[0].info.port;
+      const owner = replicas.findIndex((r) => r.info.port === ownerAt);
       if (owner < 0) throw new Error(`no replica of this run holds the lease of ${path}`);
       // A kernel at work on the owner, as in a notebook in use.
       const reader = editors.find((e) => e.on !== owner) ?? editors[0];
