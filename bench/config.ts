@@ -66,6 +66,31 @@ export interface EnvironmentParams {
   pypi: boolean;
 }
 
+export interface FailoverParams {
+  /** Owners killed (each on a fresh notebook, the dead replica started again after). */
+  repetitions: number;
+  /** For a run to be accepted, and for its output. */
+  timeoutSeconds: number;
+}
+export interface ViewersParams {
+  /** Viewers on each process: on one process this many, on a cluster this many per replica. */
+  viewersPerReplica: number;
+  notebookBytes: number;
+  settleMs: number;
+}
+/** Cluster mode (`--redis`, three replicas), each workload beside one process in the same run. */
+export interface ClusterParams {
+  propagation: PropagationParams[];
+  join: JoinParams;
+  presence: PresenceParams;
+  failover: FailoverParams;
+  /** One failover column per lease length (`--lease`, seconds). */
+  leaseSeconds: number[];
+  viewers: ViewersParams;
+  /** Rounds of the latency workloads, the two columns alternated, each figure the median. */
+  rounds: number;
+}
+
 export interface BenchConfig {
   servers: Flavor[];
   /** The provider check runs against the first of these that is available: once per run. */
@@ -82,6 +107,7 @@ export interface BenchConfig {
   kernelServers: Flavor[];
   kernel: KernelParams;
   environments: EnvironmentParams;
+  cluster: ClusterParams;
   /** A load process that runs longer than this is killed and its figures marked missing. */
   jobTimeoutSeconds: number;
 }
@@ -114,6 +140,16 @@ export const full: BenchConfig = {
     timeoutSeconds: 30,
   },
   environments: { samples: 3, installers: ['pip', 'uv'], pypi: true },
+  cluster: {
+    propagation: [100, 500, 1000].map((observers) => ({ observers, editsPerSecond: 50, seconds: 10, warmupSeconds: 2 })),
+    // The size of the notebook y-redis's join storm was measured on (issue 17).
+    join: { clients: 600, notebookBytes: 1_700_000, timeoutSeconds: 120 },
+    presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
+    failover: { repetitions: 3, timeoutSeconds: 60 },
+    leaseSeconds: [5, 2],
+    viewers: { viewersPerReplica: 1000, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES, settleMs: 2000 },
+    rounds: 3,
+  },
   jobTimeoutSeconds: 180,
 };
 
@@ -143,5 +179,14 @@ export const quick: BenchConfig = {
   },
   // No PyPI in the quick run: the network makes it slow and its figure noisy.
   environments: { samples: 1, installers: ['pip', 'uv'], pypi: false },
+  cluster: {
+    propagation: [{ observers: 60, editsPerSecond: 50, seconds: 3, warmupSeconds: 0.5 }],
+    join: { clients: 30, notebookBytes: 500_000, timeoutSeconds: 30 },
+    presence: { clients: 60, awarenessHz: 1, editsPerSecond: 10, seconds: 4, warmupSeconds: 1 },
+    failover: { repetitions: 1, timeoutSeconds: 60 },
+    leaseSeconds: [2],
+    viewers: { viewersPerReplica: 100, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES, settleMs: 1000 },
+    rounds: 1,
+  },
   jobTimeoutSeconds: 60,
 };

@@ -1,11 +1,12 @@
 // Writes bench/RESULTS.md from a run's record: machine, date, workloads, every server's figures
 // side by side, Tandem's ratio to each peer and to the floor, and where Tandem loses.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DriverOutput } from './driver.js';
-import { BENCH, REPO } from './servers/paths.js';
+import { CLUSTER_HEADING, clusterSection } from './report-cluster.js';
+import { fmt, fmtRatio, gitCommit, ratio } from './report-format.js';
+import { BENCH } from './servers/paths.js';
 import type { Flavor } from './servers/types.js';
 import type { Metric } from './suites/types.js';
 import { WHY } from './why.js';
@@ -22,7 +23,7 @@ export interface MachineInfo {
 export interface TargetRecord {
   key: string;
   label: string;
-  role: 'tandem' | 'peer' | 'bound';
+  role: 'tandem' | 'peer' | 'bound' | 'baseline';
   server: Flavor | null;
 }
 
@@ -32,6 +33,8 @@ export interface JobRecord {
   workload: string;
   /** Absent in records written before jobs had targets: then every server of the run. */
   targets?: TargetRecord[];
+  /** Jobs reported in a section of their own, after the comparison with the peers. */
+  section?: 'cluster';
   /** By target key (a server's flavor for jobs without their own targets). */
   results: Record<string, DriverOutput | undefined>;
 }
@@ -59,27 +62,14 @@ export function machineInfo(): MachineInfo {
 const HOW: Record<Flavor, string> = {
   tandem:
     '`node dist/server/cli.mjs serve` (the bundle `npm start` runs): documents in an update log on disk (appended before broadcast), saved to `.ipynb`, roles enforced.',
+  'tandem-cluster':
+    "Three replicas of `node dist/server/cli.mjs serve --redis URL` with one root, state directory and token, and Debian's `redis-server` (appendonly yes, appendfsync everysec), all on this machine: updates appended to a Redis stream per notebook before broadcast, relayed by the replicas that do not own the notebook; see the Cluster mode section.",
   'y-websocket': '`bin/server.js` under plain Node: documents in memory only, no auth.',
   hocuspocus: '`bench/servers/hocuspocus-main.ts`, bundled and run under plain Node, no extensions: documents in memory only, no auth.',
   jupyter: 'Jupyter Server with jupyter-collaboration from PyPI (Python, pycrdt): SQLite update store and file saves, token auth.',
   floor:
     "`bench/servers/floor-main.ts`, bundled and run under plain Node: forwards frames between a room's sockets and keeps no document; the room's first client serves joins.",
 };
-
-function fmt(v: number | null | undefined, unit: Metric['unit']): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '–';
-  if (unit === 'yes/no') return v ? 'yes' : '**no**';
-  if (unit === 'count' && Number.isInteger(v)) return v.toLocaleString('en-US');
-  const digits = unit === 'cores' ? 2 : Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-function ratio(t: number | null | undefined, p: number | null | undefined): number | null {
-  if (t === null || t === undefined || p === null || p === undefined || p === 0 || Number.isNaN(t) || Number.isNaN(p)) return null;
-  return t / p;
-}
-
-const fmtRatio = (r: number | null): string => (r === null ? '–' : `${r.toFixed(2)}×`);
 
 /**
  * Hand-measured figures that put a job's in context (never figures of the run): printed under
@@ -99,15 +89,17 @@ function loses(m: Metric, other: number | null | undefined, margin: number): boo
   return m.better === 'lower' ? r > 1 + margin : r < 1 / (1 + margin);
 }
 
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
+const RESULTS = join(BENCH, 'RESULTS.md');
 
 export function writeReport(run: RunRecord): string {
+  // A run of the cluster jobs alone (npm run bench:cluster) rewrites their section and keeps the rest.
+  if (run.jobs.length > 0 && run.jobs.every((j) => j.section === 'cluster')) {
+    const servers = run.servers.filter((s) => !s.unavailable);
+    const section = clusterSection(run, (job) => renderJob(job, { run, servers, level: '###', losses: [], overheads: [] }));
+    const kept = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8').split(`\n${CLUSTER_HEADING}\n`)[0].trimEnd() : '# Tandem benchmarks';
+    writeFileSync(RESULTS, `${kept}\n\n${section.join('\n')}`);
+    return RESULTS;
+  }
   const servers = run.servers.filter((s) => !s.unavailable);
   const hasTandem = servers.some((s) => s.flavor === 'tandem');
   const m = run.machine;
@@ -154,98 +146,8 @@ export function writeReport(run: RunRecord): string {
 
   const losses: string[] = [];
   const overheads: string[] = [];
-  for (const job of run.jobs) {
-    p(`## ${job.title}`);
-    p();
-    p(job.workload);
-    p();
-    const targets = (job.targets ?? legacyTargets(servers)).filter((t) => job.results[t.key] !== undefined);
-    const ok = targets.filter((t) => job.results[t.key]?.ok);
-    if (ok.length === 0) {
-      p('No target completed this workload.');
-      for (const t of targets) {
-        const r = job.results[t.key];
-        if (r && !r.ok) p(`- ${t.label}: ${r.error.split('\n')[0]}`);
-      }
-      p();
-      continue;
-    }
-    const ours = targets.filter((t) => t.role === 'tandem');
-    const theirs = targets.filter((t) => t.role !== 'tandem');
-    const short = (t: TargetRecord): string => t.label.split(' (')[0];
-    // With one Tandem column a ratio reads "Tandem ÷ peer"; with several (pool or none) each says which.
-    const columnName = (t: TargetRecord): string => (ours.length > 1 ? short(t) : 'Tandem');
-    const pairs = ours.flatMap((a) => theirs.map((b) => ({ a, b })));
-    const figureOf = (key: string, label: string): number | null | undefined => {
-      const r = job.results[key];
-      return r?.ok ? r.result.metrics.find((x) => x.label === label)?.value : undefined;
-    };
-    // Every row any column reported, in the order they first appear (Tandem's first).
-    const rows: Metric[] = [];
-    for (const t of [...ours, ...theirs]) {
-      const r = job.results[t.key];
-      if (r?.ok) for (const metric of r.result.metrics) if (!rows.some((x) => x.label === metric.label)) rows.push(metric);
-    }
-    const heading = (t: TargetRecord): string => `${short(t)}${t.role === 'bound' ? ' (bound)' : ''}`;
-    p(`| figure | ${targets.map(heading).join(' | ')}${pairs.length ? ` | ${pairs.map(({ a, b }) => `${columnName(a)} ÷ ${short(b)}`).join(' | ')}` : ''} |`);
-    p(`| --- | ${targets.map(() => '---:').join(' | ')}${pairs.length ? ` | ${pairs.map(() => '---:').join(' | ')}` : ''} |`);
-    for (const metric of rows) {
-      const cells = targets.map((t) => fmt(figureOf(t.key, metric.label), metric.unit));
-      const comparable = metric.unit !== 'yes/no' && metric.better !== 'none';
-      const ratios = pairs.map(({ a, b }) => (comparable ? fmtRatio(ratio(figureOf(a.key, metric.label), figureOf(b.key, metric.label))) : ''));
-      p(`| ${metric.label} (${metric.unit}) | ${cells.join(' | ')}${pairs.length ? ` | ${ratios.join(' | ')}` : ''} |`);
-      for (const a of ours) {
-        const tandem = figureOf(a.key, metric.label);
-        if (tandem === undefined) continue;
-        const where = ours.length > 1 ? `${job.title} (${a.label})` : job.title;
-        const tm = { ...metric, value: tandem ?? null };
-        if (metric.unit === 'yes/no' && tandem === 0) losses.push(`**${where}: ${metric.label}: no.**`);
-        const beaten = theirs.filter((b) => b.role === 'peer' && loses(tm, figureOf(b.key, metric.label), 0.1));
-        const floor = theirs.find((b) => b.server === 'floor');
-        const overFloor = floor !== undefined && loses(tm, figureOf(floor.key, metric.label), 0.1);
-        if (beaten.length || overFloor) {
-          const against = [
-            ...beaten.map((b) => `${short(b)} ${fmt(figureOf(b.key, metric.label), metric.unit)}`),
-            ...(overFloor
-              ? [`floor ${fmt(figureOf(floor.key, metric.label), metric.unit)} (${fmtRatio(ratio(tandem, figureOf(floor.key, metric.label)))}, target ≤ 1.10×)`]
-              : []),
-          ];
-          losses.push(`${where}, ${metric.label}: Tandem ${fmt(tandem, metric.unit)} ${metric.unit} against ${against.join('; ')}.`);
-        }
-        // The other bounds have no target: what Tandem adds over them is stated, not judged.
-        const over = theirs.filter((b) => b.role === 'bound' && b.server !== 'floor' && loses(tm, figureOf(b.key, metric.label), 0.1));
-        if (over.length) {
-          const against = over.map(
-            (b) => `${fmtRatio(ratio(tandem, figureOf(b.key, metric.label)))} ${short(b)} (${fmt(figureOf(b.key, metric.label), metric.unit)})`,
-          );
-          overheads.push(`${where}, ${metric.label}: Tandem ${fmt(tandem, metric.unit)} ${metric.unit}, ${against.join('; ')}.`);
-        }
-      }
-    }
-    p();
-    // Kernel and environment times are short waits that a busy scheduler stretches: say so
-    // where it happened, not only in the run's median at the top.
-    const busy = ok.map((t) => figureOf(t.key, 'other processes on the machine')).filter((v): v is number => typeof v === 'number');
-    if (busy.length && Math.max(...busy) > 0.25) {
-      p(
-        `> The machine was busy during this job: other processes used ${fmt(Math.min(...busy), 'cores')}–${fmt(Math.max(...busy), 'cores')} of the ${m.cores} cores while its columns were measured, so its times are stretched by scheduling, unevenly between columns.`,
-      );
-      p();
-    }
-    const notes: string[] = [];
-    for (const t of targets) {
-      const r = job.results[t.key];
-      if (!r) continue;
-      if (!r.ok) notes.push(`${t.label} did not complete: ${r.error.split('\n')[0]}`);
-      else for (const n of r.result.notes) notes.push(`${t.label}: ${n}`);
-    }
-    for (const n of notes) p(`- ${n}`);
-    if (notes.length) p();
-    if (CONTEXT[job.id]) {
-      p(`> ${CONTEXT[job.id]}`);
-      p();
-    }
-  }
+  const mainJobs = run.jobs.filter((j) => !j.section);
+  for (const job of mainJobs) out.push(...renderJob(job, { run, servers, level: '##', losses, overheads }));
 
   p('## Where Tandem loses and why');
   p();
@@ -271,9 +173,118 @@ export function writeReport(run: RunRecord): string {
     for (const w of WHY) p(`- ${w}`);
   }
   p();
-  const file = join(BENCH, 'RESULTS.md');
-  writeFileSync(file, out.join('\n'));
-  return file;
+  const clusterJobs = run.jobs.filter((j) => j.section === 'cluster');
+  if (clusterJobs.length) out.push(...clusterSection(run, (job) => renderJob(job, { run, servers, level: '###', losses: [], overheads: [] })));
+  writeFileSync(RESULTS, out.join('\n'));
+  return RESULTS;
+}
+
+interface RenderContext {
+  run: RunRecord;
+  servers: RunRecord['servers'];
+  /** Markdown heading of the job's title. */
+  level: string;
+  /** Where Tandem loses against a peer or the floor, and what it adds over a bound, collected across jobs. */
+  losses: string[];
+  overheads: string[];
+}
+
+/** One job: its title, workload, table of figures and ratios, and notes. */
+export function renderJob(job: JobRecord, { run, servers, level, losses, overheads }: RenderContext): string[] {
+  const m = run.machine;
+  const out: string[] = [];
+  const p = (line = ''): void => void out.push(line);
+  p(`${level} ${job.title}`);
+  p();
+  p(job.workload);
+  p();
+  const targets = (job.targets ?? legacyTargets(servers)).filter((t) => job.results[t.key] !== undefined);
+  const ok = targets.filter((t) => job.results[t.key]?.ok);
+  if (ok.length === 0) {
+    p('No target completed this workload.');
+    for (const t of targets) {
+      const r = job.results[t.key];
+      if (r && !r.ok) p(`- ${t.label}: ${r.error.split('\n')[0]}`);
+    }
+    p();
+    return out;
+  }
+  const ours = targets.filter((t) => t.role === 'tandem');
+  const theirs = targets.filter((t) => t.role !== 'tandem');
+  const short = (t: TargetRecord): string => t.label.split(' (')[0];
+  // With one Tandem column a ratio reads "Tandem ÷ peer"; with several (pool or none) each says which.
+  const columnName = (t: TargetRecord): string => (ours.length > 1 || theirs.some((b) => b.role === 'baseline') ? short(t) : 'Tandem');
+  const pairs = ours.flatMap((a) => theirs.map((b) => ({ a, b })));
+  const figureOf = (key: string, label: string): number | null | undefined => {
+    const r = job.results[key];
+    return r?.ok ? r.result.metrics.find((x) => x.label === label)?.value : undefined;
+  };
+  // Every row any column reported, in the order they first appear (Tandem's first).
+  const rows: Metric[] = [];
+  for (const t of [...ours, ...theirs]) {
+    const r = job.results[t.key];
+    if (r?.ok) for (const metric of r.result.metrics) if (!rows.some((x) => x.label === metric.label)) rows.push(metric);
+  }
+  const heading = (t: TargetRecord): string => `${short(t)}${t.role === 'bound' ? ' (bound)' : ''}`;
+  p(`| figure | ${targets.map(heading).join(' | ')}${pairs.length ? ` | ${pairs.map(({ a, b }) => `${columnName(a)} ÷ ${short(b)}`).join(' | ')}` : ''} |`);
+  p(`| --- | ${targets.map(() => '---:').join(' | ')}${pairs.length ? ` | ${pairs.map(() => '---:').join(' | ')}` : ''} |`);
+  for (const metric of rows) {
+    const cells = targets.map((t) => fmt(figureOf(t.key, metric.label), metric.unit));
+    const comparable = metric.unit !== 'yes/no' && metric.better !== 'none';
+    const ratios = pairs.map(({ a, b }) => (comparable ? fmtRatio(ratio(figureOf(a.key, metric.label), figureOf(b.key, metric.label))) : ''));
+    p(`| ${metric.label} (${metric.unit}) | ${cells.join(' | ')}${pairs.length ? ` | ${ratios.join(' | ')}` : ''} |`);
+    for (const a of ours) {
+      const tandem = figureOf(a.key, metric.label);
+      if (tandem === undefined) continue;
+      const where = ours.length > 1 ? `${job.title} (${a.label})` : job.title;
+      const tm = { ...metric, value: tandem ?? null };
+      if (metric.unit === 'yes/no' && tandem === 0) losses.push(`**${where}: ${metric.label}: no.**`);
+      const beaten = theirs.filter((b) => b.role === 'peer' && loses(tm, figureOf(b.key, metric.label), 0.1));
+      const floor = theirs.find((b) => b.server === 'floor');
+      const overFloor = floor !== undefined && loses(tm, figureOf(floor.key, metric.label), 0.1);
+      if (beaten.length || overFloor) {
+        const against = [
+          ...beaten.map((b) => `${short(b)} ${fmt(figureOf(b.key, metric.label), metric.unit)}`),
+          ...(overFloor
+            ? [`floor ${fmt(figureOf(floor.key, metric.label), metric.unit)} (${fmtRatio(ratio(tandem, figureOf(floor.key, metric.label)))}, target ≤ 1.10×)`]
+            : []),
+        ];
+        losses.push(`${where}, ${metric.label}: Tandem ${fmt(tandem, metric.unit)} ${metric.unit} against ${against.join('; ')}.`);
+      }
+      // The other bounds have no target: what Tandem adds over them is stated, not judged.
+      const over = theirs.filter((b) => b.role === 'bound' && b.server !== 'floor' && loses(tm, figureOf(b.key, metric.label), 0.1));
+      if (over.length) {
+        const against = over.map(
+          (b) => `${fmtRatio(ratio(tandem, figureOf(b.key, metric.label)))} ${short(b)} (${fmt(figureOf(b.key, metric.label), metric.unit)})`,
+        );
+        overheads.push(`${where}, ${metric.label}: Tandem ${fmt(tandem, metric.unit)} ${metric.unit}, ${against.join('; ')}.`);
+      }
+    }
+  }
+  p();
+  // Kernel and environment times are short waits that a busy scheduler stretches: say so
+  // where it happened, not only in the run's median at the top.
+  const busy = ok.map((t) => figureOf(t.key, 'other processes on the machine')).filter((v): v is number => typeof v === 'number');
+  if (busy.length && Math.max(...busy) > 0.25) {
+    p(
+      `> The machine was busy during this job: other processes used ${fmt(Math.min(...busy), 'cores')}–${fmt(Math.max(...busy), 'cores')} of the ${m.cores} cores while its columns were measured, so its times are stretched by scheduling, unevenly between columns.`,
+    );
+    p();
+  }
+  const notes: string[] = [];
+  for (const t of targets) {
+    const r = job.results[t.key];
+    if (!r) continue;
+    if (!r.ok) notes.push(`${t.label} did not complete: ${r.error.split('\n')[0]}`);
+    else for (const n of r.result.notes) notes.push(`${t.label}: ${n}`);
+  }
+  for (const n of notes) p(`- ${n}`);
+  if (notes.length) p();
+  if (CONTEXT[job.id]) {
+    p(`> ${CONTEXT[job.id]}`);
+    p();
+  }
+  return out;
 }
 
 /** Before jobs recorded their targets, every job ran on every available server. */

@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [--servers=tandem,floor] [--suites=propagation,join]
+// npm run bench:cluster [-- --quick]: the cluster jobs alone, rewriting only their section of RESULTS.md.
 // Runs every job against each of its targets (every server, unless the job names its own: the
 // kernel jobs add the kernel driven with no server), each server fresh and alone, the load in a
 // separate process, then writes bench/RESULTS.md (and the raw figures to
@@ -10,6 +11,8 @@ import { full, quick } from './config.js';
 import type { DriverOutput } from './driver.js';
 import { buildTandem } from './lib/bundle.js';
 import { machineBusySeconds, readTreeCpuSeconds, reapedChildrenCpuSeconds } from './lib/proc.js';
+import { killedPids, killStarted } from './lib/replica-control.js';
+import { medianOfRounds } from './lib/rounds.js';
 import { type JobRecord, machineInfo, type RunRecord, writeReport } from './report.js';
 import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
@@ -19,7 +22,11 @@ import { type Job, jobsFor, serverTargets, type Target } from './suites/index.js
 const args = process.argv.slice(2);
 if (args.includes('--report-only')) {
   // Rewrite RESULTS.md from the last run's figures (after editing why.ts or the report).
-  console.log(`wrote ${writeReport(JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as RunRecord)}`);
+  // The cluster jobs' own run, if there was one since, goes over their section.
+  for (const name of ['results.json', 'results-cluster.json']) {
+    const file = join(WORK, name);
+    if (existsSync(file)) console.log(`wrote ${writeReport(JSON.parse(readFileSync(file, 'utf8')) as RunRecord)} from ${name}`);
+  }
   process.exit(0);
 }
 const isQuick = args.includes('--quick');
@@ -58,7 +65,7 @@ const record: RunRecord = {
   durationSeconds: 0,
 };
 
-if (checkedServers.includes('tandem')) buildTandem();
+if (checkedServers.some((f) => f === 'tandem' || f === 'tandem-cluster')) buildTandem();
 for (const flavor of checkedServers) {
   const launcher = LAUNCHERS[flavor];
   log(`checking ${flavor}`);
@@ -103,68 +110,87 @@ function runDriver(job: Job, target: Target, server: RunningServer | null, dir: 
   });
 }
 
+/** One measurement: the target's server started fresh, the load process run against it, both ended. */
+async function measure(job: Job, t: Target, dir: string): Promise<DriverOutput> {
+  mkdirSync(dir, { recursive: true });
+  let server: RunningServer | null = null;
+  if (t.server) {
+    try {
+      server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args: t.serverArgs });
+    } catch (err) {
+      return { ok: false, error: `server did not start: ${(err as Error).message}` };
+    }
+  }
+  let crashed: string | null = null;
+  void server?.exited.then((code) => (crashed = String(code)));
+  const busy0 = machineBusySeconds();
+  // A cluster's CPU is that of all its replicas and its Redis.
+  const serverPids = server ? (server.info.pids ?? [server.info.pid]) : [];
+  const serverCpuNow = (): number => serverPids.reduce((sum, pid) => sum + (readTreeCpuSeconds(pid) ?? 0), 0);
+  const server0 = serverCpuNow();
+  const load0 = reapedChildrenCpuSeconds();
+  const t0 = performance.now();
+  const out = await runDriver(job, t, server, dir);
+  if (out.ok) {
+    // CPU that neither the server (with its kernels) nor the load process (with its own
+    // kernels) used: other work on the machine, which makes the figures noisier. Reported so
+    // that a reader can discount a disturbed run.
+    const seconds = (performance.now() - t0) / 1000;
+    const serverCpu = serverCpuNow() - server0;
+    // The load process has exited and been reaped by now, so its CPU, and that of every
+    // kernel it started and reaped, is in our children's total.
+    const loadCpu = reapedChildrenCpuSeconds() - load0;
+    const other = (machineBusySeconds() - busy0 - serverCpu - loadCpu) / seconds;
+    out.result.metrics.push({ label: 'other processes on the machine', unit: 'cores', value: Math.max(0, other), better: 'none' });
+  }
+  // The failover run kills servers on purpose, and says so first (a cluster's launcher checks its replicas itself).
+  const killedOnPurpose = server !== null && !server.info.replicas && killedPids(dir).includes(server.info.pid);
+  if (crashed !== null && !killedOnPurpose) {
+    const note = `The server process exited during the run (${crashed}); see ${join(dir, 'server.log')}.`;
+    if (out.ok) out.result.notes.push(note);
+    else out.error += ` ${note}`;
+  }
+  await server?.stop();
+  // Servers the load process started itself (a restart after kill -9) and did not stop.
+  killStarted(dir);
+  return out;
+}
+
 for (const job of jobs) {
   const targets = targetsOf(job).map((t) => ({ ...t, label: t.label ?? (t.server ? LAUNCHERS[t.server].label : t.key) }));
   const jobRecord: JobRecord = {
     id: job.id,
     title: job.title,
     workload: job.workload,
+    section: job.section,
     targets: targets.map(({ key, label, role, server }) => ({ key, label, role, server })),
     results: {},
   };
   record.jobs.push(jobRecord);
-  for (const t of targets) {
-    const dir = join(runDir, `${job.id}-${t.key}`);
-    mkdirSync(dir, { recursive: true });
-    log(`${job.title}: ${t.label}`);
-    let server: RunningServer | null = null;
-    if (t.server) {
-      try {
-        server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args: t.serverArgs });
-      } catch (err) {
-        jobRecord.results[t.key] = { ok: false, error: `server did not start: ${(err as Error).message}` };
-        log(`  server did not start: ${(err as Error).message}`);
-        continue;
-      }
+  // Several rounds alternate the columns, so that a burst of other work on the machine does
+  // not fall on one column alone; each figure is then the median of the rounds.
+  const rounds = job.rounds ?? 1;
+  const outputs = new Map<string, DriverOutput[]>(targets.map((t) => [t.key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const t of targets) {
+      log(`${job.title}: ${t.label}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}`);
+      const out = await measure(job, t, join(runDir, `${job.id}-${t.key}${rounds > 1 ? `-${round + 1}` : ''}`));
+      outputs.get(t.key)!.push(out);
+      if (!out.ok) log(`  failed: ${out.error.split('\n')[0]}`);
+      else
+        log(
+          `  ${out.result.metrics
+            .slice(0, 3)
+            .map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`)
+            .join(', ')}`,
+        );
     }
-    let crashed: string | null = null;
-    void server?.exited.then((code) => (crashed = String(code)));
-    const busy0 = machineBusySeconds();
-    const server0 = server ? (readTreeCpuSeconds(server.info.pid) ?? 0) : 0;
-    const load0 = reapedChildrenCpuSeconds();
-    const t0 = performance.now();
-    const out = await runDriver(job, t, server, dir);
-    if (out.ok) {
-      // CPU that neither the server (with its kernels) nor the load process (with its own
-      // kernels) used: other work on the machine, which makes the figures noisier. Reported so
-      // that a reader can discount a disturbed run.
-      const seconds = (performance.now() - t0) / 1000;
-      const serverCpu = server ? (readTreeCpuSeconds(server.info.pid) ?? server0) - server0 : 0;
-      // The load process has exited and been reaped by now, so its CPU, and that of every
-      // kernel it started and reaped, is in our children's total.
-      const loadCpu = reapedChildrenCpuSeconds() - load0;
-      const other = (machineBusySeconds() - busy0 - serverCpu - loadCpu) / seconds;
-      out.result.metrics.push({ label: 'other processes on the machine', unit: 'cores', value: Math.max(0, other), better: 'none' });
-    }
-    if (crashed !== null) {
-      const note = `The server process exited during the run (${crashed}); see ${join(dir, 'server.log')}.`;
-      if (out.ok) out.result.notes.push(note);
-      else out.error += ` ${note}`;
-    }
-    await server?.stop();
-    jobRecord.results[t.key] = out;
-    if (!out.ok) log(`  failed: ${out.error.split('\n')[0]}`);
-    else
-      log(
-        `  ${out.result.metrics
-          .slice(0, 3)
-          .map((m) => `${m.label} ${m.value === null ? '-' : m.value.toFixed(2)}`)
-          .join(', ')}`,
-      );
   }
+  for (const t of targets) jobRecord.results[t.key] = medianOfRounds(outputs.get(t.key)!);
 }
 
 record.durationSeconds = (Date.now() - started) / 1000;
-writeFileSync(join(WORK, 'results.json'), JSON.stringify(record, null, 2));
+const clusterOnly = record.jobs.length > 0 && record.jobs.every((j) => j.section === 'cluster');
+writeFileSync(join(WORK, clusterOnly ? 'results-cluster.json' : 'results.json'), JSON.stringify(record, null, 2));
 const file = writeReport(record);
 log(`wrote ${file}`);

@@ -42,6 +42,19 @@ export function awarenessFrame(clientId: number, clock: number, state: unknown):
   return encoding.toUint8Array(e);
 }
 
+/** The states in an awareness update (the payload of an awareness frame); null states are removals. */
+export function awarenessStates(payload: Uint8Array): Array<{ clientId: number; clock: number; state: unknown }> {
+  const d = decoding.createDecoder(payload);
+  const count = decoding.readVarUint(d);
+  const states: Array<{ clientId: number; clock: number; state: unknown }> = [];
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(d);
+    const clock = decoding.readVarUint(d);
+    states.push({ clientId, clock, state: JSON.parse(decoding.readVarString(d)) });
+  }
+  return states;
+}
+
 export type FrameKind =
   | { kind: 'step1'; payload: Uint8Array }
   | { kind: 'step2'; payload: Uint8Array }

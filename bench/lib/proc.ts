@@ -107,15 +107,26 @@ export class RssWatcher {
   }
 }
 
-/** CPU used by a process over a window, in cores (1.0 = one core busy all the time). */
+/** CPU used by a process (or the processes of a cluster, together) over a window, in cores (1.0 = one core busy all the time). */
 export class CpuWindow {
+  private readonly pids: number[];
   private readonly startCpu: number;
   private readonly startAt = performance.now();
-  constructor(private readonly pid: number) {
-    this.startCpu = readCpuSeconds(pid) ?? 0;
+  constructor(pid: number | number[]) {
+    this.pids = typeof pid === 'number' ? [pid] : pid;
+    this.startCpu = this.read() ?? 0;
+  }
+  private read(): number | null {
+    let total = 0;
+    for (const pid of this.pids) {
+      const cpu = readCpuSeconds(pid);
+      if (cpu === null) return null;
+      total += cpu;
+    }
+    return total;
   }
   cores(): number | null {
-    const cpu = readCpuSeconds(this.pid);
+    const cpu = this.read();
     if (cpu === null) return null;
     return (cpu - this.startCpu) / ((performance.now() - this.startAt) / 1000);
   }

@@ -25,8 +25,12 @@ export interface Room {
   fileId?: string;
   sessionId?: string;
   dialect: Dialect;
-  provider(role: Role): ProviderTarget;
-  url(role: Role): string;
+  provider(role: Role, replica?: number): ProviderTarget;
+  /**
+   * Where a client connects. On a cluster, `replica` picks one (modulo the count; the first,
+   * where the room was opened and which owns it, by default); other servers ignore it.
+   */
+  url(role: Role, replica?: number): string;
   /** Holds the room open (and, on the floor, serves its state to newcomers). */
   keeper: LoadClient;
   /** Size of the notebook's Yjs state, as the keeper received or sent it. */
@@ -75,13 +79,15 @@ export async function shareToken(s: ServerInfo, path: string, role: 'viewer' | '
 
 export async function openRoom(s: ServerInfo, name: string, nb: NotebookJson): Promise<Room> {
   const ws = `ws://${s.host}:${s.port}`;
-  if (s.flavor === 'tandem' || s.flavor === 'jupyter') {
+  if (s.flavor === 'tandem' || s.flavor === 'tandem-cluster' || s.flavor === 'jupyter') {
     const path = `${name}.ipynb`;
     const { fileId, sessionId } = await importNotebook(s, path, nb);
     // Jupyter Server has no read-only role: its observers simply never write.
-    const viewerToken = s.flavor === 'tandem' ? await shareToken(s, path, 'viewer') : s.token;
-    const provider = (role: Role): ProviderTarget => ({
-      serverUrl: `${ws}/api/collaboration/room`,
+    const viewerToken = s.flavor === 'jupyter' ? s.token : await shareToken(s, path, 'viewer');
+    // A cluster's replicas share file ids, sessions and share links: only the address differs.
+    const replicas = s.replicas ?? [s];
+    const provider = (role: Role, replica = 0): ProviderTarget => ({
+      serverUrl: `ws://${replicas[replica % replicas.length].host}:${replicas[replica % replicas.length].port}/api/collaboration/room`,
       roomName: `json:notebook:${fileId}`,
       params: { sessionId, token: role === 'viewer' ? viewerToken : s.token },
     });
@@ -96,7 +102,7 @@ export async function openRoom(s: ServerInfo, name: string, nb: NotebookJson): P
       sessionId,
       dialect: plainDialect,
       provider,
-      url: (role) => urlOf(provider(role)),
+      url: (role, replica) => urlOf(provider(role, replica)),
       keeper,
       stateBytes,
       close: () => keeper.close(),

@@ -1,6 +1,13 @@
 // What the orchestrator knows about a server under test, and what it hands to load processes.
 
-export type Flavor = 'tandem' | 'y-websocket' | 'hocuspocus' | 'jupyter' | 'floor';
+export type Flavor = 'tandem' | 'tandem-cluster' | 'y-websocket' | 'hocuspocus' | 'jupyter' | 'floor';
+
+/** One replica of a cluster (Tandem's cluster mode). */
+export interface ReplicaInfo {
+  host: string;
+  port: number;
+  pid: number;
+}
 
 /** Everything a load process needs to reach a running server; plain JSON. */
 export interface ServerInfo {
@@ -14,6 +21,14 @@ export interface ServerInfo {
   pid: number;
   /** Directory the server serves notebooks from (Tandem, Jupyter Server). */
   root?: string;
+  /** A cluster's replicas, the first being this info's host, port and pid; absent for one process. */
+  replicas?: ReplicaInfo[];
+  /** The Redis a cluster's replicas share. */
+  redisUrl?: string;
+  /** Every process of the target whose CPU counts as the server's (replicas and Redis); absent means [pid]. */
+  pids?: number[];
+  /** The options a replica was started with after `serve --root --state-dir --token --port`, to start another like it. */
+  serverArgs?: string[];
 }
 
 export interface RunningServer {

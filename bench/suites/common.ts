@@ -6,6 +6,7 @@ import type { LoadClient } from '../lib/load-client.js';
 import { readMemory } from '../lib/proc.js';
 import { now, Samples } from '../lib/stats.js';
 import { makeTag, scanTags } from '../lib/tags.js';
+import type { ServerInfo } from '../servers/types.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -102,9 +103,25 @@ export class Typist {
   }
 }
 
-export function peakRssMb(pid: number): number | null {
-  const m = readMemory(pid);
-  return m ? m.hwmKb / 1024 : null;
+/** Peak RSS of the server; of a cluster, that of its largest replica. */
+export function peakRssMb(server: ServerInfo): number | null {
+  const peaks = serverProcesses(server).map((pid) => readMemory(pid)?.hwmKb ?? null);
+  return peaks.includes(null) ? null : Math.max(...(peaks as number[])) / 1024;
+}
+
+/** The server's processes: a cluster's replicas, or the one process. */
+export function serverProcesses(server: ServerInfo): number[] {
+  return server.replicas?.map((r) => r.pid) ?? [server.pid];
+}
+
+/** What counts as the server's CPU: a cluster's replicas and its Redis, or the one process. */
+export function cpuPids(server: ServerInfo): number[] {
+  return server.pids ?? [server.pid];
+}
+
+/** How many replicas clients are spread over (1 for one process); client `i` goes to replica `i % count`. */
+export function replicaCount(server: ServerInfo): number {
+  return server.replicas?.length ?? 1;
 }
 
 export async function closeAll(clients: LoadClient[]): Promise<void> {

@@ -1,8 +1,10 @@
 // Every suite by name, with the workload description printed above its table in RESULTS.md.
 import type { BenchConfig } from '../config.js';
 import type { Flavor } from '../servers/types.js';
+import { clusterJobs } from './cluster-jobs.js';
 import { conformance } from './conformance.js';
 import { environments } from './environments.js';
+import { failover } from './failover.js';
 import { footprintConnections, footprintNotebooks } from './footprint.js';
 import { join } from './join.js';
 import { kernelCold, kernelWarm } from './kernel.js';
@@ -11,6 +13,7 @@ import { pairing } from './pairing.js';
 import { presence } from './presence.js';
 import { propagation } from './propagation.js';
 import type { Suite } from './types.js';
+import { viewers } from './viewers.js';
 
 export const SUITES = {
   conformance,
@@ -24,6 +27,8 @@ export const SUITES = {
   'kernel-cold': kernelCold,
   'kernel-channels': kernelChannels,
   environments,
+  failover,
+  viewers,
 } satisfies Record<string, Suite<never>>;
 
 export type SuiteName = keyof typeof SUITES;
@@ -40,9 +45,10 @@ export interface Target {
   serverArgs?: string[];
   /**
    * Tandem's own figures; a peer's (a loss against it is a loss); or a bound that no server can
-   * beat (the floor relay, the kernel driven directly, the installer alone), to show overhead.
+   * beat (the floor relay, the kernel driven directly, the installer alone), to show overhead;
+   * or Tandem itself run another way, to compare with (one process, beside a cluster).
    */
-  role: 'tandem' | 'peer' | 'bound';
+  role: 'tandem' | 'peer' | 'bound' | 'baseline';
 }
 
 export interface Job {
@@ -56,6 +62,10 @@ export interface Job {
   targets?: Target[];
   /** Default: the config's jobTimeoutSeconds. */
   timeoutSeconds?: number;
+  /** Rounds of the columns, alternated, each figure the median (default 1). */
+  rounds?: number;
+  /** Jobs with a section are reported apart, after the comparison with the peers. */
+  section?: 'cluster';
 }
 
 /** The columns of a job that names none: every server, Tandem first and the floor last. */
@@ -122,7 +132,7 @@ export function jobsFor(c: BenchConfig): Job[] {
     workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks.`,
     params: f,
   });
-  jobs.push(...kernelJobs(c));
+  jobs.push(...kernelJobs(c), ...clusterJobs(c));
   return jobs;
 }
 

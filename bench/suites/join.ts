@@ -6,18 +6,30 @@ import * as Y from 'yjs';
 import type { JoinParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
 import { largeNotebook } from '../lib/notebooks.js';
-import { RssWatcher, readMemory, settledRssKb } from '../lib/proc.js';
+import { RssWatcher, settledRssKb } from '../lib/proc.js';
 import { openRoom } from '../lib/rooms.js';
 import { now, summarize } from '../lib/stats.js';
-import { closeAll } from './common.js';
-import type { Suite } from './types.js';
+import { closeAll, peakRssMb, replicaCount, serverProcesses } from './common.js';
+import type { Metric, Suite } from './types.js';
 
 export const join: Suite<JoinParams> = async ({ server, params }) => {
   const notes: string[] = [];
   const nb = largeNotebook(params.notebookBytes);
   const room = await openRoom(server, 'storm', nb);
-  const before = (await settledRssKb(server.pid)) ?? 0;
-  const watcher = new RssWatcher(server.pid);
+  const replicas = replicaCount(server);
+  const relayKeepers: LoadClient[] = [];
+  const relayLoads: number[] = [];
+  for (let r = 1; r < replicas; r++) {
+    const keeper = new LoadClient({ url: room.url('editor', r), dialect: room.dialect });
+    const started = now();
+    await keeper.connect();
+    if ((await keeper.sync()) < 0) throw new Error(`replica ${r} closed the room during its first sync (${keeper.closeCode} ${keeper.closeReason})`);
+    relayLoads.push(now() - started);
+    relayKeepers.push(keeper);
+  }
+  const pids = serverProcesses(server);
+  const before = Math.max(...(await Promise.all(pids.map(async (pid) => (await settledRssKb(pid)) ?? 0))));
+  const watchers = pids.map((pid) => new RssWatcher(pid));
 
   const times: number[] = [];
   const sizes: number[] = [];
@@ -29,8 +41,8 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
   await Promise.race([
     deadline,
     Promise.all(
-      Array.from({ length: params.clients }, async () => {
-        const c = new LoadClient({ url: room.url('editor'), dialect: room.dialect });
+      Array.from({ length: params.clients }, async (_, i) => {
+        const c = new LoadClient({ url: room.url('editor', i), dialect: room.dialect });
         clients.push(c);
         try {
           await c.connect(params.timeoutSeconds * 1000);
@@ -45,8 +57,8 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
       }),
     ),
   ]);
-  const peakKb = watcher.stop();
-  const hwm = readMemory(server.pid)?.hwmKb ?? null;
+  const peakKb = Math.max(...watchers.map((w) => w.stop()));
+  const hwm = peakRssMb(server);
   if (times.length < params.clients) {
     notes.push(
       `${params.clients - times.length} of ${params.clients} clients had not synced after ${params.timeoutSeconds} s${firstError ? ` (${firstError})` : ''}.`,
@@ -54,7 +66,7 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
   }
   const short = sizes.filter((s) => s < room.stateBytes * 0.9).length;
   if (short) notes.push(`${short} clients received a state smaller than the notebook's (${room.stateBytes} bytes).`);
-  await closeAll(clients);
+  await closeAll([...clients, ...relayKeepers]);
 
   // One more client decodes what the server sends, to check it is the whole notebook.
   const doc = new Y.Doc();
@@ -76,7 +88,17 @@ export const join: Suite<JoinParams> = async ({ server, params }) => {
       { label: 'peak server RSS during the storm', unit: 'MB', value: peakKb / 1024, better: 'lower' },
       { label: 'RSS growth during the storm', unit: 'MB', value: (peakKb - before) / 1024, better: 'lower' },
       { label: 'server RSS with the notebook loaded', unit: 'MB', value: before / 1024, better: 'lower' },
-      { label: 'peak server RSS since start (VmHWM)', unit: 'MB', value: hwm === null ? null : hwm / 1024, better: 'lower' },
+      { label: 'peak server RSS since start (VmHWM)', unit: 'MB', value: hwm, better: 'lower' },
+      ...(replicas > 1
+        ? ([
+            {
+              label: 'first join on another replica (it fetches the notebook from the owner), slowest',
+              unit: 'ms',
+              value: Math.max(...relayLoads),
+              better: 'lower',
+            },
+          ] satisfies Metric[])
+        : []),
     ],
     notes,
   };

@@ -64,7 +64,7 @@ export const pairing: Suite<PairingParams> = async ({ server, params, connectBat
       { label: 'deliveries per second', unit: 'per s', value: probe.received / window, better: 'higher' },
       { label: 'all replicas equal at the end', unit: 'yes/no', value: equal ? 1 : 0, better: 'higher' },
       { label: 'server CPU while typing', unit: 'cores', value: cores, better: 'lower' },
-      { label: 'peak server RSS', unit: 'MB', value: peakRssMb(server.pid), better: 'lower' },
+      { label: 'peak server RSS', unit: 'MB', value: peakRssMb(server), better: 'lower' },
     ],
     notes,
   };
