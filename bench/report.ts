@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { ChaosSummary } from './chaos/standard-runs.js';
 import type { DriverOutput } from './driver.js';
 import { CLUSTER_HEADING, clusterSection } from './report-cluster.js';
 import { fmt, fmtRatio, gitCommit, ratio } from './report-format.js';
@@ -46,6 +47,8 @@ export interface RunRecord {
   machine: MachineInfo;
   servers: Array<{ flavor: Flavor; label: string; unavailable: string | null }>;
   jobs: JobRecord[];
+  /** The chaos runs made in the same run (`npm run bench` makes both). */
+  chaos?: ChaosSummary[];
   durationSeconds: number;
 }
 
@@ -91,7 +94,50 @@ function loses(m: Metric, other: number | null | undefined, margin: number): boo
 
 const RESULTS = join(BENCH, 'RESULTS.md');
 
+const CHAOS_HEADING = '## Chaos: nothing lost under kill -9';
+
+function chaosSection(run: RunRecord, chaos: ChaosSummary[]): string[] {
+  const out: string[] = [];
+  const p = (line = ''): void => void out.push(line);
+  p(CHAOS_HEADING);
+  p();
+  p(
+    `Run by \`${run.command}\` on ${run.date.slice(0, 16).replace('T', ' ')} UTC at commit ${gitCommit()}. Eight clients edit one notebook at random (typing, inserting, deleting and moving cells, going offline for a while), while the server is SIGKILLed every 2–5 s and restarted (one process), or while one of three replicas behind nginx is (cluster, the owner more often than not). Every edit carries a unique tag; at the end every tag must be in every copy exactly once, and every copy (each client, a fresh client, the contents API, the \`.ipynb\` on disk) equal.`,
+  );
+  p();
+  p('| run | seconds | edits | received by others | SIGKILLs | lost | duplicated | resurrected | every copy equal |');
+  p('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const c of chaos) {
+    const kills = c.ownerKills === null ? String(c.kills) : `${c.kills} (${c.ownerKills} of the owner)`;
+    p(
+      `| ${c.kind === 'cluster' ? 'cluster, 3 replicas' : 'one process'} (seed ${c.seed}) | ${c.seconds} | ${c.edits} | ${c.received} | ${kills} | ${c.lost} | ${c.duplicated} | ${c.resurrected} | ${c.allEqual ? 'yes' : '**no**'} |`,
+    );
+  }
+  p();
+  return out;
+}
+
+/** A run of the chaos alone (`npm run bench -- --suites=chaos`) replaces its section and keeps the rest. */
+function replaceChaosSection(run: RunRecord, chaos: ChaosSummary[]): void {
+  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Tandem benchmarks\n';
+  const section = chaosSection(run, chaos).join('\n');
+  const at = text.indexOf(`\n${CHAOS_HEADING}\n`);
+  if (at < 0) {
+    // Before the cluster section, where a full run puts it.
+    const cluster = text.indexOf(`\n${CLUSTER_HEADING}\n`);
+    const cut = cluster < 0 ? text.length : cluster;
+    writeFileSync(RESULTS, `${text.slice(0, cut).trimEnd()}\n\n${section}\n${text.slice(cut)}`);
+    return;
+  }
+  const next = text.indexOf('\n## ', at + CHAOS_HEADING.length + 1);
+  writeFileSync(RESULTS, `${text.slice(0, at)}\n${section}${next < 0 ? '' : text.slice(next)}`);
+}
+
 export function writeReport(run: RunRecord): string {
+  if (run.jobs.length === 0 && run.chaos?.length) {
+    replaceChaosSection(run, run.chaos);
+    return RESULTS;
+  }
   // A run of the cluster jobs alone (npm run bench:cluster) rewrites their section and keeps the rest.
   if (run.jobs.length > 0 && run.jobs.every((j) => j.section === 'cluster')) {
     const servers = run.servers.filter((s) => !s.unavailable);
@@ -173,6 +219,7 @@ export function writeReport(run: RunRecord): string {
     for (const w of WHY) p(`- ${w}`);
   }
   p();
+  if (run.chaos?.length) out.push(...chaosSection(run, run.chaos));
   const clusterJobs = run.jobs.filter((j) => j.section === 'cluster');
   if (clusterJobs.length) out.push(...clusterSection(run, (job) => renderJob(job, { run, servers, level: '###', losses: [], overheads: [] })));
   writeFileSync(RESULTS, out.join('\n'));

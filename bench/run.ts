@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--servers=tandem,floor] [--suites=propagation,join]
+// npm run bench [-- --quick] [--servers=tandem,floor] [--suites=propagation,join,chaos]
 // npm run bench:cluster [-- --quick]: the cluster jobs alone, rewriting only their section of RESULTS.md.
 // Runs every job against each of its targets (every server, unless the job names its own: the
 // kernel jobs add the kernel driven with no server), each server fresh and alone, the load in a
@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { standardChaos, summarise } from './chaos/standard-runs.js';
 import { full, quick } from './config.js';
 import type { DriverOutput } from './driver.js';
 import { buildTandem } from './lib/bundle.js';
@@ -19,13 +20,19 @@ import { BENCH, REPO, WORK } from './servers/paths.js';
 import type { Flavor, RunningServer } from './servers/types.js';
 import { type Job, jobsFor, serverTargets, type Target } from './suites/index.js';
 
+/** Tables aligned as the repository's formatter keeps them, so `npm run lint` stays green. */
+function formatted(file: string): string {
+  spawnSync(join(BENCH, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
+  return file;
+}
+
 const args = process.argv.slice(2);
 if (args.includes('--report-only')) {
   // Rewrite RESULTS.md from the last run's figures (after editing why.ts or the report).
-  // The cluster jobs' own run, if there was one since, goes over their section.
-  for (const name of ['results.json', 'results-cluster.json']) {
+  // The cluster jobs' and the chaos runs' own runs, if there were any since, go over their sections.
+  for (const name of ['results.json', 'results-cluster.json', 'results-chaos.json']) {
     const file = join(WORK, name);
-    if (existsSync(file)) console.log(`wrote ${writeReport(JSON.parse(readFileSync(file, 'utf8')) as RunRecord)} from ${name}`);
+    if (existsSync(file)) console.log(`wrote ${formatted(writeReport(JSON.parse(readFileSync(file, 'utf8')) as RunRecord))} from ${name}`);
   }
   process.exit(0);
 }
@@ -189,10 +196,24 @@ for (const job of jobs) {
   for (const t of targets) jobRecord.results[t.key] = medianOfRounds(outputs.get(t.key)!);
 }
 
+// The chaos runs, so that RESULTS.md carries its own evidence that nothing is lost.
+if (!wantedSuites || wantedSuites.includes('chaos')) {
+  record.chaos = [];
+  for (const kind of ['single', 'cluster'] as const) {
+    const seconds = isQuick ? 20 : 60;
+    const seed = Date.now() % 1_000_000;
+    log(`chaos (${kind}), ${seconds} s, seed ${seed}`);
+    try {
+      const report = await standardChaos(kind, { seconds, seed });
+      record.chaos.push(summarise(kind, seconds, seed, report));
+    } catch (error) {
+      log(`  chaos (${kind}) failed to run: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
 record.durationSeconds = (Date.now() - started) / 1000;
 const clusterOnly = record.jobs.length > 0 && record.jobs.every((j) => j.section === 'cluster');
-writeFileSync(join(WORK, clusterOnly ? 'results-cluster.json' : 'results.json'), JSON.stringify(record, null, 2));
-const file = writeReport(record);
-// Tables aligned as the repository's formatter keeps them, so `npm run lint` stays green.
-spawnSync(join(BENCH, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
-log(`wrote ${file}`);
+const chaosOnly = record.jobs.length === 0;
+writeFileSync(join(WORK, clusterOnly ? 'results-cluster.json' : chaosOnly ? 'results-chaos.json' : 'results.json'), JSON.stringify(record, null, 2));
+log(`wrote ${formatted(writeReport(record))}`);
