@@ -81,6 +81,16 @@ export class Cluster implements NotebookOwnership, RoomHost {
     });
   }
 
+  /** This replica's own address, as the others reach it. */
+  get address(): string {
+    return this.url;
+  }
+
+  /** How long a request waits for a notebook to find a new owner: a lapsing lease, then a load. */
+  get failoverWaitMs(): number {
+    return 2 * this.options.leaseMs + 3000;
+  }
+
   /** Whether this replica runs scheduled jobs: one replica of the cluster does, the holder of their lease. */
   get runsSchedules(): boolean {
     return this.leases.heldLease(SCHEDULER_LEASE) !== undefined;
@@ -184,7 +194,7 @@ export class Cluster implements NotebookOwnership, RoomHost {
    * lease, this waits for the lease to lapse and takes the notebook over.
    */
   async openRoom(fileId: string): Promise<RoomHandle> {
-    const deadline = Date.now() + 2 * this.options.leaseMs + 5000;
+    const deadline = Date.now() + this.failoverWaitMs;
     for (;;) {
       const relayed = this.relays.get(fileId);
       if (relayed) return this.relayHandle(fileId, relayed.room, relayed.sessionId);

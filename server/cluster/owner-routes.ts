@@ -30,6 +30,28 @@ const JOB_URL = /^\/api\/jobs\/([^/?]+)/;
 const FORWARDED = 'x-tandem-forwarded-by';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 const PROBE_TIMEOUT_MS = 3000;
+const RETRY_MS = 250;
+/** Bodies up to this size are read before forwarding, so that a request can wait out a failover. */
+const RETRYABLE_BODY_BYTES = 1024 * 1024;
+const GONE_MESSAGE = 'The server that runs this notebook stopped, and no other has taken it over yet; try again in a few seconds';
+
+/** The notebook's owner is gone and its lease has not lapsed: another replica takes over soon. */
+class OwnerGone extends Error {}
+const GONE = Symbol('owner gone');
+
+function waitOrThrow(error: unknown): typeof GONE {
+  if (error instanceof OwnerGone) return GONE;
+  throw error;
+}
+
+/** The whole body when it is small enough to send again; undefined otherwise (it then streams once). */
+async function smallBody(request: FastifyRequest): Promise<Buffer | undefined> {
+  const length = Number(request.headers['content-length'] ?? (request.headers['transfer-encoding'] ? Number.NaN : 0));
+  if (!Number.isFinite(length) || length > RETRYABLE_BODY_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request.raw) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 export interface ClusterRouteDeps {
   fileIds: FileIdIndex;
@@ -44,7 +66,7 @@ function strip(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return kept;
 }
 
-function forward(request: FastifyRequest, ownerUrl: string, replicaId: string, body?: string): Promise<IncomingMessage> {
+function forward(request: FastifyRequest, ownerUrl: string, replicaId: string, body?: string | Buffer): Promise<IncomingMessage> {
   const target = new URL(ownerUrl);
   const headers = { ...strip(request.headers), [FORWARDED]: replicaId };
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
@@ -121,7 +143,7 @@ export function clusterRoutes(app: FastifyInstance, cluster: Cluster, deps: Clus
   const ownerOf = async (fileId: string): Promise<string | undefined> => {
     const route = await cluster.route(fileId);
     if (route.kind === 'local') return undefined;
-    if (route.kind === 'lost') throw unavailable('The server that runs this notebook stopped; another takes it over within seconds. Try again.');
+    if (route.kind === 'lost') throw new OwnerGone();
     return route.url;
   };
 
@@ -141,17 +163,36 @@ export function clusterRoutes(app: FastifyInstance, cluster: Cluster, deps: Clus
     return undefined;
   };
 
-  // After authentication (registered later than its hook), before the body is read: the body
-  // streams through to the owner unparsed.
+  // After authentication (registered later than its hook), before the body is read. While a
+  // notebook changes owner (its owner died, and its lease has not lapsed yet, or the new owner
+  // is loading it), a request waits for the new owner instead of failing: a person pressing
+  // Shift-Enter then sees a pause, not an error. To be sent again, a small body is read first;
+  // a large one (an upload) streams through once.
   app.addHook('onRequest', async (request, reply) => {
     if (!request.principal || request.headers[FORWARDED] !== undefined) return;
-    const target = await placement(request);
+    let target = await placement(request).catch(waitOrThrow);
     if (target === undefined) return;
     if (request.headers.upgrade !== undefined) {
+      if (target === GONE) throw unavailable(GONE_MESSAGE);
       tunnel(request, reply, target, cluster.replicaId);
       return reply;
     }
-    return relayAnswer(reply, await forward(request, target, cluster.replicaId));
+    const body = await smallBody(request);
+    const deadline = Date.now() + cluster.failoverWaitMs;
+    for (;;) {
+      if (target !== GONE) {
+        try {
+          return await relayAnswer(reply, await forward(request, target, cluster.replicaId, body));
+        } catch (error) {
+          if (body === undefined || Date.now() > deadline) throw error;
+        }
+      }
+      if (Date.now() > deadline) throw unavailable(GONE_MESSAGE);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      // The body is read already: served here after all, it goes through this replica's own
+      // address like any forwarded request.
+      target = (await placement(request).catch(waitOrThrow)) ?? cluster.address;
+    }
   });
 
   // A new session on a notebook is made where the notebook's kernel runs; its path is in the body.

@@ -68,7 +68,9 @@ test('kill -9 of the owner: another replica takes over in place, says the kernel
 
   await replicaA.kill9();
   const killedAt = Date.now();
-  const run = await runWhenAccepted(replicaB, onB.fileId, ['f2']);
+  // Asked at once, while the dead owner still holds the lease: the request waits for the new
+  // owner instead of failing (a pause, not an error).
+  const [run] = await execute(replicaB, onB.fileId, ['f2']);
   const acceptedAfterMs = Date.now() - killedAt;
   expect((await waitForRun(onC, run.id)).status).toBe('ok');
   const firstOutputAfterMs = Date.now() - killedAt;
