@@ -335,7 +335,8 @@ export class KernelSession extends EventEmitter<SessionEvents> {
 
   /** Interrupts as the kernelspec asks; returns the interrupt_request's msg_id if one was sent. */
   private sendInterrupt(incarnation: Incarnation): string | undefined {
-    if (this.spec.interruptMode === 'message') return incarnation.connection.send('control', 'interrupt_request', {});
+    if (this.spec.interruptMode === 'message' || incarnation.kernel.interruptMode === 'message')
+      return incarnation.connection.send('control', 'interrupt_request', {});
     incarnation.kernel.interrupt();
     return undefined;
   }

@@ -1,5 +1,5 @@
-// Chooses where kernels run, once, from --runtime: local processes (the default), or one podman
-// container per notebook from the image of its environment. Nothing else in the server knows
+// Chooses where kernels run, once, from --runtime: local processes (the default), one podman
+// container per notebook from the image of its environment, or one pod per notebook. Nothing else in the server knows
 // which; it sees a KernelRuntime, and for containers the images that environments become.
 
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { type BridgeLogger, LocalRuntime } from '../../kernel-bridge';
 import { ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
 import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
 import type { Config } from '../config';
+import { kubernetesKernelRuntime } from '../kubernetes/kubernetes-runtime-choice';
 import { projectPath } from '../project-files';
 
 export interface KernelRuntimeChoice {
@@ -21,7 +22,7 @@ export interface KernelRuntimeChoice {
   close(): Promise<void>;
 }
 
-type RuntimeConfig = Pick<Config, 'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids'>;
+type RuntimeConfig = Pick<Config, 'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root'>;
 
 /** Kernels as local processes: the embedded default. */
 export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {
@@ -30,6 +31,7 @@ export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {
 
 export function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger): KernelRuntimeChoice {
   if (config.runtime === 'local') return localKernelRuntime(logger);
+  if (config.runtime === 'kubernetes') return kubernetesKernelRuntime(config, serverIdOf(config.stateDir), logger);
   const podman = new Podman();
   const serverId = serverIdOf(config.stateDir);
   const containers = new ContainerEnvironments({

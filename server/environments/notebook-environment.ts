@@ -20,7 +20,7 @@ import {
 import type { KernelStateWriter } from '../notebooks/kernel-state';
 import type { Room } from '../rooms/room';
 import type { EnvironmentService, NotebookRequest, Resolution } from './environment-service';
-import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
+import { environmentSpecOf, kernelNameOf, resourcesOf } from './notebook-metadata';
 import { ProvisioningReporter } from './provisioning-reporter';
 
 export interface NotebookEnvironmentOptions {
@@ -57,7 +57,11 @@ export class NotebookEnvironment {
       base: options.service.runtime,
       pool: options.service.pool,
       notebookId: options.room.fileId,
-      plan: () => (options.service.containers ? this.planImage(options.service.containers) : this.plan()),
+      plan: async () => ({
+        ...(await (options.service.containers ? this.planImage(options.service.containers) : this.plan())),
+        // Checked by the runtimes that set per-kernel resources (Kubernetes), against their maximum.
+        resources: resourcesOf(options.room.doc),
+      }),
       launched: (info) => this.launched(info),
     });
     this.onMetaChange = () => this.scheduleCheck();

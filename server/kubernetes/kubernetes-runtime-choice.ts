@@ -1,0 +1,51 @@
+// --runtime kubernetes: kernels as pods in one namespace of a cluster, reached with a kubeconfig
+// file or, inside the cluster, with the pod's service account. A server removes the pods it left
+// behind when it starts (after a crash) and the ones still running when it stops.
+
+import { KubeConfig } from '@kubernetes/client-node';
+import type { BridgeLogger } from '../../kernel-bridge';
+import { KubernetesRuntime } from '../../kernel-bridge/kubernetes';
+import { parseCpu, parseMemory } from '../../kernel-bridge/kubernetes/resources';
+import { type Config, podDefaults } from '../config';
+import type { KernelRuntimeChoice } from '../environments/kernel-runtime';
+
+type KubernetesSettings = Pick<Config, 'kubernetes' | 'kernelMemory' | 'kernelCpus' | 'root'>;
+
+export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: string, logger: BridgeLogger): KernelRuntimeChoice {
+  const settings = config.kubernetes;
+  const kubeconfig = new KubeConfig();
+  if (settings.kubeconfig) kubeconfig.loadFromFile(settings.kubeconfig);
+  else kubeconfig.loadFromDefault();
+  const defaults = podDefaults(config);
+  const runtime = new KubernetesRuntime({
+    config: kubeconfig,
+    namespace: settings.namespace,
+    serverId,
+    image: settings.image,
+    resources: {
+      defaults: { memoryBytes: parseMemory(defaults.memory)!, cpuMillis: parseCpu(defaults.cpus)! },
+      max: { memoryBytes: parseMemory(settings.memoryMax)!, cpuMillis: parseCpu(settings.cpusMax)! },
+    },
+    workspace: settings.workspaceClaim
+      ? { volume: { name: 'workspace', persistentVolumeClaim: { claimName: settings.workspaceClaim } }, root: config.root }
+      : undefined,
+    logger,
+  });
+  const removeOurs = async (why: string): Promise<void> => {
+    try {
+      const removed = await runtime.removeOwn();
+      if (removed) logger.info({ kernels: removed, namespace: settings.namespace }, why);
+    } catch (error) {
+      logger.warn({ error: String(error) }, 'could not remove kernel pods');
+    }
+  };
+  return {
+    runtime,
+    containers: undefined,
+    start: () => removeOurs('removing kernel pods that an earlier run of this server left behind'),
+    close: async () => {
+      await removeOurs('removing kernel pods still running at shutdown');
+      await runtime.close();
+    },
+  };
+}
