@@ -86,14 +86,22 @@ export class KubernetesRuntime implements KernelRuntime {
 
     // Followed before it exists: kwok, or a fast kubelet, can report it running within milliseconds.
     const kernel = new PodKernel({ name, runtime: this, watcher: this.watcher, memoryLimitBytes: resources.memoryBytes, logger: this.logger });
-    try {
-      await this.core.createNamespacedSecret({ namespace, body: objects.secret });
-      await this.networking.createNamespacedNetworkPolicy({ namespace, body: objects.networkPolicy });
-      await this.core.createNamespacedPod({ namespace, body: objects.pod });
-    } catch (error) {
-      await kernel.kill();
-      throw new KernelLaunchError(apiProblem(error, `create the kernel's pod in namespace ${namespace}`));
+    // The Secret and the policy first: the pod must not start without its connection file, nor
+    // be reachable before its policy exists.
+    const steps: [string, () => Promise<unknown>][] = [
+      ['Secret', () => this.core.createNamespacedSecret({ namespace, body: objects.secret })],
+      ['NetworkPolicy', () => this.networking.createNamespacedNetworkPolicy({ namespace, body: objects.networkPolicy })],
+      ['pod', () => this.core.createNamespacedPod({ namespace, body: objects.pod })],
+    ];
+    for (const [kind, create] of steps) {
+      try {
+        await create();
+      } catch (error) {
+        await kernel.kill();
+        throw new KernelLaunchError(apiProblem(error, `create a kernel's ${kind} in namespace ${namespace}`));
+      }
     }
+    kernel.created();
     this.logger.debug({ pod: name, image: objects.pod.spec?.containers[0].image, notebook: request.notebookId }, 'kernel pod created');
     try {
       const ip = await kernel.running(this.options.startTimeoutMs ?? 300_000);

@@ -34,6 +34,7 @@ export class PodKernel implements LaunchedKernel {
   private readonly unfollow: () => void;
   private ended: ((exit: KernelExit) => void) | undefined;
   private killing = false;
+  private podCreated = false;
 
   constructor(private readonly options: PodKernelOptions) {
     this.id = `pod ${options.name}`;
@@ -49,6 +50,11 @@ export class PodKernel implements LaunchedKernel {
   /** The pod's name, for its labels and logs. */
   get name(): string {
     return this.options.name;
+  }
+
+  /** The API server accepted the pod: from now on, its end comes through the watch. */
+  created(): void {
+    this.podCreated = true;
   }
 
   connectTo(info: ConnectionInfo): void {
@@ -89,11 +95,14 @@ export class PodKernel implements LaunchedKernel {
   async kill(): Promise<void> {
     this.killing = true;
     await this.options.runtime.deleteKernel(this.options.name);
+    if (!this.podCreated) {
+      this.end({ code: null, signal: null, stderrTail: '', reason: 'the kernel was stopped' });
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, DELETE_WAIT_MS)));
     await Promise.race([this.exited, gaveUp]);
     clearTimeout(timer);
-    // A pod that never existed (its creation was refused) sends no event.
     this.end({ code: null, signal: null, stderrTail: '', reason: 'the kernel was stopped' });
   }
 
