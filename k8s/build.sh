@@ -32,7 +32,18 @@ if [ "${1:-}" = "--paths" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "k8s/build.sh: Go is needed (https://go.dev/dl)" >&2; exit 1; }
+# Go 1.21 and later fetch the newer toolchain a module asks for (GOTOOLCHAIN=auto); a machine
+# without Go, or with an older one, gets one from go.dev into the cache.
+GO_FALLBACK="go1.26.0"
+minor="$(command -v go >/dev/null && go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p' || true)"
+if [ -z "$minor" ] || [ "$minor" -lt 21 ]; then
+  if [ ! -x "$ROOT/$GO_FALLBACK/go/bin/go" ]; then
+    mkdir -p "$ROOT/$GO_FALLBACK"
+    arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+    curl -fsSL "https://go.dev/dl/$GO_FALLBACK.linux-$arch.tar.gz" | tar -xz -C "$ROOT/$GO_FALLBACK"
+  fi
+  export PATH="$ROOT/$GO_FALLBACK/go/bin:$PATH"
+fi
 export GOTOOLCHAIN=auto GOFLAGS=-mod=mod
 
 build_kubernetes() {

@@ -1,7 +1,5 @@
 // The Kubernetes runtime's public surface: one pod per notebook kernel, watched, with its
-// Secret and NetworkPolicy; labels and resources as the server configures them.
+// Secret and NetworkPolicy. Sizes and CPU amounts are read by kubernetes/resources.ts, which
+// the server's settings use without loading the client library.
 
-export { kernelObjects } from './kernel-objects';
 export { KubernetesRuntime } from './kubernetes-runtime';
-export { labelValue, NOTEBOOK_LABEL, ROLE_LABEL, SERVER_LABEL } from './labels';
-export { parseCpu, parseMemory } from './resources';
