@@ -85,7 +85,14 @@ export class KubernetesRuntime implements KernelRuntime {
     });
 
     // Followed before it exists: kwok, or a fast kubelet, can report it running within milliseconds.
-    const kernel = new PodKernel({ name, runtime: this, watcher: this.watcher, memoryLimitBytes: resources.memoryBytes, logger: this.logger });
+    const kernel = new PodKernel({
+      name,
+      runtime: this,
+      watcher: this.watcher,
+      memoryLimitBytes: resources.memoryBytes,
+      progress: request.progress,
+      logger: this.logger,
+    });
     // The Secret and the policy first: the pod must not start without its connection file, nor
     // be reachable before its policy exists.
     const steps: [string, () => Promise<unknown>][] = [

@@ -17,6 +17,8 @@ export interface PodKernelOptions {
   runtime: KubernetesRuntime;
   watcher: PodWatcher;
   memoryLimitBytes: number;
+  /** Told what the pod waits for, each time that changes. */
+  progress?: (message: string) => void;
   logger: BridgeLogger;
 }
 
@@ -35,6 +37,7 @@ export class PodKernel implements LaunchedKernel {
   private ended: ((exit: KernelExit) => void) | undefined;
   private killing = false;
   private podCreated = false;
+  private lastPending: string | undefined;
 
   constructor(private readonly options: PodKernelOptions) {
     this.id = `pod ${options.name}`;
@@ -114,7 +117,11 @@ export class PodKernel implements LaunchedKernel {
     } else if (this.state.kind !== 'ended') {
       this.state = state;
     }
-    if (this.state.kind === 'pending') this.options.logger.debug({ kernel: this.id, reason: this.state.reason }, 'kernel pod pending');
+    if (this.state.kind === 'pending' && this.state.reason !== this.lastPending) {
+      this.lastPending = this.state.reason;
+      this.options.logger.debug({ kernel: this.id, reason: this.state.reason }, 'kernel pod pending');
+      this.options.progress?.(this.state.reason);
+    }
     for (const listener of [...this.stateListeners]) listener();
     if (this.state.kind === 'ended') void this.finish(this.state, deleted);
   }

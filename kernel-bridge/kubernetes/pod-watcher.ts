@@ -15,6 +15,7 @@ export class PodWatcher {
   private readonly listeners = new Map<string, Set<PodListener>>();
   private started: Promise<void> | undefined;
   private stopped = false;
+  private watching = false;
   private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(config: KubeConfig, core: CoreV1Api, namespace: string, labelSelector: string, logger: BridgeLogger) {
@@ -32,7 +33,8 @@ export class PodWatcher {
     this.informer.on('update', dispatch(false));
     this.informer.on('delete', dispatch(true));
     this.informer.on('error', (error: unknown) => {
-      if (this.stopped) return;
+      // Before the first list is in, start() reports the failure to its caller instead.
+      if (this.stopped || !this.watching) return;
       logger.warn({ error: describeError(error) }, 'the watch on kernel pods broke; starting it again');
       clearTimeout(this.restartTimer);
       this.restartTimer = setTimeout(() => {
@@ -41,13 +43,29 @@ export class PodWatcher {
     });
   }
 
-  /** Starts the watch once; resolves when its first list is in. */
+  /** Starts the watch once; resolves when its first list is in and the watch is open, rejects if they fail. */
   start(): Promise<void> {
-    this.started ??= this.informer.start().catch((error: unknown) => {
+    this.started ??= this.firstStart().catch((error: unknown) => {
       this.started = undefined;
       throw error;
     });
     return this.started;
+  }
+
+  // The informer reports a failed list through its error event, not through start().
+  private async firstStart(): Promise<void> {
+    let failure: unknown;
+    const onError = (error: unknown): void => {
+      failure ??= error;
+    };
+    this.informer.on('error', onError);
+    try {
+      await this.informer.start();
+    } finally {
+      this.informer.off('error', onError);
+    }
+    if (failure !== undefined) throw failure;
+    this.watching = true;
   }
 
   /** Calls `listener` with every change to the pod `name`, until the returned function is called. */

@@ -22,6 +22,8 @@ export interface LaunchRequest {
    * that set per-kernel resources validate it against their maximum.
    */
   resources?: unknown;
+  /** Told, in words, what a launch that takes a while is waiting for ("waiting for a node"). */
+  progress?: (message: string) => void;
 }
 
 export interface KernelExit {

@@ -222,7 +222,15 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     try {
       const incarnation = await startIncarnation({
         runtime: this.runtime,
-        request: { spec: this.spec, cwd: this.options.cwd, env: this.options.env },
+        request: {
+          spec: this.spec,
+          cwd: this.options.cwd,
+          env: this.options.env,
+          // A launch that waits (for a node, an image) says so in the status while it lasts.
+          progress: (progress) => {
+            if (this.startup === attempt) this.setStatus(status, `${message}: ${progress}`);
+          },
+        },
         connection: {
           logger: this.logger,
           username: this.options.username ?? 'tandem',

@@ -19,6 +19,7 @@ const HOSTILE = [
   'ünïcødé 数据 📊.ipynb',
   `${'very-long-folder-name-'.repeat(6)}/${'n'.repeat(150)}.ipynb`,
   '..dots../...ipynb',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a path that looks like a template, on purpose
   'quotes "$(id)" `uname` {{ .Values }} ${HOME}.ipynb',
   '-leading dash; rm -rf.ipynb',
 ];

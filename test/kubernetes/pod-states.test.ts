@@ -110,6 +110,31 @@ describe.skipIf(!available)('pod states in the kernel map', () => {
     client.destroy();
   });
 
+  test('a pod that waits for a node says why in the kernel map, and runs once the node takes it', async () => {
+    const cordon = (unschedulable: boolean) =>
+      eventually(async () => {
+        // Replaced whole (kwok updates the node's status meanwhile: a conflict is tried again).
+        const node = await cluster().core.readNode({ name: 'kwok-node-0' });
+        await cluster().core.replaceNode({ name: 'kwok-node-0', body: { ...node, spec: { ...node.spec, unschedulable } } });
+      });
+    await cordon(true);
+    let fileId: string;
+    try {
+      await putNotebook(server, 'waiting.ipynb', [{ id: 'c', source: 'x = 1' }]);
+      const client = await connectNotebook(server, 'waiting.ipynb');
+      fileId = client.fileId;
+      await execute(server, client.fileId, ['c']);
+      await eventually(() => {
+        expect(kernelStatus(client)).toBe('starting');
+        expect(String(client.doc.getMap('kernel').get('message'))).toContain('waiting for a node that can take it (Unschedulable: 0/1 nodes are available');
+      }, 20_000);
+      client.destroy();
+    } finally {
+      await cordon(false);
+    }
+    await eventually(async () => expect((await podOf(cluster(), NAMESPACE, fileId)).status?.phase).toBe('Running'), 30_000);
+  });
+
   test('after a death, running again makes a new pod', async () => {
     const { client, name } = await runningPod('again.ipynb');
     await cluster().core.deleteNamespacedPod({ name, namespace: NAMESPACE, gracePeriodSeconds: 0 });
