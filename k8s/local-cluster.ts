@@ -6,7 +6,7 @@
 // that each one started; nothing outside the directory is touched.
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -76,6 +76,7 @@ export async function buildClusterBinaries(): Promise<ClusterBinaries> {
  */
 export async function startCluster(dir: string, binaries: ClusterBinaries): Promise<LocalCluster> {
   await rm(dir, { recursive: true, force: true });
+  startFailure = undefined;
   for (const sub of ['pki', 'etcd', 'logs', 'pids']) await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
   const pki = await makeCertificates(path.join(dir, 'pki'));
   const [etcdClient, etcdPeer, apiPort, schedulerPort, kwokPort] = await freePorts(5);
@@ -100,6 +101,9 @@ export async function startCluster(dir: string, binaries: ClusterBinaries): Prom
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // The `kubernetes` Service's endpoints would point at this loopback address, which the
+      // reconciler refuses; no pod here needs that Service.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiPort}`,
       `--cert-dir=${path.join(dir, 'pki')}`,
       `--tls-cert-file=${pki.apiserverCert}`,
@@ -134,6 +138,7 @@ export async function startCluster(dir: string, binaries: ClusterBinaries): Prom
       ...(await stageFiles(binaries.kwokStages)).map((file) => `--config=${file}`),
     ]);
     await waitFor('the kwok node', () => nodeReady(server, adminTls));
+    await waitFor('the kwok node to take pods', () => untaintNode(server, adminTls));
   } catch (error) {
     await stopClusterIn(dir);
     throw error;
@@ -144,12 +149,13 @@ export async function startCluster(dir: string, binaries: ClusterBinaries): Prom
 /** Stops every process a cluster in `dir` started, then removes the directory. */
 export async function stopClusterIn(dir: string): Promise<void> {
   const pidsDir = path.join(dir, 'pids');
-  // In reverse order of start: the node and scheduler before the apiserver, etcd last.
+  const pids: number[] = [];
   for (const name of ['kwok', 'kube-scheduler', 'kube-apiserver', 'etcd']) {
-    const file = path.join(pidsDir, name);
-    const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid > 1) await stopGroup(pid);
+    const pid = Number.parseInt(await readFile(path.join(pidsDir, name), 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(pid) && pid > 1) pids.push(pid);
   }
+  // All at once: the cluster is thrown away, so nothing needs an orderly goodbye.
+  await Promise.all(pids.map((pid) => stopGroup(pid)));
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -174,14 +180,19 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+// Set when a process of the cluster exits while it is being started: waiting for it is pointless.
+let startFailure: Error | undefined;
+
 async function startProcess(dir: string, name: string, command: string, args: string[]): Promise<void> {
-  const log = openSync(path.join(dir, 'logs', `${name}.log`), 'a');
+  const logFile = path.join(dir, 'logs', `${name}.log`);
+  const log = openSync(logFile, 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] });
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   child.unref();
   await writeFile(path.join(dir, 'pids', name), `${child.pid}\n`);
   child.once('exit', (code, signal) => {
-    if (code !== null && code !== 0) process.stderr.write(`${name} exited with code ${code ?? signal}; see ${path.join(dir, 'logs', `${name}.log`)}\n`);
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+    startFailure ??= new Error(`${name} exited (${code ?? signal}):\n${tail}`);
   });
 }
 
@@ -288,6 +299,18 @@ async function nodeReady(server: string, tls: Tls): Promise<boolean> {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/**
+ * Admission gives every new node the not-ready taint, and the node lifecycle controller (of the
+ * controller manager, which this cluster does without) lifts it once the node is Ready: here,
+ * that is done once, by hand. False (to be tried again) on a conflict with kwok's updates.
+ */
+async function untaintNode(server: string, tls: Tls): Promise<boolean> {
+  const url = `${server}/api/v1/nodes/${KWOK_NODE}`;
+  const node = JSON.parse((await httpsJson('GET', url, tls)).body) as { spec?: { taints?: { key: string }[] } };
+  node.spec = { ...node.spec, taints: (node.spec?.taints ?? []).filter((taint) => !taint.key.startsWith('node.kubernetes.io/')) };
+  return (await httpsJson('PUT', url, tls, node)).status === 200;
+}
+
 /** kwok's fast stages: nodes become Ready and pods Running at once; deletion is immediate. */
 async function stageFiles(stages: string): Promise<string[]> {
   const files = [
@@ -304,6 +327,7 @@ async function stageFiles(stages: string): Promise<string[]> {
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    if (startFailure) throw startFailure;
     if (await check().catch(() => false)) return;
     await sleep(100);
   }

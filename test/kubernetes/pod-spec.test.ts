@@ -59,7 +59,7 @@ describe.skipIf(!available)('kernel pods', () => {
     expect(container.resources?.limits).toEqual({ memory: '1Gi', cpu: '1' });
     expect(container.resources?.requests).toEqual({ memory: '1Gi', cpu: '1' });
     // Host paths mean nothing in a pod: none of the server's reaches it.
-    expect(container.env?.map((variable) => variable.name)).not.toContain('PYTHONPATH');
+    expect((container.env ?? []).map((variable) => variable.name)).not.toContain('PYTHONPATH');
 
     // The connection file: a read-only mount of the kernel's own Secret, readable by its group only.
     expect(container.args).toEqual(['/run/tandem/connection.json']);
