@@ -18,7 +18,7 @@ if (!available) console.warn(`Skipping the Kubernetes hostile path tests: ${reas
 const HOSTILE = [
   'ünïcødé 数据 📊.ipynb',
   `${'very-long-folder-name-'.repeat(6)}/${'n'.repeat(150)}.ipynb`,
-  '..dots../...ipynb',
+  'v1.2.3.../x..y...ipynb',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a path that looks like a template, on purpose
   'quotes "$(id)" `uname` {{ .Values }} ${HOME}.ipynb',
   '-leading dash; rm -rf.ipynb',
