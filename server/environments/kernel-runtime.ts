@@ -16,6 +16,8 @@ export interface KernelRuntimeChoice {
   runtime: KernelRuntime;
   /** Set for the container runtime: environments are images. */
   containers: ContainerEnvironments | undefined;
+  /** Set when every kernel runs this one image (Kubernetes, for now): a notebook's own environment is refused. */
+  image?: string;
   /** Before the first kernel: removes what an earlier, killed server left behind. */
   start(): Promise<void>;
   /** After the last kernel: removes whatever is left of this server's. */

@@ -42,6 +42,7 @@ export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: st
   return {
     runtime,
     containers: undefined,
+    image: settings.image,
     start: () => removeOurs('removing kernel pods that an earlier run of this server left behind'),
     close: async () => {
       await removeOurs('removing kernel pods still running at shutdown');

@@ -123,6 +123,18 @@ describe.skipIf(!available)('kernel pods', () => {
     client.destroy();
   });
 
+  test('a notebook declaring its own environment is told this server cannot build it yet, and gets no pod', async () => {
+    await putNotebook(server, 'own-env.ipynb', [{ id: 'c', source: 'print(1)' }], { requirements: ['six'] });
+    const client = await connectNotebook(server, 'own-env.ipynb');
+    await execute(server, client.fileId, ['c']);
+    await eventually(() => expect(kernelStatus(client)).toBe('dead'));
+    const kernel = client.doc.getMap('kernel');
+    expect(String(kernel.get('message'))).toContain('runs every kernel in the image registry.invalid/tandem-kernel:test');
+    expect(String(kernel.get('environmentError'))).toContain('Remove the environment to run the notebook here');
+    expect(await objectsOf(cluster(), NAMESPACE, client.fileId)).toEqual({ pods: [], secrets: [], policies: [] });
+    client.destroy();
+  });
+
   async function notebookAsking(path: string, resources: Record<string, unknown>) {
     const content = makeNotebook([{ id: 'c', source: 'print(1)' }]) as { metadata: Record<string, unknown> };
     content.metadata.tandem = { resources };
