@@ -57,6 +57,7 @@ export class KubernetesRuntime implements KernelRuntime {
     } catch (error) {
       throw new KernelLaunchError(apiProblem(error, `watch pods in namespace ${namespace}`));
     }
+    if (request.notebookId) await this.removeStrays(labelValue(request.notebookId));
     const name = `tandem-kernel-${randomUUID()}`;
     const key = randomBytes(32).toString('hex');
     const inPod: ConnectionInfo = {
@@ -142,6 +143,29 @@ export class KubernetesRuntime implements KernelRuntime {
     } catch {
       return '';
     }
+  }
+
+  /**
+   * Deletes the notebook's kernel objects that another server made: whoever starts a notebook's
+   * kernel owns the notebook, so any other kernel of it belongs to a server that is gone (or
+   * has lost the notebook) and would otherwise run on, unused, until someone noticed.
+   */
+  private async removeStrays(notebook: string): Promise<void> {
+    const labelSelector = `${NOTEBOOK_LABEL}=${notebook},${SERVER_LABEL}!=${labelValue(this.options.serverId)}`;
+    const { namespace } = this.options;
+    let names: Set<string>;
+    try {
+      const lists = await Promise.all([
+        this.core.listNamespacedPod({ namespace, labelSelector }),
+        this.core.listNamespacedSecret({ namespace, labelSelector }),
+        this.networking.listNamespacedNetworkPolicy({ namespace, labelSelector }),
+      ]);
+      names = new Set(lists.flatMap((list) => list.items.map((item) => item.metadata?.name ?? '')).filter(Boolean));
+    } catch (error) {
+      throw new KernelLaunchError(apiProblem(error, `list the notebook's kernels in namespace ${namespace}`));
+    }
+    if (names.size) this.logger.info({ notebook, kernels: [...names] }, "removing the notebook's kernels that another server left");
+    await Promise.all([...names].map((name) => this.deleteKernel(name)));
   }
 
   /** Deletes every kernel object this server left (at start, after a crash) or leaves (at shutdown). */

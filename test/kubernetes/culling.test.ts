@@ -34,9 +34,44 @@ describe.skipIf(!available)('culling and clean-up', () => {
     const pod = await podOf(cluster(), NAMESPACE, client.fileId);
     expect(pod.metadata?.labels?.['tandem.notebook']).toBe(client.fileId);
     expect((await objectsOf(cluster(), NAMESPACE, client.fileId)).secrets).toEqual([pod.metadata?.name]);
-    await eventually(() => expect(kernelStatus(client)).toBe('shutdown'), 30_000);
-    expect(String(client.doc.getMap('kernel').get('message'))).toContain('without activity');
+    // The session reports its shutdown first; the culler's reason follows.
+    await eventually(() => {
+      expect(kernelStatus(client)).toBe('shutdown');
+      expect(String(client.doc.getMap('kernel').get('message'))).toContain('without activity');
+    }, 30_000);
     await eventually(async () => expect(await objectsOf(cluster(), NAMESPACE, client.fileId)).toEqual({ pods: [], secrets: [], policies: [] }));
+    client.destroy();
+  });
+
+  test("a notebook's kernel left by a server that is gone is removed by the server that starts the notebook's kernel", async () => {
+    const server = await startTandem({ root: tempRoot(), args: kubernetesArgs(kubeconfig, NAMESPACE) });
+    servers.push(server);
+    await putNotebook(server, 'stray.ipynb', [{ id: 'c', source: 'x = 1' }]);
+    // Opened by an editor, the notebook's kernel is prestarted: its pod is there.
+    const client = await connectNotebook(server, 'stray.ipynb');
+    const own = (await podOf(cluster(), NAMESPACE, client.fileId)).metadata!.name!;
+    // What a server killed on another machine leaves: a pod and Secret with the notebook's label.
+    const labels = { 'tandem.notebook': client.fileId, 'tandem.server': 'gone-server', 'tandem.role': 'kernel' };
+    const stray = 'tandem-kernel-left-behind';
+    await cluster().core.createNamespacedSecret({ namespace: NAMESPACE, body: { metadata: { name: stray, labels }, stringData: { 'connection.json': '{}' } } });
+    await cluster().core.createNamespacedPod({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: stray, labels },
+        spec: { automountServiceAccountToken: false, containers: [{ name: 'kernel', image: 'registry.invalid/old:1' }] },
+      },
+    });
+    expect((await objectsOf(cluster(), NAMESPACE, client.fileId)).pods.sort()).toEqual([stray, own].sort());
+
+    // The next start of the notebook's kernel (a restart here) removes the stray.
+    expect((await server.api('POST', `/api/notebooks/${client.fileId}/restart`)).status).toBe(200);
+    await eventually(async () => {
+      const objects = await objectsOf(cluster(), NAMESPACE, client.fileId);
+      expect(objects.pods).toHaveLength(1);
+      expect(objects.pods).not.toContain(stray);
+      expect(objects.pods).not.toContain(own);
+      expect(objects.secrets).toEqual(objects.pods);
+    });
     client.destroy();
   });
 
