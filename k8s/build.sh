@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the local test cluster's binaries from the Go module proxy, once per machine, into a
 # cache directory per component version; a binary already there is not rebuilt. Prints the cache
-# directories as shell assignments (K8S_BIN=..., ETCD_BIN=..., KWOK_BIN=..., KWOK_STAGES=...).
+# directories as shell assignments (K8S_BIN=..., ETCD_BIN=..., KWOK_BIN=..., KWOK_STAGES=...,
+# REGISTRY_BIN=...).
 #   kube-apiserver, kube-scheduler, kubelet: a scratch module requiring k8s.io/kubernetes, whose
 #     own go.mod maps its staging modules to local folders; we map each to its published v0.x.
 #   etcd: a scratch module requiring go.etcd.io/etcd/server/v3 (Debian's 3.4 fails watches).
 #   kwok: go install, plus its stage files, which ship inside its module.
+#   registry: the image registry (distribution) that kernel images are pushed to and pulled from.
 # `--paths` only prints where things are (or would be), building nothing.
 set -euo pipefail
 
@@ -13,6 +15,7 @@ K8S_VERSION="v1.37.2"
 STAGING_VERSION="v0.37.2"
 ETCD_VERSION="v3.6.17"
 KWOK_VERSION="v0.8.0"
+REGISTRY_VERSION="v3.1.2"
 # Published under k8s.io/kubernetes/staging but never released as modules.
 UNPUBLISHED="k8s.io/sample-cli-plugin k8s.io/sample-controller"
 
@@ -20,12 +23,14 @@ ROOT="${TANDEM_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem}"
 K8S_DIR="$ROOT/k8s-$K8S_VERSION"
 ETCD_DIR="$ROOT/etcd-$ETCD_VERSION"
 KWOK_DIR="$ROOT/kwok-$KWOK_VERSION"
+REGISTRY_DIR="$ROOT/registry-$REGISTRY_VERSION"
 
 print_paths() {
   echo "K8S_BIN=$K8S_DIR/bin"
   echo "ETCD_BIN=$ETCD_DIR/bin"
   echo "KWOK_BIN=$KWOK_DIR/bin"
   echo "KWOK_STAGES=$KWOK_DIR/stage"
+  echo "REGISTRY_BIN=$REGISTRY_DIR/bin"
 }
 if [ "${1:-}" = "--paths" ]; then
   print_paths
@@ -106,7 +111,15 @@ build_kwok() {
   fi
 }
 
+build_registry() {
+  [ -x "$REGISTRY_DIR/bin/registry" ] && return 0
+  echo "k8s/build.sh: building the image registry $REGISTRY_VERSION" >&2
+  mkdir -p "$REGISTRY_DIR/bin"
+  GOBIN="$REGISTRY_DIR/bin" go install -trimpath "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION"
+}
+
 build_etcd
 build_kwok
+build_registry
 build_kubernetes
 print_paths

@@ -30,6 +30,8 @@ export interface ClusterBinaries {
   kwok: string;
   /** kwok's stage files: how its fake node and pods move through their lifecycle. */
   kwokStages: string;
+  /** The image registry (distribution) that kernel images are pushed to. */
+  registry: string;
 }
 
 export interface LocalCluster {
@@ -56,6 +58,7 @@ export async function clusterBinaries(): Promise<{ binaries: ClusterBinaries; pr
     etcd: path.join(dirs.ETCD_BIN, 'etcd'),
     kwok: path.join(dirs.KWOK_BIN, 'kwok'),
     kwokStages: dirs.KWOK_STAGES,
+    registry: path.join(dirs.REGISTRY_BIN, 'registry'),
   };
   return { binaries, present: Object.values(binaries).every((file) => existsSync(file)) };
 }

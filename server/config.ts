@@ -93,8 +93,13 @@ export interface KubernetesConfig {
   /** A kubeconfig file; undefined: in-cluster (or $KUBECONFIG). */
   kubeconfig: string | undefined;
   namespace: string;
-  /** The image kernel pods run. */
+  /** The image kernel pods run when there is no registry. */
   image: string;
+  /**
+   * A registry (http://host:port or https://host/path) that environment images, built here with
+   * podman, are pushed to and pulled from; undefined: every kernel runs `image`.
+   */
+  registry: string | undefined;
   /** Most a notebook may ask for (metadata.tandem.resources); the defaults are --kernel-memory and --kernel-cpus. */
   memoryMax: string;
   cpusMax: string;
@@ -163,6 +168,11 @@ const OPTIONS: OptionSpec[] = [
     help: 'most memory a notebook may ask for, e.g. 4g (kubernetes runtime; default: --kernel-memory)',
   },
   { flag: 'kernel-cpus-max', env: 'TANDEM_KERNEL_CPUS_MAX', help: 'most CPUs a notebook may ask for, e.g. 2 (kubernetes runtime; default: --kernel-cpus)' },
+  {
+    flag: 'kernel-registry',
+    env: 'TANDEM_KERNEL_REGISTRY',
+    help: 'registry for per-notebook kernel images, e.g. http://127.0.0.1:5000 (kubernetes runtime; default: every pod runs --kernel-image)',
+  },
   { flag: 'kernel-workspace-claim', env: 'TANDEM_KERNEL_WORKSPACE_CLAIM', help: 'PersistentVolumeClaim holding the root, mounted in kernel pods' },
   { flag: 'version-pause', env: 'TANDEM_VERSION_PAUSE', help: 'seconds of editing pause after which a version is made', default: '60' },
   { flag: 'version-interval', env: 'TANDEM_VERSION_INTERVAL', help: 'seconds: at most one automatic version this often while editing', default: '300' },
@@ -241,8 +251,12 @@ function kubernetesConfig(
   }
   const workspaceClaim = get('kernel-workspace-claim');
   if (workspaceClaim !== undefined && !K8S_NAME.test(workspaceClaim)) throw new ConfigError('--kernel-workspace-claim must be a PersistentVolumeClaim name');
+  const registry = get('kernel-registry');
+  if (registry !== undefined && !/^https?:\/\/[^\s/]+(\/[a-z0-9._-]+)*\/?$/.test(registry)) {
+    throw new ConfigError('--kernel-registry must be a URL such as http://127.0.0.1:5000 or https://registry.example.com/team');
+  }
   const kubeconfig = get('kubeconfig');
-  return { kubeconfig: kubeconfig ? resolve(kubeconfig) : undefined, namespace, image: get('kernel-image')!, memoryMax, cpusMax, workspaceClaim };
+  return { kubeconfig: kubeconfig ? resolve(kubeconfig) : undefined, namespace, image: get('kernel-image')!, registry, memoryMax, cpusMax, workspaceClaim };
 }
 
 /** The memory and CPUs of a kernel pod when its notebook asks for nothing. */

@@ -3,3 +3,4 @@
 // the server's settings use without loading the client library.
 
 export { KubernetesRuntime } from './kubernetes-runtime';
+export { RegistryPublisher } from './registry-publisher';

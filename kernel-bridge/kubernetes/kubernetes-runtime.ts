@@ -23,6 +23,8 @@ export interface KubernetesRuntimeOptions {
   serverId: string;
   /** The image of kernels whose launch names none. */
   image: string;
+  /** Makes a launch's own (locally built) image pullable by the cluster; its reference there. */
+  publish?: (image: string, progress?: (message: string) => void) => Promise<string>;
   resources: ResourcePolicy;
   /** Notebook folders from a volume the deployment provides; without it, kernels get an empty folder. */
   workspace?: { volume: V1Volume; root: string };
@@ -73,11 +75,19 @@ export class KubernetesRuntime implements KernelRuntime {
       [NOTEBOOK_LABEL]: labelValue(request.notebookId ?? 'none'),
       [ENVIRONMENT_LABEL]: labelValue(request.environmentId ?? 'kernelspec'),
     };
+    let image = this.options.image;
+    if (request.image) {
+      try {
+        image = this.options.publish ? await this.options.publish(request.image, request.progress) : request.image;
+      } catch (error) {
+        throw new KernelLaunchError(describeError(error));
+      }
+    }
     const env = Object.fromEntries(Object.entries({ ...request.spec.env, ...request.env }).filter(([variable]) => !HOST_ONLY_ENV.has(variable)));
     const objects = kernelObjects({
       name,
       namespace,
-      image: request.image ?? this.options.image,
+      image,
       labels,
       connectionFile: JSON.stringify(inPod),
       resources,

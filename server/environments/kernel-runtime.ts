@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BridgeLogger, LocalRuntime } from '../../kernel-bridge';
-import { ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
+import { type ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
 import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
 import type { Config } from '../config';
 import { kubernetesKernelRuntime } from '../kubernetes/kubernetes-runtime-choice';
-import { projectPath } from '../project-files';
+import { imageEnvironments } from './image-environments';
 
 export interface KernelRuntimeChoice {
   runtime: KernelRuntime;
@@ -36,17 +36,7 @@ export function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger)
   if (config.runtime === 'kubernetes') return kubernetesKernelRuntime(config, serverIdOf(config.stateDir), logger);
   const podman = new Podman();
   const serverId = serverIdOf(config.stateDir);
-  const containers = new ContainerEnvironments({
-    podman,
-    baseImage: config.kernelBaseImage,
-    kernel: {
-      dockerfile: projectPath('images', 'kernel', 'Dockerfile'),
-      requirements: projectPath('images', 'kernel', 'requirements.txt'),
-      helperDir: projectPath('images', 'tandem-helper'),
-    },
-    environmentDockerfile: projectPath('images', 'environment', 'Dockerfile'),
-    logger,
-  });
+  const containers = imageEnvironments(config, podman, logger);
   const runtime = new ContainerRuntime({
     podman,
     serverId,

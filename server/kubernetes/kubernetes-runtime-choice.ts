@@ -1,15 +1,19 @@
 // --runtime kubernetes: kernels as pods in one namespace of a cluster, reached with a kubeconfig
-// file or, inside the cluster, with the pod's service account. A server removes the pods it left
+// file or, inside the cluster, with the pod's service account. Without a registry every pod
+// runs --kernel-image; with one, each notebook's environment is an image built here (as for
+// the container runtime) and pushed there for its pod to pull. A server removes the pods it left
 // behind when it starts (after a crash) and the ones still running when it stops.
 
 import { KubeConfig } from '@kubernetes/client-node';
 import type { BridgeLogger } from '../../kernel-bridge';
-import { KubernetesRuntime } from '../../kernel-bridge/kubernetes';
+import { Podman } from '../../kernel-bridge/containers';
+import { KubernetesRuntime, RegistryPublisher } from '../../kernel-bridge/kubernetes';
 import { parseCpu, parseMemory } from '../../kernel-bridge/kubernetes/resources';
 import { type Config, podDefaults } from '../config';
+import { imageEnvironments } from '../environments/image-environments';
 import type { KernelRuntimeChoice } from '../environments/kernel-runtime';
 
-type KubernetesSettings = Pick<Config, 'kubernetes' | 'kernelMemory' | 'kernelCpus' | 'root'>;
+type KubernetesSettings = Pick<Config, 'kubernetes' | 'kernelMemory' | 'kernelCpus' | 'root' | 'kernelBaseImage'>;
 
 export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: string, logger: BridgeLogger): KernelRuntimeChoice {
   const settings = config.kubernetes;
@@ -17,11 +21,16 @@ export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: st
   if (settings.kubeconfig) kubeconfig.loadFromFile(settings.kubeconfig);
   else kubeconfig.loadFromDefault();
   const defaults = podDefaults(config);
+  // With a registry, environments are images as for the container runtime, pushed for pods to pull.
+  const podman = settings.registry ? new Podman() : undefined;
+  const containers = podman ? imageEnvironments(config, podman, logger) : undefined;
+  const publisher = podman && settings.registry ? new RegistryPublisher({ podman, registry: settings.registry, logger }) : undefined;
   const runtime = new KubernetesRuntime({
     config: kubeconfig,
     namespace: settings.namespace,
     serverId,
     image: settings.image,
+    publish: publisher ? (image, progress) => publisher.publish(image, progress) : undefined,
     resources: {
       defaults: { memoryBytes: parseMemory(defaults.memory)!, cpuMillis: parseCpu(defaults.cpus)! },
       max: { memoryBytes: parseMemory(settings.memoryMax)!, cpuMillis: parseCpu(settings.cpusMax)! },
@@ -41,10 +50,11 @@ export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: st
   };
   return {
     runtime,
-    containers: undefined,
-    image: settings.image,
+    containers,
+    image: containers ? undefined : settings.image,
     start: () => removeOurs('removing kernel pods that an earlier run of this server left behind'),
     close: async () => {
+      await containers?.close();
       await removeOurs('removing kernel pods still running at shutdown');
       await runtime.close();
     },

@@ -5,12 +5,14 @@
 // k8s/build.sh, which .ci/run calls (with the network) before the tests; without them, the
 // tests are skipped with a message saying so.
 
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { clusterBinaries, type LocalCluster, startCluster } from '../../k8s/local-cluster';
 import { prepareNamespace } from '../../k8s/namespace';
 import { eventually } from '../helpers/clients';
@@ -134,4 +136,58 @@ export async function objectsOf(test: TestCluster, namespace: string, fileId: st
 export async function setPodStatus(test: TestCluster, namespace: string, name: string, change: (status: k8s.V1PodStatus) => k8s.V1PodStatus): Promise<void> {
   const pod = await test.core.readNamespacedPod({ name, namespace });
   await test.core.replaceNamespacedPodStatus({ name, namespace, body: { ...pod, status: change(pod.status ?? {}) } });
+}
+
+export interface TestRegistry {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Whether the registry holds REPOSITORY:TAG. */
+  has(image: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** A private image registry (distribution, built by k8s/build.sh) on a free port, its storage in `dir`. */
+export async function startRegistry(dir: string): Promise<TestRegistry> {
+  const { binaries } = await clusterBinaries();
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const config = path.join(dir, 'registry.yml');
+  await writeFile(
+    config,
+    JSON.stringify({
+      version: 0.1,
+      log: { level: 'warn' },
+      storage: { filesystem: { rootdirectory: path.join(dir, 'data') } },
+      http: { addr: `127.0.0.1:${port}` },
+    }),
+  );
+  const child = spawn(binaries.registry, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`the registry exited: ${log}`);
+    expect((await fetch(`${url}/v2/`)).status).toBe(200);
+  }, 30_000);
+  return {
+    url,
+    async has(image) {
+      const [repository, tag] = image.split(':');
+      const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      });
+      return response.ok;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
