@@ -2,12 +2,13 @@
 # Builds the local test cluster's binaries from the Go module proxy, once per machine, into a
 # cache directory per component version; a binary already there is not rebuilt. Prints the cache
 # directories as shell assignments (K8S_BIN=..., ETCD_BIN=..., KWOK_BIN=..., KWOK_STAGES=...,
-# REGISTRY_BIN=...).
+# REGISTRY_BIN=..., PAUSE_BIN=...).
 #   kube-apiserver, kube-scheduler, kubelet: a scratch module requiring k8s.io/kubernetes, whose
 #     own go.mod maps its staging modules to local folders; we map each to its published v0.x.
 #   etcd: a scratch module requiring go.etcd.io/etcd/server/v3 (Debian's 3.4 fails watches).
 #   kwok: go install, plus its stage files, which ship inside its module.
 #   registry: the image registry (distribution) that kernel images are pushed to and pulled from.
+#   pause: the pods' pause process (k8s/pause), a static binary (tier 2).
 # `--paths` only prints where things are (or would be), building nothing.
 set -euo pipefail
 
@@ -24,6 +25,8 @@ K8S_DIR="$ROOT/k8s-$K8S_VERSION"
 ETCD_DIR="$ROOT/etcd-$ETCD_VERSION"
 KWOK_DIR="$ROOT/kwok-$KWOK_VERSION"
 REGISTRY_DIR="$ROOT/registry-$REGISTRY_VERSION"
+# The pause binary's cache is named after a hash of its source.
+PAUSE_DIR="$ROOT/pause-$(sha256sum "$(dirname "$0")/pause/main.go" | cut -c1-12)"
 
 print_paths() {
   echo "K8S_BIN=$K8S_DIR/bin"
@@ -31,6 +34,7 @@ print_paths() {
   echo "KWOK_BIN=$KWOK_DIR/bin"
   echo "KWOK_STAGES=$KWOK_DIR/stage"
   echo "REGISTRY_BIN=$REGISTRY_DIR/bin"
+  echo "PAUSE_BIN=$PAUSE_DIR/bin"
 }
 if [ "${1:-}" = "--paths" ]; then
   print_paths
@@ -118,8 +122,15 @@ build_registry() {
   GOBIN="$REGISTRY_DIR/bin" go install -trimpath "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION"
 }
 
+build_pause() {
+  [ -x "$PAUSE_DIR/bin/pause" ] && return 0
+  mkdir -p "$PAUSE_DIR/bin"
+  (cd "$(dirname "$0")/pause" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$PAUSE_DIR/bin/pause" .)
+}
+
 build_etcd
 build_kwok
 build_registry
+build_pause
 build_kubernetes
 print_paths

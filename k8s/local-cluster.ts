@@ -1,17 +1,18 @@
 // A local Kubernetes control plane for development and tests, from binaries that k8s/build.sh
-// builds: etcd, kube-apiserver and kube-scheduler, and kwok, which plays a node (tier 1: pods
-// are scheduled and reach Running, but no container runs). Everything lives in one directory:
+// builds: etcd, kube-apiserver and kube-scheduler, and a node: kwok, which plays one (tier 1:
+// pods are scheduled and reach Running, but no container runs), or a real kubelet with
+// containerd and a registry (tier 2, k8s/node-stack.ts). Everything lives in one directory:
 // certificates made here with openssl, etcd's data, logs, pid files and an admin kubeconfig.
 // Every process is started in its own process group, so that stopping the cluster stops all
 // that each one started; nothing outside the directory is touched.
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { deleteAllPods, startNodeStack, undoHostChanges } from './node-stack';
+import { freePorts, httpOk, httpsJson, httpsOk, resetStartFailure, startProcess, stopGroup, type Tls, waitFor } from './processes';
 
 const run = promisify(execFile);
 const BUILD_SCRIPT = path.join(import.meta.dirname, 'build.sh');
@@ -19,9 +20,6 @@ const BUILD_SCRIPT = path.join(import.meta.dirname, 'build.sh');
 /** The annotation and name of the fake node that kwok manages. */
 const KWOK_NODE = 'kwok-node-0';
 const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
-// The apiserver can hang on SIGTERM while watches are open: a short grace, then SIGKILL.
-const STOP_GRACE_MS = 1500;
-const READY_TIMEOUT_MS = 60_000;
 
 export interface ClusterBinaries {
   kubeApiserver: string;
@@ -32,6 +30,9 @@ export interface ClusterBinaries {
   kwokStages: string;
   /** The image registry (distribution) that kernel images are pushed to. */
   registry: string;
+  /** Tier 2: the node's kubelet and the pods' pause process. */
+  kubelet: string;
+  pause: string;
 }
 
 export interface LocalCluster {
@@ -40,6 +41,8 @@ export interface LocalCluster {
   kubeconfig: string;
   /** https://127.0.0.1:PORT */
   server: string;
+  /** Tier 2: the registry (http://127.0.0.1:PORT) that the node pulls images from. */
+  registry?: string;
   stop(): Promise<void>;
 }
 
@@ -59,6 +62,8 @@ export async function clusterBinaries(): Promise<{ binaries: ClusterBinaries; pr
     kwok: path.join(dirs.KWOK_BIN, 'kwok'),
     kwokStages: dirs.KWOK_STAGES,
     registry: path.join(dirs.REGISTRY_BIN, 'registry'),
+    kubelet: path.join(dirs.K8S_BIN, 'kubelet'),
+    pause: path.join(dirs.PAUSE_BIN, 'pause'),
   };
   return { binaries, present: Object.values(binaries).every((file) => existsSync(file)) };
 }
@@ -77,9 +82,9 @@ export async function buildClusterBinaries(): Promise<ClusterBinaries> {
  * Starts the control plane and a kwok node in `dir` (made empty first). The processes outlive
  * this one (`k8s:up`) until stop() or stopClusterIn(dir) ends them.
  */
-export async function startCluster(dir: string, binaries: ClusterBinaries): Promise<LocalCluster> {
+export async function startCluster(dir: string, binaries: ClusterBinaries, tier: 1 | 2 = 1): Promise<LocalCluster> {
   await rm(dir, { recursive: true, force: true });
-  startFailure = undefined;
+  resetStartFailure();
   for (const sub of ['pki', 'etcd', 'logs', 'pids']) await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
   const pki = await makeCertificates(path.join(dir, 'pki'));
   const [etcdClient, etcdPeer, apiPort, schedulerPort, kwokPort] = await freePorts(5);
@@ -118,6 +123,9 @@ export async function startCluster(dir: string, binaries: ClusterBinaries): Prom
       '--service-cluster-ip-range=10.96.0.0/16',
       '--authorization-mode=Node,RBAC',
       '--kubelet-preferred-address-types=Hostname,InternalIP',
+      // For logs and exec through a kubelet (tier 2): the apiserver calls it as the admin.
+      `--kubelet-client-certificate=${pki.adminCert}`,
+      `--kubelet-client-key=${pki.adminKey}`,
       '--profiling=false',
     ]);
     const adminTls = { ca: await readFile(pki.caCert), cert: await readFile(pki.adminCert), key: await readFile(pki.adminKey) };
@@ -132,6 +140,20 @@ export async function startCluster(dir: string, binaries: ClusterBinaries): Prom
       `--secure-port=${schedulerPort}`,
       '--leader-elect=false',
     ]);
+    await writeFile(path.join(dir, 'server'), server);
+    if (tier === 2) {
+      cluster.registry = await startNodeStack({
+        dir,
+        server,
+        tls: adminTls,
+        caCert: pki.caCert,
+        caKey: pki.caKey,
+        kubelet: binaries.kubelet,
+        registry: binaries.registry,
+        pause: binaries.pause,
+      });
+      return cluster;
+    }
     await createFakeNode(server, adminTls);
     await startProcess(dir, 'kwok', binaries.kwok, [
       `--kubeconfig=${cluster.kubeconfig}`,
@@ -149,58 +171,45 @@ export async function startCluster(dir: string, binaries: ClusterBinaries): Prom
   return cluster;
 }
 
-/** Stops every process a cluster in `dir` started, then removes the directory. */
+/**
+ * Stops every process a cluster in `dir` started, then removes the directory. A real node's pods
+ * are deleted first (while the control plane still runs), so that its kubelet tears down their
+ * containers, networks and mounts; whatever it could not is removed after.
+ */
 export async function stopClusterIn(dir: string): Promise<void> {
   const pidsDir = path.join(dir, 'pids');
-  const pids: number[] = [];
-  for (const name of ['kwok', 'kube-scheduler', 'kube-apiserver', 'etcd']) {
+  const pidOf = async (name: string): Promise<number | undefined> => {
     const pid = Number.parseInt(await readFile(path.join(pidsDir, name), 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid > 1) pids.push(pid);
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  };
+  const server = await readFile(path.join(dir, 'server'), 'utf8').catch(() => undefined);
+  if (server && (await pidOf('kubelet'))) {
+    const pki = path.join(dir, 'pki');
+    const tls = {
+      ca: await readFile(path.join(pki, 'ca.crt')),
+      cert: await readFile(path.join(pki, 'admin.crt')),
+      key: await readFile(path.join(pki, 'admin.key')),
+    };
+    await deleteAllPods(server, tls);
+  }
+  for (const name of ['kubelet', 'containerd']) {
+    const pid = await pidOf(name);
+    if (pid) await stopGroup(pid);
+  }
+  const pids: number[] = [];
+  for (const name of ['registry', 'kwok', 'kube-scheduler', 'kube-apiserver', 'etcd']) {
+    const pid = await pidOf(name);
+    if (pid) pids.push(pid);
   }
   // All at once: the cluster is thrown away, so nothing needs an orderly goodbye.
   await Promise.all(pids.map((pid) => stopGroup(pid)));
+  await undoHostChanges(dir);
   await rm(dir, { recursive: true, force: true });
-}
-
-async function stopGroup(pid: number): Promise<void> {
-  if (!signalGroup(pid, 'SIGTERM')) return;
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (Date.now() < deadline) {
-    if (!signalGroup(pid, 0)) return;
-    await sleep(50);
-  }
-  signalGroup(pid, 'SIGKILL');
-  while (signalGroup(pid, 0)) await sleep(20);
-}
-
-/** Signals the process group led by `pid`; false if there is none. */
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Set when a process of the cluster exits while it is being started: waiting for it is pointless.
-let startFailure: Error | undefined;
-
-async function startProcess(dir: string, name: string, command: string, args: string[]): Promise<void> {
-  const logFile = path.join(dir, 'logs', `${name}.log`);
-  const log = openSync(logFile, 'a');
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] });
-  if (child.pid === undefined) throw new Error(`could not start ${name}`);
-  child.unref();
-  await writeFile(path.join(dir, 'pids', name), `${child.pid}\n`);
-  child.once('exit', (code, signal) => {
-    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
-    startFailure ??= new Error(`${name} exited (${code ?? signal}):\n${tail}`);
-  });
 }
 
 interface Pki {
   caCert: string;
+  caKey: string;
   apiserverCert: string;
   apiserverKey: string;
   adminCert: string;
@@ -245,6 +254,7 @@ async function makeCertificates(dir: string): Promise<Pki> {
   await run('openssl', ['pkey', '-in', file('service-account.key'), '-pubout', '-out', file('service-account.pub')]);
   return {
     caCert: file('ca.crt'),
+    caKey: file('ca.key'),
     apiserverCert: file('apiserver.crt'),
     apiserverKey: file('apiserver.key'),
     adminCert: file('admin.crt'),
@@ -252,12 +262,6 @@ async function makeCertificates(dir: string): Promise<Pki> {
     serviceAccountKey: file('service-account.key'),
     serviceAccountPublic: file('service-account.pub'),
   };
-}
-
-interface Tls {
-  ca: Buffer;
-  cert: Buffer;
-  key: Buffer;
 }
 
 // JSON is YAML: every kubeconfig reader takes it.
@@ -325,57 +329,4 @@ async function stageFiles(stages: string): Promise<string[]> {
   ].map((file) => path.join(stages, file));
   for (const file of files) if (!existsSync(file)) throw new Error(`kwok's stage file ${file} is missing; run k8s/build.sh again`);
   return files;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (startFailure) throw startFailure;
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} was not ready within ${READY_TIMEOUT_MS / 1000} s`);
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  const response = await fetch(url).catch(() => undefined);
-  return response?.ok ?? false;
-}
-
-async function httpsOk(url: string, tls: Tls): Promise<boolean> {
-  return (await httpsJson('GET', url, tls)).status === 200;
-}
-
-function httpsJson(method: string, url: string, tls: Tls, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, ...tls, headers: { 'content-type': 'application/json' }, timeout: 5000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.once('error', reject);
-    req.once('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
