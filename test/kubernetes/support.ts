@@ -6,7 +6,7 @@
 // tests are skipped with a message saying so.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,12 +20,12 @@ import { eventually } from '../helpers/clients';
 const REPO = path.resolve(import.meta.dirname, '../..');
 export const DEPLOY_DIR = path.join(REPO, 'deploy/kubernetes');
 
-/** Whether this machine has the cluster's binaries; if not, why the tests skip. */
-export async function clusterAvailable(): Promise<{ available: boolean; reason: string }> {
+/** Whether this machine has the cluster's binaries (and for tier 2, containerd); if not, why the tests skip. */
+export async function clusterAvailable(tier: 1 | 2 = 1): Promise<{ available: boolean; reason: string }> {
   const { present } = await clusterBinaries();
-  return present
-    ? { available: true, reason: '' }
-    : { available: false, reason: 'the local Kubernetes binaries are not built: run k8s/build.sh (.ci/run does)' };
+  if (!present) return { available: false, reason: 'the local Kubernetes binaries are not built: run k8s/build.sh (.ci/run does)' };
+  if (tier === 2 && !existsSync('/usr/bin/containerd')) return { available: false, reason: "Debian's containerd is not installed (.ci/run installs it)" };
+  return { available: true, reason: '' };
 }
 
 export interface TestCluster {
@@ -36,13 +36,13 @@ export interface TestCluster {
 }
 
 /** Starts a cluster for the test file (before its tests) and stops it after them. */
-export function useLocalCluster(): () => TestCluster {
+export function useLocalCluster(tier: 1 | 2 = 1): () => TestCluster {
   let current: TestCluster | undefined;
   beforeAll(async () => {
     const { binaries, present } = await clusterBinaries();
     if (!present) return;
     const dir = await mkdtemp(path.join(tmpdir(), 'tandem-k8s-test-'));
-    const cluster = await startCluster(dir, binaries);
+    const cluster = await startCluster(dir, binaries, tier);
     const admin = new k8s.KubeConfig();
     admin.loadFromFile(cluster.kubeconfig);
     current = { cluster, admin, core: admin.makeApiClient(k8s.CoreV1Api), networking: admin.makeApiClient(k8s.NetworkingV1Api) };
