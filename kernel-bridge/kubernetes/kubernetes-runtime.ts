@@ -10,11 +10,12 @@ import { ApiException, CoreV1Api, type KubeConfig, NetworkingV1Api, type V1Volum
 import { type BridgeLogger, describeError, silentLogger } from '../logger';
 import type { ConnectionInfo } from '../protocol/connection-info';
 import { KernelLaunchError, type KernelRuntime, type LaunchRequest } from '../runtimes/runtime';
-import { KERNEL_PORTS, kernelObjects, type WorkspaceMount } from './kernel-objects';
+import { CONNECTION_KEY, KERNEL_PORTS, kernelObjects, type WorkspaceMount } from './kernel-objects';
 import { ENVIRONMENT_LABEL, labelValue, NOTEBOOK_LABEL, SERVER_LABEL } from './labels';
 import { PodKernel } from './pod-kernel';
+import { podState } from './pod-state';
 import { PodWatcher } from './pod-watcher';
-import { type ResourcePolicy, resolveResources } from './resources';
+import { parseMemory, type ResourcePolicy, resolveResources } from './resources';
 
 export interface KubernetesRuntimeOptions {
   config: KubeConfig;
@@ -42,6 +43,8 @@ export class KubernetesRuntime implements KernelRuntime {
   private readonly watcher: PodWatcher;
   private readonly logger: BridgeLogger;
   private readonly selector: string;
+  /** Kernels this runtime made or reattached to: the others of this server are unclaimed. */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -59,7 +62,11 @@ export class KubernetesRuntime implements KernelRuntime {
     } catch (error) {
       throw new KernelLaunchError(apiProblem(error, `watch pods in namespace ${namespace}`));
     }
-    if (request.notebookId) await this.removeStrays(labelValue(request.notebookId));
+    if (request.notebookId) {
+      await this.removeStrays(labelValue(request.notebookId));
+      const running = await this.reattach(labelValue(request.notebookId), resources.memoryBytes, request.progress);
+      if (running) return running;
+    }
     const name = `tandem-kernel-${randomUUID()}`;
     const key = randomBytes(32).toString('hex');
     const inPod: ConnectionInfo = {
@@ -120,6 +127,7 @@ export class KubernetesRuntime implements KernelRuntime {
       }
     }
     kernel.created();
+    this.claimed.add(name);
     this.logger.debug({ pod: name, image: objects.pod.spec?.containers[0].image, notebook: request.notebookId }, 'kernel pod created');
     try {
       const ip = await kernel.running(this.options.startTimeoutMs ?? 300_000);
@@ -178,6 +186,46 @@ export class KubernetesRuntime implements KernelRuntime {
     await Promise.all([...names].map((name) => this.deleteKernel(name)));
   }
 
+  /**
+   * This server's running kernel of the notebook, from before a restart, if there is one: found
+   * by its labels, its connection (and key) read back from its Secret, so that the kernel and
+   * everything in it carry on. Any other kernel of the notebook that this server left (ended,
+   * or on its way out) is deleted.
+   */
+  private async reattach(notebook: string, memoryLimitBytes: number, progress?: (message: string) => void): Promise<PodKernel | undefined> {
+    const { namespace } = this.options;
+    const labelSelector = `${NOTEBOOK_LABEL}=${notebook},${this.selector}`;
+    const pods = (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+    let adopted: PodKernel | undefined;
+    for (const pod of pods) {
+      const name = pod.metadata?.name ?? '';
+      const state = podState(pod, memoryLimitBytes);
+      const connection = adopted || state.kind !== 'running' || pod.metadata?.deletionTimestamp ? undefined : await this.connectionOf(name);
+      if (!connection || state.kind !== 'running') {
+        await this.deleteKernel(name);
+        continue;
+      }
+      const limit = parseMemory(pod.spec?.containers[0]?.resources?.limits?.memory ?? '') ?? memoryLimitBytes;
+      adopted = new PodKernel({ name, runtime: this, watcher: this.watcher, memoryLimitBytes: limit, progress, logger: this.logger });
+      adopted.created();
+      adopted.connectTo({ ...connection, ip: state.ip });
+      this.claimed.add(name);
+      this.logger.info({ pod: name, notebook }, "reattaching to the notebook's running kernel");
+    }
+    return adopted;
+  }
+
+  /** A kernel's connection file, from its Secret; undefined if it is gone or unreadable. */
+  private async connectionOf(name: string): Promise<ConnectionInfo | undefined> {
+    try {
+      const secret = await this.core.readNamespacedSecret({ name, namespace: this.options.namespace });
+      const data = secret.data?.[CONNECTION_KEY];
+      return data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as ConnectionInfo) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Deletes every kernel object this server left (at start, after a crash) or leaves (at shutdown). */
   async removeOwn(): Promise<number> {
     const { namespace } = this.options;
@@ -187,6 +235,17 @@ export class KubernetesRuntime implements KernelRuntime {
     const names = new Set([...pods.items, ...secrets.items, ...policies.items].map((item) => item.metadata?.name ?? '').filter(Boolean));
     await Promise.all([...names].map((name) => this.deleteKernel(name)));
     return names.size;
+  }
+
+  /**
+   * Deletes this server's kernels that nobody reattached to since it started (their notebooks
+   * were not opened again); returns how many.
+   */
+  async removeUnclaimed(): Promise<number> {
+    const pods = await this.core.listNamespacedPod({ namespace: this.options.namespace, labelSelector: this.selector });
+    const unclaimed = pods.items.map((pod) => pod.metadata?.name ?? '').filter((name) => name && !this.claimed.has(name));
+    await Promise.all(unclaimed.map((name) => this.deleteKernel(name)));
+    return unclaimed.length;
   }
 
   async close(): Promise<void> {

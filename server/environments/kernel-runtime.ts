@@ -24,7 +24,10 @@ export interface KernelRuntimeChoice {
   close(): Promise<void>;
 }
 
-type RuntimeConfig = Pick<Config, 'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root'>;
+type RuntimeConfig = Pick<
+  Config,
+  'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+>;
 
 /** Kernels as local processes: the embedded default. */
 export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {

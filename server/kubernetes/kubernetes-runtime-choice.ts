@@ -1,5 +1,6 @@
 // --runtime kubernetes: kernels as pods in one namespace of a cluster, reached with a kubeconfig
-// file or, inside the cluster, with the pod's service account. Without a registry every pod
+// file or, inside the cluster, with the pod's service account. A server killed and started
+// again reattaches to its kernels; its shutdown deletes them. Without a registry every pod
 // runs --kernel-image; with one, each notebook's environment is an image built here (as for
 // the container runtime) and pushed there for its pod to pull. A server removes the pods it left
 // behind when it starts (after a crash) and the ones still running when it stops.
@@ -13,7 +14,7 @@ import { type Config, podDefaults } from '../config';
 import { imageEnvironments } from '../environments/image-environments';
 import type { KernelRuntimeChoice } from '../environments/kernel-runtime';
 
-type KubernetesSettings = Pick<Config, 'kubernetes' | 'kernelMemory' | 'kernelCpus' | 'root' | 'kernelBaseImage'>;
+type KubernetesSettings = Pick<Config, 'kubernetes' | 'kernelMemory' | 'kernelCpus' | 'root' | 'kernelBaseImage' | 'cullIdleMs'>;
 
 export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: string, logger: BridgeLogger): KernelRuntimeChoice {
   const settings = config.kubernetes;
@@ -48,12 +49,28 @@ export function kubernetesKernelRuntime(config: KubernetesSettings, serverId: st
       logger.warn({ error: String(error) }, 'could not remove kernel pods');
     }
   };
+  let unclaimedTimer: NodeJS.Timeout | undefined;
   return {
     runtime,
     containers,
     image: containers ? undefined : settings.image,
-    start: () => removeOurs('removing kernel pods that an earlier run of this server left behind'),
+    // Kernels an earlier run of this server left running (it was killed) are reattached when
+    // their notebooks start a kernel again; those nobody comes back to within the idle-culling
+    // time are culled as idle kernels would have been.
+    start: async () => {
+      if (config.cullIdleMs <= 0) return;
+      unclaimedTimer = setTimeout(async () => {
+        try {
+          const removed = await runtime.removeUnclaimed();
+          if (removed) logger.info({ kernels: removed, namespace: settings.namespace }, 'removed kernel pods an earlier run of this server left, unclaimed');
+        } catch (error) {
+          logger.warn({ error: String(error) }, 'could not remove unclaimed kernel pods');
+        }
+      }, config.cullIdleMs);
+      unclaimedTimer.unref();
+    },
     close: async () => {
+      clearTimeout(unclaimedTimer);
       await containers?.close();
       await removeOurs('removing kernel pods still running at shutdown');
       await runtime.close();

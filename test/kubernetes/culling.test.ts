@@ -1,6 +1,7 @@
 // Idle kernels are culled (issue 19): the culler shuts the kernel down, which deletes its pod,
-// Secret and NetworkPolicy. A server's shutdown deletes its kernels' objects, and a server
-// killed with -9 and started again on the same state removes what it had left behind.
+// Secret and NetworkPolicy. A server's shutdown deletes its kernels' objects. A server killed
+// with -9 and started again on the same state reattaches to its kernels (found by their labels,
+// their keys read back from their Secrets); those nobody comes back to are culled.
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -75,33 +76,48 @@ describe.skipIf(!available)('culling and clean-up', () => {
     client.destroy();
   });
 
-  test("a server's shutdown deletes its kernels' objects; after kill -9, its restart does", async () => {
+  test("after kill -9, the restarted server reattaches to the notebook's pod; its shutdown deletes its kernels", async () => {
     const server = await startTandem({ root: tempRoot(), args: kubernetesArgs(kubeconfig, NAMESPACE) });
     await putNotebook(server, 'a.ipynb', [{ id: 'c', source: 'x = 1' }]);
     const client = await connectNotebook(server, 'a.ipynb');
     await execute(server, client.fileId, ['c']);
-    await podOf(cluster(), NAMESPACE, client.fileId);
+    const pod = (await podOf(cluster(), NAMESPACE, client.fileId)).metadata!.name!;
     client.destroy();
     const serverId = readFileSync(`${server.stateDir}/server-id`, 'utf8').trim();
     const labelSelector = `tandem.server=${serverId}`;
-    const pods = async () => (await cluster().core.listNamespacedPod({ namespace: NAMESPACE, labelSelector })).items.length;
-    const secrets = async () => (await cluster().core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector })).items.length;
+    const pods = async () => (await cluster().core.listNamespacedPod({ namespace: NAMESPACE, labelSelector })).items.map((item) => item.metadata?.name);
+    const secrets = async () => (await cluster().core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector })).items.map((item) => item.metadata?.name);
 
     await server.kill9();
     // Nothing removed them: a pod outlives the server that made it.
-    expect(await pods()).toBe(1);
-    expect(await secrets()).toBe(1);
+    expect(await pods()).toEqual([pod]);
     const restarted = await server.restart();
-    // The restarted server answers only once its start-up clean-up is done.
-    await eventually(async () => expect(await pods()).toBe(0));
-    expect(await secrets()).toBe(0);
-
     const again = await connectNotebook(restarted, 'a.ipynb');
     await execute(restarted, again.fileId, ['c']);
-    await podOf(cluster(), NAMESPACE, again.fileId);
+    await eventually(() => expect(restarted.logs()).toContain("reattaching to the notebook's running kernel"));
+    // The same pod and Secret: no new kernel was made.
+    expect(await pods()).toEqual([pod]);
+    expect(await secrets()).toEqual([pod]);
     again.destroy();
     expect(await restarted.stop('SIGTERM')).toBe(0);
-    expect(await pods()).toBe(0);
-    expect(await secrets()).toBe(0);
+    expect(await pods()).toEqual([]);
+    expect(await secrets()).toEqual([]);
+  });
+
+  test('a kernel that a killed server left, and that nobody reattaches to, is culled after the idle time', async () => {
+    const args = [...kubernetesArgs(kubeconfig, NAMESPACE), '--cull-idle', '3'];
+    const server = await startTandem({ root: tempRoot(), args });
+    await putNotebook(server, 'left.ipynb', [{ id: 'c', source: 'x = 1' }]);
+    const client = await connectNotebook(server, 'left.ipynb');
+    // A queued run keeps the kernel busy: the culler of this server leaves it alone.
+    await execute(server, client.fileId, ['c']);
+    await podOf(cluster(), NAMESPACE, client.fileId);
+    client.destroy();
+    await server.kill9();
+    expect((await objectsOf(cluster(), NAMESPACE, client.fileId)).pods).toHaveLength(1);
+    const restarted = await server.restart();
+    servers.push(restarted);
+    await eventually(async () => expect(await objectsOf(cluster(), NAMESPACE, client.fileId)).toEqual({ pods: [], secrets: [], policies: [] }), 30_000);
+    expect(restarted.logs()).toContain('unclaimed');
   });
 });

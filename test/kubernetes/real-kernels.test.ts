@@ -1,7 +1,8 @@
 // Tier 2 (issue 19): real kernels in real pods. A kubelet with containerd pulls the notebook's
 // image from the cluster's registry (pushed there by the server), and the kernel answers from
 // its pod: a cell's output reaches every client, an interrupt goes as a message, a cell that
-// allocates past the pod's memory limit is reported out of memory, and a restart works.
+// allocates past the pod's memory limit is reported out of memory, and a restart works; a
+// server killed with -9 and started again reattaches to the kernel, its state intact.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { prepareContainerImages } from '../containers/support';
@@ -130,6 +131,31 @@ describe.skipIf(!available)('real kernels in pods', () => {
       expect((await waitForRun(client, run.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
       expect(stdoutOf(outputsOf(client, 'c'))).toBe('1.2.3\n');
       expect((await podOf(cluster(), NAMESPACE, client.fileId)).spec?.containers[0].image).toMatch(/\/tandem-env:[0-9a-f]+$/);
+    },
+    FIRST_RUN_MS,
+  );
+
+  test(
+    'after kill -9 and a restart, the server reattaches to the running kernel, its variables intact',
+    async () => {
+      await putNotebook(server, 'state.ipynb', [
+        { id: 'set', source: 'secret = 6 * 7' },
+        { id: 'get', source: 'print(secret)' },
+      ]);
+      const client = await connectNotebook(server, 'state.ipynb');
+      const [set] = await execute(server, client.fileId, ['set']);
+      expect((await waitForRun(client, set.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
+      const pod = (await podOf(cluster(), NAMESPACE, client.fileId)).metadata?.name;
+      client.destroy();
+
+      await server.kill9();
+      server = await server.restart();
+      const again = await connectNotebook(server, 'state.ipynb');
+      clients.push(again);
+      const [get] = await execute(server, again.fileId, ['get']);
+      expect((await waitForRun(again, get.id, undefined, 60_000)).status).toBe('ok');
+      expect(stdoutOf(outputsOf(again, 'get'))).toBe('42\n');
+      expect((await podOf(cluster(), NAMESPACE, again.fileId)).metadata?.name).toBe(pod);
     },
     FIRST_RUN_MS,
   );
