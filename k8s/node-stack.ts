@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts, httpOk, httpsJson, sleep, startProcess, type Tls, waitFor } from './processes';
@@ -34,6 +34,8 @@ export interface NodeStackInput {
 /** What stop needs to undo, recorded at start. */
 interface HostChanges {
   bridge: string;
+  /** Whether this cluster made /run/netns a mount point of its own. */
+  netnsMount: boolean;
   netnsBefore: string[];
   chainsBefore: string[];
 }
@@ -46,7 +48,17 @@ export async function startNodeStack(input: NodeStackInput): Promise<string> {
     }
   }
   const { dir } = input;
+  // containerd mounts each pod's network namespace in /run/netns. When that folder is not a
+  // mount point of its own, podman (or `ip netns`) makes it one the first time they need it,
+  // over those mounts, which can then never be unmounted: it is made one first, as they would.
+  const netnsMount = !mountsUnder(NETNS_DIR).includes(NETNS_DIR);
+  if (netnsMount) {
+    await mkdir(NETNS_DIR, { recursive: true });
+    await run('mount', ['--bind', NETNS_DIR, NETNS_DIR]);
+    await run('mount', ['--make-shared', NETNS_DIR]);
+  }
   const host: HostChanges = {
+    netnsMount,
     // One bridge and one pod subnet per cluster, so that two clusters never share them.
     bridge: `tk8s${randomBytes(3).toString('hex')}`,
     netnsBefore: existsSync(NETNS_DIR) ? await readdir(NETNS_DIR) : [],
@@ -203,9 +215,14 @@ export async function undoHostChanges(dir: string): Promise<void> {
   await killMatching(path.join(dir, 'containerd', 'containerd.sock'));
   for (const mount of mountsUnder(dir)) await run('umount', ['-l', mount]).catch(() => {});
   const netns = existsSync(NETNS_DIR) ? await readdir(NETNS_DIR) : [];
+  // Not `ip netns delete`, which may itself mount /run/netns over what it should remove.
+  const mounted = mountsUnder(NETNS_DIR);
   for (const name of netns.filter((n) => n.startsWith('cni-') && !host.netnsBefore.includes(n))) {
-    await run('ip', ['netns', 'delete', name]).catch(() => {});
+    const file = path.join(NETNS_DIR, name);
+    if (mounted.includes(file)) await run('umount', ['-l', file]).catch(() => {});
+    await rm(file, { force: true }).catch(() => {});
   }
+  if (host.netnsMount && existsSync(NETNS_DIR) && (await readdir(NETNS_DIR)).length === 0) await run('umount', [NETNS_DIR]).catch(() => {});
   await run('ip', ['link', 'delete', host.bridge]).catch(() => {});
   const chains = await kubeletChains();
   for (const chain of chains.filter((c) => !host.chainsBefore.includes(c))) {
