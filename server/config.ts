@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseCpu, parseMemory } from '../kernel-bridge/kubernetes/resources';
 
 /**
  * Where a root's Tandem data lives when not told: outside the root, so a notebook folder
@@ -64,8 +65,8 @@ export interface Config {
   envGcMs: number;
   /** How environments are built: uv when available (auto), uv only, or venv and pip only. */
   envInstaller: 'auto' | 'uv' | 'pip';
-  /** Where kernels run: local processes, or one podman container per notebook. */
-  runtime: 'local' | 'container';
+  /** Where kernels run: local processes, one podman container per notebook, or one pod per notebook. */
+  runtime: 'local' | 'container' | 'kubernetes';
   /** The Python base image of kernel images (container runtime). */
   kernelBaseImage: string;
   /** Memory limit of each kernel container (podman's --memory), or undefined for none. */
@@ -74,6 +75,8 @@ export interface Config {
   kernelCpus: string | undefined;
   /** Processes and threads each kernel container may have at once. */
   kernelPids: number;
+  /** The Kubernetes runtime's cluster and where its kernels go. */
+  kubernetes: KubernetesConfig;
   /** Make a version once editing has paused this long. */
   versionPauseMs: number;
   /** At most one automatic version per this long (and one at least, while editing goes on). */
@@ -92,6 +95,24 @@ export interface Config {
   leaseMs: number;
   /** Cluster mode: the address other replicas reach this one at (default: from --host and the port). */
   advertiseUrl: string | undefined;
+}
+
+export interface KubernetesConfig {
+  /** A kubeconfig file; undefined: in-cluster (or $KUBECONFIG). */
+  kubeconfig: string | undefined;
+  namespace: string;
+  /** The image kernel pods run when there is no registry. */
+  image: string;
+  /**
+   * A registry (http://host:port or https://host/path) that environment images, built here with
+   * podman, are pushed to and pulled from; undefined: every kernel runs `image`.
+   */
+  registry: string | undefined;
+  /** Most a notebook may ask for (metadata.tandem.resources); the defaults are --kernel-memory and --kernel-cpus. */
+  memoryMax: string;
+  cpusMax: string;
+  /** A PersistentVolumeClaim holding the served root, mounted as each kernel's notebook folder. */
+  workspaceClaim: string | undefined;
 }
 
 export type StorageConfig =
@@ -136,7 +157,7 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
   { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
   { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
-  { flag: 'runtime', env: 'TANDEM_RUNTIME', help: 'where kernels run: local (processes) or container (podman)', default: 'local' },
+  { flag: 'runtime', env: 'TANDEM_RUNTIME', help: 'where kernels run: local (processes), container (podman) or kubernetes (pods)', default: 'local' },
   {
     flag: 'kernel-base-image',
     env: 'TANDEM_KERNEL_BASE_IMAGE',
@@ -146,6 +167,21 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'kernel-memory', env: 'TANDEM_KERNEL_MEMORY', help: 'memory limit of a kernel container, e.g. 512m (default: none)' },
   { flag: 'kernel-cpus', env: 'TANDEM_KERNEL_CPUS', help: 'CPUs of a kernel container, e.g. 1 (default: no limit)' },
   { flag: 'kernel-pids', env: 'TANDEM_KERNEL_PIDS', help: 'processes and threads a kernel container may have', default: '512' },
+  { flag: 'kubeconfig', env: 'TANDEM_KUBECONFIG', help: 'kubeconfig of the cluster kernel pods run in (default: in-cluster, or $KUBECONFIG)' },
+  { flag: 'namespace', env: 'TANDEM_NAMESPACE', help: 'namespace of kernel pods (kubernetes runtime)', default: 'default' },
+  { flag: 'kernel-image', env: 'TANDEM_KERNEL_IMAGE', help: 'image of kernel pods (kubernetes runtime)', default: 'localhost/tandem-kernel:latest' },
+  {
+    flag: 'kernel-memory-max',
+    env: 'TANDEM_KERNEL_MEMORY_MAX',
+    help: 'most memory a notebook may ask for, e.g. 4g (kubernetes runtime; default: --kernel-memory)',
+  },
+  { flag: 'kernel-cpus-max', env: 'TANDEM_KERNEL_CPUS_MAX', help: 'most CPUs a notebook may ask for, e.g. 2 (kubernetes runtime; default: --kernel-cpus)' },
+  {
+    flag: 'kernel-registry',
+    env: 'TANDEM_KERNEL_REGISTRY',
+    help: 'registry for per-notebook kernel images, e.g. http://127.0.0.1:5000 (kubernetes runtime; default: every pod runs --kernel-image)',
+  },
+  { flag: 'kernel-workspace-claim', env: 'TANDEM_KERNEL_WORKSPACE_CLAIM', help: 'PersistentVolumeClaim holding the root, mounted in kernel pods' },
   { flag: 'version-pause', env: 'TANDEM_VERSION_PAUSE', help: 'seconds of editing pause after which a version is made', default: '60' },
   { flag: 'version-interval', env: 'TANDEM_VERSION_INTERVAL', help: 'seconds: at most one automatic version this often while editing', default: '300' },
   { flag: 'version-keep-days', env: 'TANDEM_VERSION_KEEP_DAYS', help: 'keep every version this many days, then one a day', default: '30' },
@@ -215,6 +251,43 @@ function storage(url: string | undefined, endpoint: string | undefined): Storage
   return { kind: 's3', bucket: match[1], prefix: parts.length ? `${parts.join('/')}/` : '', endpoint };
 }
 
+// Pods always get limits: a kernel without one could starve its node's other pods.
+const POD_MEMORY_DEFAULT = '1g';
+const POD_CPUS_DEFAULT = '1';
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function kubernetesConfig(
+  get: (flag: string) => string | undefined,
+  runtime: string,
+  kernelMemory: string | undefined,
+  kernelCpus: string | undefined,
+): KubernetesConfig {
+  const namespace = get('namespace')!;
+  if (!K8S_NAME.test(namespace)) throw new ConfigError('--namespace must be a Kubernetes namespace name (lower-case letters, digits and -)');
+  const memoryMax = get('kernel-memory-max') ?? kernelMemory ?? POD_MEMORY_DEFAULT;
+  if (parseMemory(memoryMax) === undefined) throw new ConfigError('--kernel-memory-max must be a size such as 512m or 4g');
+  const cpusMax = get('kernel-cpus-max') ?? kernelCpus ?? POD_CPUS_DEFAULT;
+  if (parseCpu(cpusMax) === undefined) throw new ConfigError('--kernel-cpus-max must be a number of CPUs such as 2');
+  if (runtime === 'kubernetes') {
+    if (parseMemory(memoryMax)! < parseMemory(kernelMemory ?? POD_MEMORY_DEFAULT)!)
+      throw new ConfigError('--kernel-memory-max cannot be below --kernel-memory');
+    if (parseCpu(cpusMax)! < parseCpu(kernelCpus ?? POD_CPUS_DEFAULT)!) throw new ConfigError('--kernel-cpus-max cannot be below --kernel-cpus');
+  }
+  const workspaceClaim = get('kernel-workspace-claim');
+  if (workspaceClaim !== undefined && !K8S_NAME.test(workspaceClaim)) throw new ConfigError('--kernel-workspace-claim must be a PersistentVolumeClaim name');
+  const registry = get('kernel-registry');
+  if (registry !== undefined && !/^https?:\/\/[^\s/]+(\/[a-z0-9._-]+)*\/?$/.test(registry)) {
+    throw new ConfigError('--kernel-registry must be a URL such as http://127.0.0.1:5000 or https://registry.example.com/team');
+  }
+  const kubeconfig = get('kubeconfig');
+  return { kubeconfig: kubeconfig ? resolve(kubeconfig) : undefined, namespace, image: get('kernel-image')!, registry, memoryMax, cpusMax, workspaceClaim };
+}
+
+/** The memory and CPUs of a kernel pod when its notebook asks for nothing. */
+export function podDefaults(config: Pick<Config, 'kernelMemory' | 'kernelCpus'>): { memory: string; cpus: string } {
+  return { memory: config.kernelMemory ?? POD_MEMORY_DEFAULT, cpus: config.kernelCpus ?? POD_CPUS_DEFAULT };
+}
+
 function boolean(name: string, value: string): boolean {
   if (/^(true|1|yes|on)$/i.test(value)) return true;
   if (/^(false|0|no|off)$/i.test(value)) return false;
@@ -242,11 +315,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   const envInstaller = get('env-installer');
   if (envInstaller !== 'auto' && envInstaller !== 'uv' && envInstaller !== 'pip') throw new ConfigError('--env-installer must be auto, uv or pip');
   const runtime = get('runtime');
-  if (runtime !== 'local' && runtime !== 'container') throw new ConfigError('--runtime must be local or container');
+  if (runtime !== 'local' && runtime !== 'container' && runtime !== 'kubernetes') throw new ConfigError('--runtime must be local, container or kubernetes');
   const kernelMemory = get('kernel-memory');
   if (kernelMemory !== undefined && !/^\d+(\.\d+)?[bkmg]?$/i.test(kernelMemory)) throw new ConfigError('--kernel-memory must be a size such as 512m or 2g');
   const kernelCpus = get('kernel-cpus');
   if (kernelCpus !== undefined) number('kernel-cpus', kernelCpus, 0.01, 1024);
+  const kubernetes = kubernetesConfig(get, runtime, kernelMemory, kernelCpus);
   const schedulerClock = get('scheduler-clock');
   if (schedulerClock !== 'system' && schedulerClock !== 'manual') throw new ConfigError('--scheduler-clock must be system or manual');
   const token = get('token');
@@ -295,6 +369,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     kernelMemory,
     kernelCpus,
     kernelPids: number('kernel-pids', get('kernel-pids')!, 16, 1_000_000),
+    kubernetes,
     versionPauseMs: number('version-pause', get('version-pause')!, 0.05, 86_400) * 1000,
     versionIntervalMs: number('version-interval', get('version-interval')!, 0.05, 86_400) * 1000,
     versionKeepDays: number('version-keep-days', get('version-keep-days')!, 0, 36_500),

@@ -15,6 +15,8 @@ export interface LaunchPlan {
   environmentId?: string;
   /** The environment's image, for runtimes that run images. */
   image?: string;
+  /** The notebook's own resource request, unchecked (see LaunchRequest.resources). */
+  resources?: unknown;
 }
 
 export interface LaunchedInfo {
@@ -47,7 +49,14 @@ export class EnvironmentRuntime implements KernelRuntime {
         return pooled;
       }
     }
-    const kernel = await this.options.base.launch({ ...request, spec: plan.spec, image: plan.image, notebookId: this.options.notebookId });
+    const kernel = await this.options.base.launch({
+      ...request,
+      spec: plan.spec,
+      image: plan.image,
+      notebookId: this.options.notebookId,
+      environmentId: plan.environmentId,
+      resources: plan.resources,
+    });
     this.options.launched?.({ environmentId: plan.environmentId, pooled: false, kernel });
     return kernel;
   }

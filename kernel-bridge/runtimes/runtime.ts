@@ -15,6 +15,15 @@ export interface LaunchRequest {
   image?: string;
   /** The notebook's file id, for runtimes that label what they start. */
   notebookId?: string;
+  /** The environment's id, for runtimes that label what they start. */
+  environmentId?: string;
+  /**
+   * The notebook's own resource request (metadata.tandem.resources) as found, unchecked: runtimes
+   * that set per-kernel resources validate it against their maximum.
+   */
+  resources?: unknown;
+  /** Told, in words, what a launch that takes a while is waiting for ("waiting for a node"). */
+  progress?: (message: string) => void;
 }
 
 export interface KernelExit {
@@ -22,6 +31,8 @@ export interface KernelExit {
   signal: string | null;
   /** The last lines the kernel wrote to stderr, to explain a crash to people. */
   stderrTail: string;
+  /** Why it ended, in words, when the runtime knows better than an exit code ("ran out of its 1 GiB of memory"). */
+  reason?: string;
 }
 
 export interface LaunchedKernel {
@@ -32,6 +43,8 @@ export interface LaunchedKernel {
   readonly exited: Promise<KernelExit>;
   /** Interrupts the running code as SIGINT does (for specs with interrupt_mode 'signal'). */
   interrupt(): void;
+  /** 'message' when no signal can reach the kernel (a pod): interrupts then go as interrupt_request. */
+  readonly interruptMode?: 'message';
   /** Stops the kernel and everything it started, politely then by force; resolves when all are gone. */
   kill(): Promise<void>;
 }

@@ -74,6 +74,7 @@ async function launchOnce(options: IncarnationOptions): Promise<Incarnation> {
 }
 
 export function describeExit(exit: KernelExit): string {
+  if (exit.reason) return exit.reason;
   if (exit.signal) return `killed by ${exit.signal}`;
   return `exit code ${exit.code ?? 'unknown'}`;
 }

@@ -222,7 +222,15 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     try {
       const incarnation = await startIncarnation({
         runtime: this.runtime,
-        request: { spec: this.spec, cwd: this.options.cwd, env: this.options.env },
+        request: {
+          spec: this.spec,
+          cwd: this.options.cwd,
+          env: this.options.env,
+          // A launch that waits (for a node, an image) says so in the status while it lasts.
+          progress: (progress) => {
+            if (this.startup === attempt) this.setStatus(status, `${message}: ${progress}`);
+          },
+        },
         connection: {
           logger: this.logger,
           username: this.options.username ?? 'tandem',
@@ -335,7 +343,8 @@ export class KernelSession extends EventEmitter<SessionEvents> {
 
   /** Interrupts as the kernelspec asks; returns the interrupt_request's msg_id if one was sent. */
   private sendInterrupt(incarnation: Incarnation): string | undefined {
-    if (this.spec.interruptMode === 'message') return incarnation.connection.send('control', 'interrupt_request', {});
+    if (this.spec.interruptMode === 'message' || incarnation.kernel.interruptMode === 'message')
+      return incarnation.connection.send('control', 'interrupt_request', {});
     incarnation.kernel.interrupt();
     return undefined;
   }

@@ -58,6 +58,8 @@ export class EnvironmentService {
   readonly runtime: KernelRuntime;
   /** Set when kernels run in containers: a notebook's environment is then an image. */
   readonly containers: ContainerEnvironments | undefined;
+  /** Set when every kernel runs one image (see KernelRuntimeChoice.image). */
+  readonly fixedImage: string | undefined;
   readonly pool: WarmPool | undefined;
   private readonly gcTimer: NodeJS.Timeout | undefined;
   private readonly kernels: KernelRuntimeChoice;
@@ -72,6 +74,7 @@ export class EnvironmentService {
     this.kernels = options.kernels ?? localKernelRuntime(options.logger);
     this.runtime = this.kernels.runtime;
     this.containers = this.kernels.containers;
+    this.fixedImage = this.kernels.image;
     // The pool holds kernels of the default local environment; containers are not pooled yet.
     if (options.warmPool > 0 && !this.containers) {
       let held: { id: string; release: () => void } | undefined;

@@ -1,27 +1,33 @@
-// Chooses where kernels run, once, from --runtime: local processes (the default), or one podman
-// container per notebook from the image of its environment. Nothing else in the server knows
+// Chooses where kernels run, once, from --runtime: local processes (the default), one podman
+// container per notebook from the image of its environment, or one pod per notebook. Nothing else in the server knows
 // which; it sees a KernelRuntime, and for containers the images that environments become.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BridgeLogger, LocalRuntime } from '../../kernel-bridge';
-import { ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
+import { type ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
 import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
 import type { Config } from '../config';
-import { projectPath } from '../project-files';
+import { kubernetesKernelRuntime } from '../kubernetes/kubernetes-runtime-choice';
+import { imageEnvironments } from './image-environments';
 
 export interface KernelRuntimeChoice {
   runtime: KernelRuntime;
   /** Set for the container runtime: environments are images. */
   containers: ContainerEnvironments | undefined;
+  /** Set when every kernel runs this one image (Kubernetes, for now): a notebook's own environment is refused. */
+  image?: string;
   /** Before the first kernel: removes what an earlier, killed server left behind. */
   start(): Promise<void>;
   /** After the last kernel: removes whatever is left of this server's. */
   close(): Promise<void>;
 }
 
-type RuntimeConfig = Pick<Config, 'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids'>;
+type RuntimeConfig = Pick<
+  Config,
+  'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+>;
 
 /** Kernels as local processes: the embedded default. */
 export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {
@@ -30,19 +36,10 @@ export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {
 
 export function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger): KernelRuntimeChoice {
   if (config.runtime === 'local') return localKernelRuntime(logger);
+  if (config.runtime === 'kubernetes') return kubernetesKernelRuntime(config, serverIdOf(config.stateDir), logger);
   const podman = new Podman();
   const serverId = serverIdOf(config.stateDir);
-  const containers = new ContainerEnvironments({
-    podman,
-    baseImage: config.kernelBaseImage,
-    kernel: {
-      dockerfile: projectPath('images', 'kernel', 'Dockerfile'),
-      requirements: projectPath('images', 'kernel', 'requirements.txt'),
-      helperDir: projectPath('images', 'tandem-helper'),
-    },
-    environmentDockerfile: projectPath('images', 'environment', 'Dockerfile'),
-    logger,
-  });
+  const containers = imageEnvironments(config, podman, logger);
   const runtime = new ContainerRuntime({
     podman,
     serverId,

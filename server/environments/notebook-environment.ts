@@ -20,7 +20,7 @@ import {
 import type { KernelStateWriter } from '../notebooks/kernel-state';
 import type { Room } from '../rooms/room';
 import type { EnvironmentService, NotebookRequest, Resolution } from './environment-service';
-import { environmentSpecOf, kernelNameOf } from './notebook-metadata';
+import { environmentSpecOf, kernelNameOf, resourcesOf } from './notebook-metadata';
 import { ProvisioningReporter } from './provisioning-reporter';
 
 export interface NotebookEnvironmentOptions {
@@ -57,7 +57,11 @@ export class NotebookEnvironment {
       base: options.service.runtime,
       pool: options.service.pool,
       notebookId: options.room.fileId,
-      plan: () => (options.service.containers ? this.planImage(options.service.containers) : this.plan()),
+      plan: async () => ({
+        ...(await this.planFor()),
+        // Checked by the runtimes that set per-kernel resources (Kubernetes), against their maximum.
+        resources: resourcesOf(options.room.doc),
+      }),
       launched: (info) => this.launched(info),
     });
     this.onMetaChange = () => this.scheduleCheck();
@@ -85,11 +89,14 @@ export class NotebookEnvironment {
   /**
    * True when the notebook's kernel can start without building anything and nothing else has it
    * ready: its own environment is built, or, with containers (which the warm pool does not hold),
-   * its image exists — the kernel image, for a notebook that declares nothing.
+   * its image exists — the kernel image, for a notebook that declares nothing (and, with one
+   * image for every kernel, that image).
    */
   async ownEnvironmentReady(): Promise<boolean> {
     try {
-      const containers = this.options.service.containers;
+      const { containers, fixedImage } = this.options.service;
+      // The one image is taken to be there (the cluster pulls it), as a built image is for containers.
+      if (fixedImage) return environmentSpecOf(this.options.room.doc) === undefined;
       if (containers) return await containers.exists(await containers.resolve(this.options.service.normalise(this.request())));
       if (environmentSpecOf(this.options.room.doc) === undefined) return false;
       const resolution = await this.resolve();
@@ -122,10 +129,44 @@ export class NotebookEnvironment {
 
   /** What the kernel runs, as an id: the environment, or "kernelspec" for a kernelspec as installed. */
   private async wantedId(): Promise<string> {
-    const containers = this.options.service.containers;
+    const { containers, fixedImage } = this.options.service;
+    if (fixedImage) {
+      this.checkNoOwnEnvironment(fixedImage);
+      return 'kernelspec';
+    }
     if (containers) return (await containers.resolve(this.options.service.normalise(this.request()))).id;
     const resolution = await this.resolve();
     return resolution.kind === 'environment' ? resolution.plan.id : 'kernelspec';
+  }
+
+  private planFor(): Promise<LaunchPlan> {
+    const { containers, fixedImage } = this.options.service;
+    if (fixedImage) return this.planFixedImage(fixedImage);
+    return containers ? this.planImage(containers) : this.plan();
+  }
+
+  /**
+   * Every kernel runs one image (the Kubernetes runtime, for now): nothing is built, and a
+   * notebook that declares its own environment is told it cannot have it here, rather than
+   * silently running without its packages.
+   */
+  private async planFixedImage(image: string): Promise<LaunchPlan> {
+    try {
+      this.checkNoOwnEnvironment(image);
+    } catch (error) {
+      const message = describeProblem(error);
+      this.kernel.write({ environmentError: message, status: 'dead', message });
+      throw new KernelLaunchError(message);
+    }
+    this.kernel.write({ environmentError: undefined });
+    return { spec: await this.options.service.defaultKernelSpec(), image };
+  }
+
+  private checkNoOwnEnvironment(image: string): void {
+    if (environmentSpecOf(this.options.room.doc) === undefined) return;
+    throw new InvalidEnvironmentSpec(
+      `this server runs every kernel in the image ${image}, and does not build per-notebook environments on Kubernetes yet. Remove the environment to run the notebook here.`,
+    );
   }
 
   /** The container runtime's plan: the environment's image, built first (with progress) if needed. */

@@ -12,6 +12,13 @@ export function environmentSpecOf(doc: Y.Doc): unknown {
   return environment === null ? undefined : environment;
 }
 
+/** metadata.tandem.resources as stored (memory and CPUs asked for), or undefined; checked where it is used. */
+export function resourcesOf(doc: Y.Doc): unknown {
+  const tandem = plain(metadataOf(doc)?.get(ENVIRONMENT_METADATA_KEY));
+  const resources = tandem && typeof tandem === 'object' ? (tandem as Record<string, unknown>).resources : undefined;
+  return resources === null ? undefined : resources;
+}
+
 /** metadata.kernelspec.name, if it is a non-empty string. */
 export function kernelNameOf(doc: Y.Doc): string | undefined {
   const kernelspec = plain(metadataOf(doc)?.get('kernelspec'));

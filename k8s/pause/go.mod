@@ -1,0 +1,3 @@
+module tandem.local/pause
+
+go 1.22

@@ -1,0 +1,162 @@
+// Tier 2 (issue 19): real kernels in real pods. A kubelet with containerd pulls the notebook's
+// image from the cluster's registry (pushed there by the server), and the kernel answers from
+// its pod: a cell's output reaches every client, an interrupt goes as a message, a cell that
+// allocates past the pod's memory limit is reported out of memory, and a restart works; a
+// server killed with -9 and started again reattaches to the kernel, its state intact.
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { prepareContainerImages } from '../containers/support';
+import { putNotebook, stdoutOf } from '../environments/support';
+import { buildWheel } from '../environments/wheels';
+import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
+import { execute, kernelStatus, outputsOf, waitForRun } from '../helpers/execution';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
+import { clusterAvailable, podOf, roleBoundKubeconfig, useLocalCluster } from './support';
+
+const NAMESPACE = 'kernels';
+// The first run pushes the kernel image and the node pulls it: tens of seconds on this machine.
+const FIRST_RUN_MS = 300_000;
+const { available, reason } = await clusterAvailable(2);
+if (!available) console.warn(`Skipping the Kubernetes tier 2 tests: ${reason}`);
+
+describe.skipIf(!available)('real kernels in pods', () => {
+  const cluster = useLocalCluster(2);
+  let server: TandemProcess;
+  let clients: NotebookClient[] = [];
+
+  beforeAll(async () => {
+    const base = prepareContainerImages();
+    const kubeconfig = await roleBoundKubeconfig(cluster(), NAMESPACE);
+    const root = tempRoot();
+    buildWheel(`${root}/pkg/wheels`, 'tiny-pkg', '1.2.3');
+    server = await startTandem({
+      root,
+      args: [
+        '--runtime',
+        'kubernetes',
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        NAMESPACE,
+        '--kernel-registry',
+        cluster().cluster.registry!,
+        '--kernel-base-image',
+        base,
+        '--kernel-memory',
+        '256m',
+        // A quarter of a CPU each: the node (this machine) has two, and several kernels run at once.
+        '--kernel-cpus',
+        '0.25',
+      ],
+    });
+  }, 15 * 60_000);
+  afterEach(() => {
+    for (const client of clients) client.destroy();
+    clients = [];
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function open(path: string, source: string, environment?: { requirements: string[] }, after = 'print("alive")'): Promise<NotebookClient> {
+    await putNotebook(
+      server,
+      path,
+      [
+        { id: 'c', source },
+        { id: 'after', source: after },
+      ],
+      environment,
+    );
+    const client = await connectNotebook(server, path);
+    clients.push(client);
+    return client;
+  }
+
+  test(
+    "a cell runs in the notebook's pod, and its output reaches every client",
+    async () => {
+      const client = await open('hello.ipynb', 'import os, socket\nprint(os.getuid(), socket.gethostname())');
+      const watcher = await connectNotebook(server, 'hello.ipynb');
+      clients.push(watcher);
+      const [run] = await execute(server, client.fileId, ['c']);
+      expect((await waitForRun(client, run.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
+      const pod = await podOf(cluster(), NAMESPACE, client.fileId);
+      expect(pod.spec?.nodeName).toBe('localhost');
+      // Run as the image's user, in the pod that carries the notebook's label.
+      await eventually(() => expect(stdoutOf(outputsOf(watcher, 'c'))).toBe(`1000 ${pod.metadata?.name}\n`));
+    },
+    FIRST_RUN_MS,
+  );
+
+  test(
+    'an interrupt reaches the kernel in its pod as a message',
+    async () => {
+      const client = await open('sleep.ipynb', 'import time\nprint("sleeping", flush=True)\ntime.sleep(120)');
+      const [run] = await execute(server, client.fileId, ['c']);
+      await eventually(() => expect(stdoutOf(outputsOf(client, 'c'))).toContain('sleeping'), FIRST_RUN_MS);
+      expect((await server.api('POST', `/api/notebooks/${client.fileId}/interrupt`)).status).toBe(200);
+      expect((await waitForRun(client, run.id, undefined, 30_000)).status).toBe('interrupted');
+    },
+    FIRST_RUN_MS,
+  );
+
+  test(
+    'a cell allocating past the memory limit is reported out of memory, and a restart works',
+    async () => {
+      const client = await open('hog.ipynb', 'hog = b"x" * (600 * 1024 * 1024)\nprint(len(hog))');
+      const [run] = await execute(server, client.fileId, ['c']);
+      expect((await waitForRun(client, run.id, undefined, FIRST_RUN_MS)).status).toBe('failed');
+      await eventually(() => {
+        expect(kernelStatus(client)).toBe('dead');
+        expect(String(client.doc.getMap('kernel').get('message'))).toContain('the kernel ran out of its 256 MiB of memory');
+      }, 30_000);
+
+      expect((await server.api('POST', `/api/notebooks/${client.fileId}/restart`)).status).toBe(200);
+      await eventually(() => expect(kernelStatus(client)).toBe('idle'), FIRST_RUN_MS);
+      const [again] = await execute(server, client.fileId, ['after']);
+      expect((await waitForRun(client, again.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
+      expect(stdoutOf(outputsOf(client, 'after'))).toBe('alive\n');
+    },
+    2 * FIRST_RUN_MS,
+  );
+
+  test(
+    "a notebook's own requirements are in its pod's image",
+    async () => {
+      const client = await open('pkg/n.ipynb', 'import tiny_pkg\nprint(tiny_pkg.__version__)', {
+        requirements: ['tiny-pkg==1.2.3', '--find-links ./wheels', '--no-index'],
+      });
+      const [run] = await execute(server, client.fileId, ['c']);
+      expect((await waitForRun(client, run.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
+      expect(stdoutOf(outputsOf(client, 'c'))).toBe('1.2.3\n');
+      expect((await podOf(cluster(), NAMESPACE, client.fileId)).spec?.containers[0].image).toMatch(/\/tandem-env:[0-9a-f]+$/);
+    },
+    FIRST_RUN_MS,
+  );
+
+  test(
+    'after kill -9 and a restart, the server reattaches to the running kernel, its variables intact',
+    async () => {
+      await putNotebook(server, 'state.ipynb', [
+        { id: 'set', source: 'secret = 6 * 7' },
+        { id: 'get', source: 'print(secret)' },
+      ]);
+      const client = await connectNotebook(server, 'state.ipynb');
+      const [set] = await execute(server, client.fileId, ['set']);
+      expect((await waitForRun(client, set.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
+      const pod = (await podOf(cluster(), NAMESPACE, client.fileId)).metadata?.name;
+      client.destroy();
+
+      await server.kill9();
+      server = await server.restart();
+      const again = await connectNotebook(server, 'state.ipynb');
+      clients.push(again);
+      const [get] = await execute(server, again.fileId, ['get']);
+      expect((await waitForRun(again, get.id, undefined, 60_000)).status).toBe('ok');
+      expect(stdoutOf(outputsOf(again, 'get'))).toBe('42\n');
+      expect((await podOf(cluster(), NAMESPACE, again.fileId)).metadata?.name).toBe(pod);
+    },
+    FIRST_RUN_MS,
+  );
+});
