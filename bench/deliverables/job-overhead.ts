@@ -91,7 +91,9 @@ async function nbclientRun(notebook: string, out: string): Promise<JobSample> {
   return {
     kind: 'nbclient',
     wallMs,
-    phases: Object.fromEntries(Object.entries(phases).map(([name, seconds]) => [name.replace(/_s$/, 'Ms').replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), seconds * 1000])),
+    phases: Object.fromEntries(
+      Object.entries(phases).map(([name, seconds]) => [name.replace(/_s$/, 'Ms').replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), seconds * 1000]),
+    ),
   };
 }
 

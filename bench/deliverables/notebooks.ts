@@ -23,11 +23,7 @@ export const REPORT_NOTEBOOK = notebook([
   { type: 'markdown', source: '# Weekly sales\n\nThe numbers *this* week, by region, with a plot.' },
   {
     type: 'code',
-    source: [
-      'import pandas as pd',
-      "sales = pd.DataFrame({'region': ['North', 'South', 'East', 'West'], 'units': [120, 95, 143, 88]})",
-      'sales',
-    ].join('\n'),
+    source: ['import pandas as pd', "sales = pd.DataFrame({'region': ['North', 'South', 'East', 'West'], 'units': [120, 95, 143, 88]})", 'sales'].join('\n'),
   },
   {
     type: 'code',
@@ -44,7 +40,7 @@ export const REPORT_NOTEBOOK = notebook([
       'display(Image(data=buffer.getvalue()))',
     ].join('\n'),
   },
-  { type: 'code', source: "print(f\"Total units: {sales['units'].sum()}\")" },
+  { type: 'code', source: 'print(f"Total units: {sales[\'units\'].sum()}")' },
   { type: 'markdown', source: '## Notes\n\n- East leads.\n- West needs a look.' },
 ]);
 
@@ -56,7 +52,7 @@ export const REPORT_OUTPUTS_SHOWN = `(() => {
   const img = document.querySelector('img[data-testid="image-output"]');
   return Boolean(img && img.complete && img.naturalWidth > 0
     && document.querySelector('[data-testid="html-output"] table')
-    && [...document.querySelectorAll('[data-testid="stream-output"]')].some((e) => e.textContent.includes('Total units: 546')));
+    && [...document.querySelectorAll('[data-testid="stream-output"]')].some((e) => e.textContent.includes('Total units: 446')));
 })()`;
 
 export const LIGHT_NOTEBOOK = notebook([

@@ -2,6 +2,7 @@
 // navigated together, and for each page its first-contentful-paint and the moment the outputs
 // are on it, both in the page's own clock (ms after its navigation started), plus the time
 // from the storm's start. The server's resident memory is sampled throughout.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { RssWatcher, readMemory } from '../lib/proc.js';
 import { withoutTokens } from './server.js';
@@ -22,6 +23,8 @@ export interface StormResult {
   serverRssPeakKb: number;
   /** How many pages were open at once. */
   wave: number;
+  /** Peak proportional set size of all this process's Chromium processes (shared pages split among them). */
+  browserPssPeakKb: number;
 }
 
 interface InPage {
@@ -29,6 +32,9 @@ interface InPage {
   shown: number | null;
   origin: number;
 }
+
+// In the page, globalThis is its window.
+type Instrumented = typeof globalThis & { __bench?: InPage };
 
 // Installed before any of the page's own scripts: the paint observer (buffered, so an early
 // paint is not missed) and a watch on the DOM and on image loads for the outputs.
@@ -51,6 +57,37 @@ function instrument(outputsShown: string): string {
   })();`;
 }
 
+/** Sum of Pss over the Chromium processes below this one (the browser, its renderers and helpers). */
+function browserPssKb(): number {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      names.set(pid, stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+      parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, name] of names) {
+    if (!name.startsWith('chrom') || !below(pid)) continue;
+    try {
+      total += Number(/\nPss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // Gone.
+    }
+  }
+  return total;
+}
+
 async function open(browser: Browser, script: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   await context.addInitScript({ content: script });
@@ -59,10 +96,11 @@ async function open(browser: Browser, script: string): Promise<{ context: Browse
 
 async function measure(page: Page, url: string, stormStart: number, timeoutMs: number): Promise<PageSample> {
   await page.goto(url, { waitUntil: 'commit', timeout: timeoutMs });
-  await page.waitForFunction('window.__bench && window.__bench.shown !== null', undefined, { timeout: timeoutMs, polling: 250 });
+  // Functions, not strings: the pages' Content-Security-Policy forbids evaluating strings.
+  await page.waitForFunction(() => (globalThis as Instrumented).__bench?.shown != null, undefined, { timeout: timeoutMs, polling: 250 });
   // The paint entry can come a frame after the outputs' DOM: give it a moment.
-  await page.waitForFunction('window.__bench.fcp !== null', undefined, { timeout: 5_000, polling: 100 }).catch(() => undefined);
-  const at = (await page.evaluate('window.__bench')) as InPage;
+  await page.waitForFunction(() => (globalThis as Instrumented).__bench?.fcp != null, undefined, { timeout: 5_000, polling: 100 }).catch(() => undefined);
+  const at = await page.evaluate(() => (globalThis as Instrumented).__bench!);
   if (at.fcp === null) throw new Error('the page reported no first-contentful-paint');
   return { fcpMs: at.fcp, shownMs: at.shown!, shownSinceStormMs: at.origin + at.shown! - stormStart };
 }
@@ -76,6 +114,10 @@ export async function storm(
   const failures: string[] = [];
   const serverRssBeforeKb = readMemory(options.serverPid)?.rssKb ?? null;
   const rss = new RssWatcher(options.serverPid, 50);
+  let browserPssPeakKb = 0;
+  const browserWatch = setInterval(() => {
+    browserPssPeakKb = Math.max(browserPssPeakKb, browserPssKb());
+  }, 2_000);
   try {
     for (let done = 0; done < options.readers; done += options.wave) {
       const count = Math.min(options.wave, options.readers - done);
@@ -94,6 +136,7 @@ export async function storm(
     }
   } finally {
     rss.stop();
+    clearInterval(browserWatch);
   }
-  return { samples, failures, serverRssBeforeKb, serverRssPeakKb: rss.peakKb, wave: options.wave };
+  return { samples, failures, serverRssBeforeKb, serverRssPeakKb: rss.peakKb, wave: options.wave, browserPssPeakKb };
 }

@@ -11,6 +11,8 @@ export interface RunContext {
   readers: number;
   repetitions: number;
   chromium: string;
+  /** The client's JavaScript bundle, which both pages load before they paint anything. */
+  clientScriptKb: number;
 }
 
 /** Nearest-rank percentile: a figure some sample actually had. */
@@ -29,7 +31,7 @@ function spread(values: number[]): string {
 
 function stormRow(name: string, result: StormResult, readers: number): string {
   const pick = (f: (s: PageSample) => number) => result.samples.map(f);
-  return `| ${name} | ${readers} | ${result.wave} | ${result.samples.length} of ${readers} | ${spread(pick((s) => s.fcpMs))} | ${spread(pick((s) => s.shownMs))} | ${spread(pick((s) => s.shownSinceStormMs))} | ${mb(result.serverRssBeforeKb)} → ${mb(result.serverRssPeakKb)} |`;
+  return `| ${name} | ${readers} | ${result.wave} | ${result.samples.length} of ${readers} | ${spread(pick((s) => s.fcpMs))} | ${spread(pick((s) => s.shownMs))} | ${spread(pick((s) => s.shownSinceStormMs))} | ${mb(result.serverRssBeforeKb)} → ${mb(result.serverRssPeakKb)} | ${(result.browserPssPeakKb / 1024 / 1024).toFixed(1)} GB |`;
 }
 
 const median = (values: number[]): number => percentile(values, 50);
@@ -57,6 +59,13 @@ function medianPhase(result: JobOverheadResult, kind: JobKind, phase: string): n
   return values.length ? median(values) : Number.NaN;
 }
 
+/** One line a distinct message, with how many times it happened. */
+function grouped(messages: string[]): string {
+  const counts = new Map<string, number>();
+  for (const m of messages) counts.set(m, (counts.get(m) ?? 0) + 1);
+  return [...counts].map(([m, n]) => `- ${n > 1 ? `${n} × ` : ''}${m}`).join('\n');
+}
+
 export function markdown(context: RunContext, report: StormResult, notebook: StormResult, jobs: JobOverheadResult): string {
   const job = medianWall(jobs, 'http-job');
   const nb = medianWall(jobs, 'nbclient');
@@ -64,7 +73,11 @@ export function markdown(context: RunContext, report: StormResult, notebook: Sto
   const nbKernel = medianPhase(jobs, 'nbclient', 'kernelStartMs');
   const nbCells = medianPhase(jobs, 'nbclient', 'cellsMs');
   const recordDuration = medianPhase(jobs, 'http-job', 'recordDurationMs');
-  const failures = [...report.failures.map((f) => `report page: ${f}`), ...notebook.failures.map((f) => `notebook page: ${f}`), ...jobs.failures.map((f) => `${f.kind}: ${f.message}`)];
+  const failures = [
+    ...report.failures.map((f) => `report page: ${f}`),
+    ...notebook.failures.map((f) => `notebook page: ${f}`),
+    ...jobs.failures.map((f) => `${f.kind}: ${f.message}`),
+  ];
   const waves = report.wave < context.readers || notebook.wave < context.readers;
   return [
     '## Deliverables: the report page for a crowd, and a headless job against nbclient (issue 20)',
@@ -75,13 +88,14 @@ export function markdown(context: RunContext, report: StormResult, notebook: Sto
     '',
     'The same run of the same notebook (markdown, a pandas table, a matplotlib PNG, printed text): the report is the published run record (`POST /api/jobs/{id}/publish`, opened with its reader link), the notebook page is the notebook with the same executed outputs opened with a view link (`POST /api/shares`, role viewer). Each person is a fresh Chromium context; all of a wave navigate at once.',
     '',
-    '| Page | People | Open at once | Rendered | first-contentful-paint p50 / p95 / max | outputs shown p50 / p95 / max | outputs shown since the storm began p50 / p95 / max | server RSS before → peak |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| Page | People | Open at once | Rendered | first-contentful-paint p50 / p95 / max | outputs shown p50 / p95 / max | outputs shown since the storm began p50 / p95 / max | server RSS before → peak | Chromium peak (PSS) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     stormRow('Report (`/reports/{id}`, reader)', report, context.readers),
     stormRow('Notebook (`/notebooks/…`, viewer)', notebook, context.readers),
     '',
     '- first-contentful-paint is the page\'s own `paint` entry (PerformanceObserver), in ms after its navigation started; "outputs shown" is when the table, the decoded plot and the printed total are all in the page (a MutationObserver and image loads, in the page). "Since the storm began" adds the wait before Chromium even started the navigation, which is where a crowd on two cores queues.',
-    '- The server RSS is sampled every 50 ms across the storm (and the warm-up page before it); "before" is just before the first navigation.',
+    '- The server RSS is sampled every 50 ms across the storm; "before" is just before the first navigation. Chromium\'s memory is the sum of the proportional set size of its processes, sampled every 2 s.',
+    `- Both pages are the same single-page client: ${Math.round(context.clientScriptKb).toLocaleString('en')} kB of JavaScript in one file, fetched, parsed and run by every fresh context before anything is painted (the HTML is an empty \`<div id="app">\`). That, not the server, is what a crowd of fresh browsers waits for on two cores.`,
     waves
       ? `- Not all ${context.readers} at once: this machine's free memory held ${Math.min(report.wave, notebook.wave)} Chromium pages at a time, so the ${context.readers} came in waves of that many (the memory each page needs is estimated from what was available at the start).`
       : `- All ${context.readers} pages were open and navigating at once: one Chromium, ${context.readers} contexts.`,
@@ -99,7 +113,7 @@ export function markdown(context: RunContext, report: StormResult, notebook: Sto
     `- Over nbclient, a Tandem job over HTTP costs ${Number.isFinite(job - nb) ? `${job - nb >= 0 ? '+' : ''}${ms(job - nb)}` : '–'} (median against median): the server is already running, while nbclient pays for a Python process and its imports each time. \`npm start -- run\` also pays for npm and for rebuilding the server bundle before every run, \`node dist/server/cli.mjs run\` for starting Node and loading the server's code.`,
     '- A job polls its record every 20 ms (so up to 20 ms of the HTTP figure is the poll), and queuedMs is the wait between POST and the job starting.',
     '',
-    failures.length ? `**Failures (${failures.length}):**\n\n${failures.map((f) => `- ${f}`).join('\n')}` : 'Every page rendered its outputs and every run finished ok.',
+    failures.length ? `**Failures (${failures.length}):**\n\n${grouped(failures)}` : 'Every page rendered its outputs and every run finished ok.',
     '',
   ].join('\n');
 }
