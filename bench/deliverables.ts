@@ -41,6 +41,7 @@ const PAGE_TIMEOUT_MS = 600_000;
 // What one more Chromium page (its context and renderer, on these pages) costs in memory,
 // with room to spare; half of what is free may go to the crowd, the rest is other agents'.
 const PAGE_BUDGET_MB = 120;
+const SOLO_VISITS = 3;
 
 function memAvailableMb(): number {
   const line = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
@@ -87,7 +88,9 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const loadAverage = loadavg();
   const available = memAvailableMb();
-  const wave = options.wave ? positive('wave', options.wave) : Math.max(1, Math.min(READERS, Math.floor((available * 0.5) / PAGE_BUDGET_MB)));
+  // Equal waves of at most what memory allows (200 in 3 waves of 67 rather than 90, 90 and 20).
+  const most = options.wave ? positive('wave', options.wave) : Math.max(1, Math.floor((available * 0.5) / PAGE_BUDGET_MB));
+  const wave = Math.ceil(READERS / Math.ceil(READERS / most));
   if (!options['no-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
 
   const workDir = join(WORK, 'deliverables', startedAt.toISOString().replace(/[:.]/g, '-'));
@@ -106,18 +109,21 @@ async function main(): Promise<number> {
     });
     let report: StormResult;
     let notebook: StormResult;
+    let reportAlone: StormResult;
+    let notebookAlone: StormResult;
     try {
       const crowd = (url: string, readers: number, width: number) =>
         storm(browser, { url, readers, wave: width, serverPid: server.info.pid, outputsShown: REPORT_OUTPUTS_SHOWN, timeoutMs: PAGE_TIMEOUT_MS });
       // One visit to each first, not counted: the room is loaded, the files are in the page cache.
       const warmups = [await crowd(reportUrl, 1, 1), await crowd(notebookUrl, 1, 1)];
+      // The floor: one person at a time, three times each.
+      reportAlone = await crowd(reportUrl, SOLO_VISITS, 1);
+      notebookAlone = await crowd(notebookUrl, SOLO_VISITS, 1);
       process.stderr.write(`${READERS} readers of the report, ${wave} at a time…\n`);
       report = await crowd(reportUrl, READERS, wave);
       process.stderr.write(`${READERS} viewers of the notebook, ${wave} at a time…\n`);
       notebook = await crowd(notebookUrl, READERS, wave);
-      for (const warmup of warmups) {
-        report.failures.push(...warmup.failures.map((f) => `warm-up: ${f}`));
-      }
+      for (const warmup of warmups) report.failures.push(...warmup.failures.map((f) => `warm-up: ${f}`));
     } finally {
       await browser.close();
     }
@@ -136,15 +142,14 @@ async function main(): Promise<number> {
         chromium: chromiumVersion(executablePath),
         clientScriptKb: clientScriptKb(),
       },
-      report,
-      notebook,
+      { report, notebook, reportAlone, notebookAlone },
       jobs,
     );
     process.stdout.write(section);
     const resultsDir = join(BENCH, 'results');
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, 'deliverables.md'), section);
-    const failed = report.failures.length + notebook.failures.length + jobs.failures.length;
+    const failed = [report, notebook, reportAlone, notebookAlone].reduce((n, r) => n + r.failures.length, jobs.failures.length);
     if (failed) process.stderr.write(`${failed} page(s) or run(s) failed: see the section above.\n`);
     return failed ? 1 : 0;
   } finally {

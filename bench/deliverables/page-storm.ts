@@ -126,6 +126,8 @@ export async function storm(
         for (let i = 0; i < count; i++) people.push(await open(browser, script));
         const stormStart = Date.now();
         const results = await Promise.allSettled(people.map(({ page }) => measure(page, options.url, stormStart, options.timeoutMs)));
+        // Once more with every page of the wave still open: a short storm may fit between two samples.
+        browserPssPeakKb = Math.max(browserPssPeakKb, browserPssKb());
         for (const result of results) {
           if (result.status === 'fulfilled') samples.push(result.value);
           else failures.push(withoutTokens((result.reason as Error).message.split('\n')[0] ?? 'failed'));

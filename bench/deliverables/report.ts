@@ -34,6 +34,8 @@ function stormRow(name: string, result: StormResult, readers: number): string {
   return `| ${name} | ${readers} | ${result.wave} | ${result.samples.length} of ${readers} | ${spread(pick((s) => s.fcpMs))} | ${spread(pick((s) => s.shownMs))} | ${spread(pick((s) => s.shownSinceStormMs))} | ${mb(result.serverRssBeforeKb)} → ${mb(result.serverRssPeakKb)} | ${(result.browserPssPeakKb / 1024 / 1024).toFixed(1)} GB |`;
 }
 
+const share = (part: number, whole: number): string => (Number.isFinite(part / whole) ? `${Math.round((100 * part) / whole)} %` : '–');
+
 const median = (values: number[]): number => percentile(values, 50);
 
 function jobRows(result: JobOverheadResult): string[] {
@@ -66,16 +68,27 @@ function grouped(messages: string[]): string {
   return [...counts].map(([m, n]) => `- ${n > 1 ? `${n} × ` : ''}${m}`).join('\n');
 }
 
-export function markdown(context: RunContext, report: StormResult, notebook: StormResult, jobs: JobOverheadResult): string {
+export interface Storms {
+  report: StormResult;
+  notebook: StormResult;
+  /** The same pages opened by one person at a time: the floor under the crowd's figures. */
+  reportAlone: StormResult;
+  notebookAlone: StormResult;
+}
+
+export function markdown(context: RunContext, storms: Storms, jobs: JobOverheadResult): string {
+  const { report, notebook, reportAlone, notebookAlone } = storms;
   const job = medianWall(jobs, 'http-job');
   const nb = medianWall(jobs, 'nbclient');
   const kernel = medianWall(jobs, 'kernel-start');
   const nbKernel = medianPhase(jobs, 'nbclient', 'kernelStartMs');
   const nbCells = medianPhase(jobs, 'nbclient', 'cellsMs');
   const recordDuration = medianPhase(jobs, 'http-job', 'recordDurationMs');
+  const cli = medianWall(jobs, 'cli-run');
+  const npmRun = medianWall(jobs, 'npm-start-run');
   const failures = [
-    ...report.failures.map((f) => `report page: ${f}`),
-    ...notebook.failures.map((f) => `notebook page: ${f}`),
+    ...[...report.failures, ...reportAlone.failures].map((f) => `report page: ${f}`),
+    ...[...notebook.failures, ...notebookAlone.failures].map((f) => `notebook page: ${f}`),
     ...jobs.failures.map((f) => `${f.kind}: ${f.message}`),
   ];
   const waves = report.wave < context.readers || notebook.wave < context.readers;
@@ -92,12 +105,14 @@ export function markdown(context: RunContext, report: StormResult, notebook: Sto
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     stormRow('Report (`/reports/{id}`, reader)', report, context.readers),
     stormRow('Notebook (`/notebooks/…`, viewer)', notebook, context.readers),
+    stormRow('Report, one reader at a time', reportAlone, reportAlone.samples.length + reportAlone.failures.length),
+    stormRow('Notebook, one viewer at a time', notebookAlone, notebookAlone.samples.length + notebookAlone.failures.length),
     '',
     '- first-contentful-paint is the page\'s own `paint` entry (PerformanceObserver), in ms after its navigation started; "outputs shown" is when the table, the decoded plot and the printed total are all in the page (a MutationObserver and image loads, in the page). "Since the storm began" adds the wait before Chromium even started the navigation, which is where a crowd on two cores queues.',
     '- The server RSS is sampled every 50 ms across the storm; "before" is just before the first navigation. Chromium\'s memory is the sum of the proportional set size of its processes, sampled every 2 s.',
     `- Both pages are the same single-page client: ${Math.round(context.clientScriptKb).toLocaleString('en')} kB of JavaScript in one file, fetched, parsed and run by every fresh context before anything is painted (the HTML is an empty \`<div id="app">\`). That, not the server, is what a crowd of fresh browsers waits for on two cores.`,
     waves
-      ? `- Not all ${context.readers} at once: this machine's free memory held ${Math.min(report.wave, notebook.wave)} Chromium pages at a time, so the ${context.readers} came in waves of that many (the memory each page needs is estimated from what was available at the start).`
+      ? `- Not all ${context.readers} at once: a Chromium page takes about ${Math.round(report.browserPssPeakKb / 1024 / report.wave)} MB here (Chromium's peak PSS divided by the pages of a wave), and only half of the ${(context.memAvailableMb / 1024).toFixed(1)} GB free may go to the crowd on a machine others share, so the ${context.readers} came in ${Math.ceil(context.readers / report.wave)} waves of ${report.wave}, each wave navigating at once and closed before the next. The server saw ${report.wave} at a time.`
       : `- All ${context.readers} pages were open and navigating at once: one Chromium, ${context.readers} contexts.`,
     '- With two cores, Chromium rendering the pages is most of the cost: the figures are the browser queueing as much as the server answering. They compare the two pages under the same crowd; they are not what one reader on their own machine sees.',
     '',
@@ -109,8 +124,8 @@ export function markdown(context: RunContext, report: StormResult, notebook: Sto
     '|---|---:|---:|---:|---|',
     ...jobRows(jobs),
     '',
-    `- Kernel start dominates both. nbclient spends a median ${ms(nbKernel)} starting the kernel and ${ms(nbCells)} running the cells, of ${ms(nb)} in all; Tandem's bridge alone takes ${ms(kernel)} to start the same kernel, of a job's ${ms(job)} from POST to an ok record (${ms(recordDuration)} of which the record counts as its own duration).`,
-    `- Over nbclient, a Tandem job over HTTP costs ${Number.isFinite(job - nb) ? `${job - nb >= 0 ? '+' : ''}${ms(job - nb)}` : '–'} (median against median): the server is already running, while nbclient pays for a Python process and its imports each time. \`npm start -- run\` also pays for npm and for rebuilding the server bundle before every run, \`node dist/server/cli.mjs run\` for starting Node and loading the server's code.`,
+    `- Kernel start is the biggest part of both. nbclient spends a median ${ms(nbKernel)} starting the kernel (${share(nbKernel, nb)} of its wall time) and ${ms(nbCells)} running the cells; Tandem's bridge takes ${ms(kernel)} to start the same kernel alone, ${share(kernel, job)} of a job's ${ms(job)} from POST to an ok record (the record's own duration: ${ms(recordDuration)}). The cells themselves are a few tens of ms.`,
+    `- A Tandem job over HTTP took ${ms(job)} against nbclient's ${ms(nb)} (medians): the server is already running, while nbclient pays for a Python process, its imports and its kernel each time. The like-for-like comparison, a fresh process each, is \`node dist/server/cli.mjs run\` at ${ms(cli)} against nbclient's ${ms(nb)}; \`npm start -- run\` (${ms(npmRun)}) adds npm and a rebuild of the server bundle before every run.`,
     '- A job polls its record every 20 ms (so up to 20 ms of the HTTP figure is the poll), and queuedMs is the wait between POST and the job starting.',
     '',
     failures.length ? `**Failures (${failures.length}):**\n\n${grouped(failures)}` : 'Every page rendered its outputs and every run finished ok.',
