@@ -124,7 +124,7 @@ export function markdown(context: RunContext, storms: Storms, jobs: JobOverheadR
     '|---|---:|---:|---:|---|',
     ...jobRows(jobs),
     '',
-    `- Kernel start is the biggest part of both. nbclient spends a median ${ms(nbKernel)} starting the kernel (${share(nbKernel, nb)} of its wall time) and ${ms(nbCells)} running the cells; Tandem's bridge takes ${ms(kernel)} to start the same kernel alone, ${share(kernel, job)} of a job's ${ms(job)} from POST to an ok record (the record's own duration: ${ms(recordDuration)}). The cells themselves are a few tens of ms.`,
+    `- ${nbKernel / nb > 0.5 && kernel / job > 0.5 ? 'Kernel start is the biggest part of both.' : 'Kernel start, in each:'} nbclient spends a median ${ms(nbKernel)} starting the kernel (${share(nbKernel, nb)} of its wall time) and ${ms(nbCells)} running the cells; Tandem's bridge takes ${ms(kernel)} to start the same kernel alone, ${share(kernel, job)} of a job's ${ms(job)} from POST to an ok record (the record's own duration: ${ms(recordDuration)}). The cells themselves are a few tens of ms.`,
     `- A Tandem job over HTTP took ${ms(job)} against nbclient's ${ms(nb)} (medians): the server is already running, while nbclient pays for a Python process, its imports and its kernel each time. The like-for-like comparison, a fresh process each, is \`node dist/server/cli.mjs run\` at ${ms(cli)} against nbclient's ${ms(nb)}; \`npm start -- run\` (${ms(npmRun)}) adds npm and a rebuild of the server bundle before every run.`,
     '- A job polls its record every 20 ms (so up to 20 ms of the HTTP figure is the poll), and queuedMs is the wait between POST and the job starting.',
     '',
