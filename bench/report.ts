@@ -1,6 +1,6 @@
 // Writes bench/RESULTS.md from a run's record: machine, date, workloads, every server's figures
 // side by side, Tandem's ratio to each peer and to the floor, and where Tandem loses.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ChaosSummary } from './chaos/standard-runs.js';
@@ -95,6 +95,32 @@ function loses(m: Metric, other: number | null | undefined, margin: number): boo
 const RESULTS = join(BENCH, 'RESULTS.md');
 
 const CHAOS_HEADING = '## Chaos: nothing lost under kill -9';
+/** Where the sections that scripts of their own write (bench/results/*.md) follow the rest. */
+const SEPARATE_HEADING = '## Measured by scripts of their own';
+const SEPARATE = join(BENCH, 'results');
+
+/**
+ * Writes RESULTS.md, with the sections measured by their own scripts (`npm run
+ * bench:deliverables` and the like, each writing bench/results/NAME.md) appended afresh, so
+ * that no rewrite of the main report loses them.
+ */
+function writeResults(text: string): void {
+  const main = text.split(`\n${SEPARATE_HEADING}\n`)[0].trimEnd();
+  const files = existsSync(SEPARATE)
+    ? readdirSync(SEPARATE)
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+    : [];
+  const separate = files.map((name) =>
+    readFileSync(join(SEPARATE, name), 'utf8')
+      .trim()
+      .replace(/^(#+) /gm, '$1# '),
+  );
+  const tail = separate.length
+    ? `\n\n${SEPARATE_HEADING}\n\nEach section below comes from its own run, named in it; \`npm run bench\` does not repeat them.\n\n${separate.join('\n\n')}\n`
+    : '\n';
+  writeFileSync(RESULTS, `${main}${tail}`);
+}
 
 function chaosSection(run: RunRecord, chaos: ChaosSummary[]): string[] {
   const out: string[] = [];
@@ -126,11 +152,11 @@ function replaceChaosSection(run: RunRecord, chaos: ChaosSummary[]): void {
     // Before the cluster section, where a full run puts it.
     const cluster = text.indexOf(`\n${CLUSTER_HEADING}\n`);
     const cut = cluster < 0 ? text.length : cluster;
-    writeFileSync(RESULTS, `${text.slice(0, cut).trimEnd()}\n\n${section}\n${text.slice(cut)}`);
+    writeResults(`${text.slice(0, cut).trimEnd()}\n\n${section}\n${text.slice(cut)}`);
     return;
   }
   const next = text.indexOf('\n## ', at + CHAOS_HEADING.length + 1);
-  writeFileSync(RESULTS, `${text.slice(0, at)}\n${section}${next < 0 ? '' : text.slice(next)}`);
+  writeResults(`${text.slice(0, at)}\n${section}${next < 0 ? '' : text.slice(next)}`);
 }
 
 export function writeReport(run: RunRecord): string {
@@ -143,7 +169,7 @@ export function writeReport(run: RunRecord): string {
     const servers = run.servers.filter((s) => !s.unavailable);
     const section = clusterSection(run, (job) => renderJob(job, { run, servers, level: '###', losses: [], overheads: [] }));
     const kept = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8').split(`\n${CLUSTER_HEADING}\n`)[0].trimEnd() : '# Tandem benchmarks';
-    writeFileSync(RESULTS, `${kept}\n\n${section.join('\n')}`);
+    writeResults(`${kept}\n\n${section.join('\n')}`);
     return RESULTS;
   }
   const servers = run.servers.filter((s) => !s.unavailable);
@@ -222,7 +248,7 @@ export function writeReport(run: RunRecord): string {
   if (run.chaos?.length) out.push(...chaosSection(run, run.chaos));
   const clusterJobs = run.jobs.filter((j) => j.section === 'cluster');
   if (clusterJobs.length) out.push(...clusterSection(run, (job) => renderJob(job, { run, servers, level: '###', losses: [], overheads: [] })));
-  writeFileSync(RESULTS, out.join('\n'));
+  writeResults(out.join('\n'));
   return RESULTS;
 }
 

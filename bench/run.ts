@@ -4,13 +4,14 @@
 // kernel jobs add the kernel driven with no server), each server fresh and alone, the load in a
 // separate process, then writes bench/RESULTS.md (and the raw figures to
 // bench/.work/results.json).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { standardChaos, summarise } from './chaos/standard-runs.js';
 import { full, quick } from './config.js';
 import type { DriverOutput } from './driver.js';
 import { buildTandem } from './lib/bundle.js';
+import { formatted } from './lib/format-markdown.js';
 import { machineBusySeconds, readTreeCpuSeconds, reapedChildrenCpuSeconds } from './lib/proc.js';
 import { killedPids, killStarted } from './lib/replica-control.js';
 import { medianOfRounds } from './lib/rounds.js';
@@ -19,12 +20,6 @@ import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
 import type { Flavor, RunningServer } from './servers/types.js';
 import { type Job, jobsFor, serverTargets, type Target } from './suites/index.js';
-
-/** Tables aligned as the repository's formatter keeps them, so `npm run lint` stays green. */
-function formatted(file: string): string {
-  spawnSync(join(BENCH, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
-  return file;
-}
 
 const args = process.argv.slice(2);
 if (args.includes('--report-only')) {
