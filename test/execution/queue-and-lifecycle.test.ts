@@ -128,7 +128,7 @@ test('a queued run can be cancelled, and restarting empties the queue saying so'
   expect(running.message).toMatch(/restarted while this cell was running/);
   expect(queued).toMatchObject({ status: 'cancelled' });
   expect(queued.message).toMatch(/restarted before this cell ran/);
-  await eventually(() => expect(kernelStatus(watcher)).toBe('idle'), 20_000);
+  await eventually(() => expect(kernelStatus(watcher)).toBe('idle'), 60_000);
 });
 
 test('a kernel that exits is marked dead within 5 seconds, the queue fails clearly, and a restart works', async () => {
@@ -146,7 +146,7 @@ test('a kernel that exits is marked dead within 5 seconds, the queue fails clear
   expect((await waitForRun(watcher, refused.id)).message).toMatch(/Restart/);
 
   expect((await server.api('POST', `/api/notebooks/${fileId}/restart`, undefined, runnerA)).status).toBe(200);
-  await eventually(() => expect(kernelStatus(watcher)).toBe('idle'), 20_000);
+  await eventually(() => expect(kernelStatus(watcher)).toBe('idle'), 60_000);
   const [again] = await execute(server, fileId, ['q3']);
   expect((await waitForRun(watcher, again.id)).status).toBe('ok');
 });

@@ -17,12 +17,16 @@ export function recordOf(client: NotebookClient, runId: string): ExecutionRecord
   return client.doc.getMap<ExecutionRecord>('executions').get(runId);
 }
 
-/** Waits until the run is finished (or in one of `statuses`) as this client sees it. */
+/**
+ * Waits until the run is finished (or in one of `statuses`) as this client sees it. Generous:
+ * a kernel starting while other suites build environments or run clusters on the same two
+ * cores can take tens of seconds.
+ */
 export async function waitForRun(
   client: NotebookClient,
   runId: string,
   statuses: ExecutionRecord['status'][] = ['ok', 'error', 'cancelled', 'interrupted', 'failed'],
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<ExecutionRecord> {
   return eventually(() => {
     const record = recordOf(client, runId);
