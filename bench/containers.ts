@@ -16,36 +16,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ContainerEnvironments, ContainerRuntime, Podman } from '../kernel-bridge/containers';
+import { ContainerRuntime, Podman } from '../kernel-bridge/containers';
 import { normaliseEnvironmentSpec, readEnvironmentSpec } from '../kernel-bridge/environments';
 import type { KernelRuntime } from '../kernel-bridge/runtimes/runtime';
-import { projectPath } from '../server/project-files';
+import { imageEnvironments } from '../server/environments/image-environments';
 import { buildWheel } from '../test/environments/wheels';
-import { BridgeKernel, benchKernelSpec } from './lib/direct-kernel';
+import { firstOutput } from './lib/direct-kernel';
+import { median } from './lib/stats';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, runs: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
   return performance.now() - started;
-}
-
-/** Start of a new session to its first output of print(1), ms. */
-async function firstOutput(runtime: KernelRuntime | undefined, cwd: string): Promise<number> {
-  const spec = await benchKernelSpec();
-  const started = performance.now();
-  const kernel = await BridgeKernel.start(spec, cwd, runtime);
-  const run = await kernel.execute('print(1)', 30_000);
-  const total = performance.now() - started - (run.doneMs - run.firstOutputMs);
-  await kernel.shutdown();
-  return total;
 }
 
 /** `podman run` of the image to the first byte python prints, ms. */
@@ -62,16 +47,7 @@ function barePodmanRun(image: string): Promise<number> {
 async function main(): Promise<void> {
   if (!values.base) throw new Error('--base IMAGE is required (npm run images:local-base prints one)');
   const podman = new Podman();
-  const environments = new ContainerEnvironments({
-    podman,
-    baseImage: values.base,
-    kernel: {
-      dockerfile: projectPath('images', 'kernel', 'Dockerfile'),
-      requirements: projectPath('images', 'kernel', 'requirements.txt'),
-      helperDir: projectPath('images', 'tandem-helper'),
-    },
-    environmentDockerfile: projectPath('images', 'environment', 'Dockerfile'),
-  });
+  const environments = imageEnvironments({ kernelBaseImage: values.base }, podman);
   const kernelPlan = await environments.resolve(undefined);
   await environments.ensure(kernelPlan);
 
@@ -93,8 +69,8 @@ async function main(): Promise<void> {
   const local: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    container.push(await firstOutput(inImage, folder));
-    local.push(await firstOutput(undefined, folder));
+    container.push(await firstOutput(inImage, folder, 30_000));
+    local.push(await firstOutput(undefined, folder, 30_000));
     bare.push(await barePodmanRun(first.image));
   }
   await environments.close();

@@ -20,33 +20,18 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { buildClusterBinaries, startCluster } from '../k8s/local-cluster';
 import { prepareNamespace } from '../k8s/namespace';
-import { ContainerEnvironments, ContainerRuntime, Podman } from '../kernel-bridge/containers';
+import { ContainerRuntime, Podman } from '../kernel-bridge/containers';
 import { normaliseEnvironmentSpec, readEnvironmentSpec } from '../kernel-bridge/environments';
 import { KubernetesRuntime, RegistryPublisher } from '../kernel-bridge/kubernetes';
 import type { KernelRuntime } from '../kernel-bridge/runtimes/runtime';
-import { projectPath } from '../server/project-files';
+import { imageEnvironments } from '../server/environments/image-environments';
 import { buildWheel } from '../test/environments/wheels';
-import { BridgeKernel, benchKernelSpec } from './lib/direct-kernel';
+import { firstOutput } from './lib/direct-kernel';
+import { median } from './lib/stats';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, runs: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
 const NAMESPACE = 'bench';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** Start of a new session to its first output of print(1), ms. */
-async function firstOutput(runtime: KernelRuntime | undefined, cwd: string): Promise<number> {
-  const spec = await benchKernelSpec();
-  const started = performance.now();
-  const kernel = await BridgeKernel.start(spec, cwd, runtime);
-  const run = await kernel.execute('print(1)', 120_000);
-  const total = performance.now() - started - (run.doneMs - run.firstOutputMs);
-  await kernel.shutdown();
-  return total;
-}
 
 /** A pod that runs `python -c print(1)` from the image, created to its phase Succeeded, ms. */
 async function barePod(core: k8s.CoreV1Api, image: string, index: number): Promise<number> {
@@ -83,16 +68,7 @@ async function main(): Promise<void> {
     config.loadFromFile(cluster.kubeconfig);
     const core = config.makeApiClient(k8s.CoreV1Api);
     const podman = new Podman();
-    const environments = new ContainerEnvironments({
-      podman,
-      baseImage: values.base,
-      kernel: {
-        dockerfile: projectPath('images', 'kernel', 'Dockerfile'),
-        requirements: projectPath('images', 'kernel', 'requirements.txt'),
-        helperDir: projectPath('images', 'tandem-helper'),
-      },
-      environmentDockerfile: projectPath('images', 'environment', 'Dockerfile'),
-    });
+    const environments = imageEnvironments({ kernelBaseImage: values.base }, podman);
     const publisher = new RegistryPublisher({ podman, registry: cluster.registry! });
     const pods = new KubernetesRuntime({
       config,
@@ -107,7 +83,7 @@ async function main(): Promise<void> {
     await environments.ensure(kernelPlan);
     const inPod: KernelRuntime = { launch: (request) => pods.launch({ ...request, image: kernelPlan.image }) };
     // Once, untimed: the push, and the node's pull, of the cached image.
-    await firstOutput(inPod, folder);
+    await firstOutput(inPod, folder, 120_000);
     const pulled = await publisher.publish(kernelPlan.image);
 
     const containers = new ContainerRuntime({ podman, serverId: 'bench', limits: { memory: '512m', cpus: '0.25', pids: 512 } });
@@ -117,9 +93,9 @@ async function main(): Promise<void> {
     const local: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      pod.push(await firstOutput(inPod, folder));
-      container.push(await firstOutput(inContainer, folder));
-      local.push(await firstOutput(undefined, folder));
+      pod.push(await firstOutput(inPod, folder, 120_000));
+      container.push(await firstOutput(inContainer, folder, 120_000));
+      local.push(await firstOutput(undefined, folder, 120_000));
       bare.push(await barePod(core, pulled, i));
     }
 
@@ -132,7 +108,7 @@ async function main(): Promise<void> {
     const changeStarted = performance.now();
     await environments.ensure(plan);
     const changed: KernelRuntime = { launch: (request) => pods.launch({ ...request, image: plan.image }) };
-    const changeMs = performance.now() - changeStarted + (await firstOutput(changed, folder));
+    const changeMs = performance.now() - changeStarted + (await firstOutput(changed, folder, 120_000));
 
     await pods.close();
     await environments.close();

@@ -133,3 +133,14 @@ export class BridgeKernel {
     return this.session.shutdown();
   }
 }
+
+/** A new bridge session, from its start to the first output of print(1), in ms (the run's own time after its first output left out). */
+export async function firstOutput(runtime: KernelRuntime | undefined, cwd: string, timeoutMs: number): Promise<number> {
+  const spec = await benchKernelSpec();
+  const started = performance.now();
+  const kernel = await BridgeKernel.start(spec, cwd, runtime);
+  const run = await kernel.execute('print(1)', timeoutMs);
+  const total = performance.now() - started - (run.doneMs - run.firstOutputMs);
+  await kernel.shutdown();
+  return total;
+}

@@ -49,3 +49,9 @@ export function summarize(values: ArrayLike<number>): Summary {
   for (const v of sorted) sum += v;
   return { count, p50: rank(50), p99: rank(99), max: sorted[count - 1], mean: sum / count };
 }
+
+/** The middle value (the upper one of an even count), for a handful of repetitions. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

@@ -18,7 +18,7 @@ import { Leases } from './leases';
 import { LogFollower, NotebookLog } from './notebook-log';
 import { loadOwned } from './owned-history';
 import { PresenceRelay } from './presence-relay';
-import { type ClusterLogger, connectRedis, keys } from './redis';
+import { connectRedis, keys } from './redis';
 import { RelayRooms } from './relay-rooms';
 
 export interface ClusterOptions {
@@ -33,7 +33,7 @@ export interface ClusterOptions {
   /** The server token, which replicas present to each other. */
   token: string;
   roomGraceMs: number;
-  log: ClusterLogger & RoomLogger;
+  log: RoomLogger;
 }
 
 /** Where a request about a notebook should be served. */

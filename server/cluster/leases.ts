@@ -7,7 +7,8 @@
 
 import type { Redis } from 'ioredis';
 import { TandemError } from '../errors';
-import { type ClusterLogger, keys, Script } from './redis';
+import type { RoomLogger } from '../rooms/room';
+import { keys, Script } from './redis';
 
 export interface Lease {
   fileId: string;
@@ -63,7 +64,7 @@ export class Leases {
     private readonly redis: Redis,
     readonly replicaId: string,
     readonly ttlMs: number,
-    private readonly log: ClusterLogger,
+    private readonly log: RoomLogger,
   ) {}
 
   /** This replica's lease on the notebook, if it holds one. */

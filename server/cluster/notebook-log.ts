@@ -6,8 +6,9 @@
 // already). Durability is Redis's: the tests and the README run it with appendonly yes.
 
 import type { Redis } from 'ioredis';
+import type { RoomLogger } from '../rooms/room';
 import { FencedError, type Lease } from './leases';
-import { type ClusterLogger, keys, Script } from './redis';
+import { keys, Script } from './redis';
 
 export interface LogEntry {
   id: string;
@@ -99,7 +100,7 @@ export class LogFollower {
     private readonly blocking: Redis,
     private readonly control: Redis,
     private readonly replicaId: string,
-    private readonly log: ClusterLogger,
+    private readonly log: RoomLogger,
   ) {
     this.blocking.on('ready', () => {
       this.blockingId = undefined;

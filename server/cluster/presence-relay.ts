@@ -5,7 +5,8 @@
 // publishes at most one frame per room per batch.
 
 import type { Redis } from 'ioredis';
-import { type ClusterLogger, keys } from './redis';
+import type { RoomLogger } from '../rooms/room';
+import { keys } from './redis';
 
 const SEPARATOR = 0x0a;
 
@@ -17,7 +18,7 @@ export class PresenceRelay {
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     private readonly replicaId: string,
-    private readonly log: ClusterLogger,
+    private readonly log: RoomLogger,
   ) {
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const fileId = channel.toString().slice(this.prefix.length);

@@ -4,17 +4,12 @@
 // restarted Redis is a pause, not lost edits.
 
 import { Redis } from 'ioredis';
-
-export interface ClusterLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { RoomLogger } from '../rooms/room';
 
 /** How often one connection may log its errors while Redis is away. */
 const ERROR_LOG_MS = 5000;
 
-export function connectRedis(url: string, purpose: string, log: ClusterLogger): Redis {
+export function connectRedis(url: string, purpose: string, log: RoomLogger): Redis {
   const client = new Redis(url, {
     connectionName: `tandem-${purpose}`,
     maxRetriesPerRequest: null,

@@ -6,7 +6,7 @@ import { ContainerEnvironments, type Podman } from '../../kernel-bridge/containe
 import type { Config } from '../config';
 import { projectPath } from '../project-files';
 
-export function imageEnvironments(config: Pick<Config, 'kernelBaseImage'>, podman: Podman, logger: BridgeLogger): ContainerEnvironments {
+export function imageEnvironments(config: Pick<Config, 'kernelBaseImage'>, podman: Podman, logger?: BridgeLogger): ContainerEnvironments {
   return new ContainerEnvironments({
     podman,
     baseImage: config.kernelBaseImage,
