@@ -9,7 +9,7 @@ import { putNotebook } from '../environments/support';
 import { connectNotebook, eventually } from '../helpers/clients';
 import { execute, kernelStatus } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, kubernetesArgs, objectsOf, podOf, roleBoundKubeconfig, useLocalCluster } from './support';
+import { clusterAvailable, kubernetesArgs, objectsOf, podOf, roleBoundKubeconfig, stopServers, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 const { available, reason } = await clusterAvailable();
@@ -23,7 +23,7 @@ describe.skipIf(!available)('culling and clean-up', () => {
     kubeconfig = await roleBoundKubeconfig(cluster(), NAMESPACE);
   });
   afterAll(async () => {
-    for (const server of servers) await server.stop();
+    await stopServers(...servers);
   });
 
   test('an idle kernel is culled: its pod, Secret and NetworkPolicy are deleted', async () => {

@@ -9,7 +9,7 @@ import { putNotebook } from '../environments/support';
 import { connectNotebook } from '../helpers/clients';
 import { execute } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, kubernetesArgs, podOf, roleBoundKubeconfig, useLocalCluster } from './support';
+import { clusterAvailable, kubernetesArgs, podOf, roleBoundKubeconfig, stopServers, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 const { available, reason } = await clusterAvailable();
@@ -34,7 +34,7 @@ describe.skipIf(!available)('hostile notebook paths', () => {
     server = await startTandem({ root, args: kubernetesArgs(kubeconfig, NAMESPACE) });
   });
   afterAll(async () => {
-    await server?.stop();
+    await stopServers(server);
   });
 
   test.each(HOSTILE)('%s gets a valid pod labelled with its id, and its path reaches no spec', async (notebook) => {

@@ -11,7 +11,7 @@ import { connectNotebook, eventually } from '../helpers/clients';
 import { execute, kernelStatus } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, kubernetesArgs, objectsOf, podOf, roleBoundKubeconfig, useLocalCluster } from './support';
+import { clusterAvailable, kubernetesArgs, objectsOf, podOf, roleBoundKubeconfig, stopServers, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 const { available, reason } = await clusterAvailable();
@@ -26,7 +26,7 @@ describe.skipIf(!available)('kernel pods', () => {
     server = await startTandem({ root: tempRoot(), args: kubernetesArgs(kubeconfig, NAMESPACE) });
   });
   afterAll(async () => {
-    await server?.stop();
+    await stopServers(server);
   });
 
   test('a notebook gets a non-root, read-only, limited pod, its connection file in a Secret, labelled and behind a NetworkPolicy', async () => {

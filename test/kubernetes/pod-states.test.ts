@@ -10,7 +10,7 @@ import { putNotebook } from '../environments/support';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, kubernetesArgs, objectsOf, podOf, roleBoundKubeconfig, setPodStatus, useLocalCluster } from './support';
+import { clusterAvailable, kubernetesArgs, objectsOf, podOf, roleBoundKubeconfig, setPodStatus, stopServers, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 const { available, reason } = await clusterAvailable();
@@ -25,7 +25,7 @@ describe.skipIf(!available)('pod states in the kernel map', () => {
     server = await startTandem({ root: tempRoot(), args: kubernetesArgs(kubeconfig, NAMESPACE) });
   });
   afterAll(async () => {
-    await server?.stop();
+    await stopServers(server);
   });
 
   /** A notebook whose run waits on a kernel pod that kwok reports Running. */

@@ -10,7 +10,7 @@ import { putNotebook } from '../environments/support';
 import { connectNotebook, eventually } from '../helpers/clients';
 import { execute, kernelStatus } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, kubernetesArgs, objectsOf, podOf, rbacObjects, roleBoundKubeconfig, tokenKubeconfig, useLocalCluster } from './support';
+import { clusterAvailable, kubernetesArgs, objectsOf, podOf, rbacObjects, roleBoundKubeconfig, stopServers, tokenKubeconfig, useLocalCluster } from './support';
 
 const { available, reason } = await clusterAvailable();
 if (!available) console.warn(`Skipping the Kubernetes RBAC tests: ${reason}`);
@@ -19,7 +19,7 @@ describe.skipIf(!available)('RBAC', () => {
   const cluster = useLocalCluster();
   const servers: TandemProcess[] = [];
   afterAll(async () => {
-    for (const server of servers) await server.stop();
+    await stopServers(...servers);
   });
 
   async function deadWith(server: TandemProcess, path: string): Promise<{ message: string; fileId: string }> {

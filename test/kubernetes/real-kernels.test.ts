@@ -11,7 +11,7 @@ import { buildWheel } from '../environments/wheels';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, waitForRun } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, podOf, roleBoundKubeconfig, useLocalCluster } from './support';
+import { clusterAvailable, podOf, roleBoundKubeconfig, stopServers, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 // The first run pushes the kernel image and the node pulls it: tens of seconds on this machine.
@@ -55,7 +55,7 @@ describe.skipIf(!available)('real kernels in pods', () => {
     clients = [];
   });
   afterAll(async () => {
-    await server?.stop();
+    await stopServers(server);
   });
 
   async function open(path: string, source: string, environment?: { requirements: string[] }, after = 'print("alive")'): Promise<NotebookClient> {

@@ -14,7 +14,7 @@ import { buildWheel } from '../environments/wheels';
 import { connectNotebook, type NotebookClient } from '../helpers/clients';
 import { execute } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, kubernetesArgs, podOf, roleBoundKubeconfig, startRegistry, type TestRegistry, useLocalCluster } from './support';
+import { clusterAvailable, kubernetesArgs, podOf, roleBoundKubeconfig, startRegistry, stopServers, type TestRegistry, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 const BUILD_MS = 300_000;
@@ -42,7 +42,7 @@ describe.skipIf(!available)('kernel images through a registry', () => {
     clients = [];
   });
   afterAll(async () => {
-    await server?.stop();
+    await stopServers(server);
     await registry?.stop();
   });
 

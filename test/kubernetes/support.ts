@@ -16,6 +16,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { clusterBinaries, type LocalCluster, startCluster } from '../../k8s/local-cluster';
 import { prepareNamespace } from '../../k8s/namespace';
 import { eventually } from '../helpers/clients';
+import type { TandemProcess } from '../helpers/tandem';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 export const DEPLOY_DIR = path.join(REPO, 'deploy/kubernetes');
@@ -192,4 +193,20 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Stops test servers, killing one that has not stopped within 20 s. A kernel whose pod never
+ * started (kwok runs no container) can keep a server's shutdown waiting on its start; the
+ * suite must not hang on it.
+ */
+export async function stopServers(...servers: (TandemProcess | undefined)[]): Promise<void> {
+  await Promise.all(
+    servers.map(async (server) => {
+      if (!server) return;
+      const timer = setTimeout(() => void server.kill9(), 20_000);
+      await server.stop();
+      clearTimeout(timer);
+    }),
+  );
 }
