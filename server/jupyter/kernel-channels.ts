@@ -169,11 +169,15 @@ export class KernelChannels {
     if (!handle?.kernelInfoReply) return;
     const cached = handle.kernelInfoReply;
     this.lastSession = cached.header.session || this.lastSession;
+    // Bracketed by busy and idle as a kernel brackets every request: a client's request is done
+    // only once its idle arrives, and @jupyterlab/services cancels (rejecting, unhandled) a
+    // kernel_info that is not done when it restarts.
+    this.reply(client, request, 'iopub', 'status', { execution_state: 'busy' });
     this.reply(client, request, 'shell', 'kernel_info_reply', cached.content as object);
-    // JupyterLab learns the kernel's state only from iopub status; a client that joins an idle
-    // kernel would otherwise show it as unknown.
-    const state = handle.status === 'busy' ? 'busy' : 'idle';
-    this.reply(client, request, 'iopub', 'status', { execution_state: state });
+    this.reply(client, request, 'iopub', 'status', { execution_state: 'idle' });
+    // JupyterLab learns the kernel's state only from iopub status: one that joins while a cell
+    // runs is told it is busy again, on no request of its own.
+    if (handle.status === 'busy') this.deliver(client, this.message(undefined, 'iopub', 'status', { execution_state: 'busy' }));
   }
 
   private async execute(client: ChannelClient, request: ChannelMessage): Promise<void> {
@@ -267,7 +271,7 @@ export class KernelChannels {
     this.deliver(client, this.message(request.header, channel, msgType, content));
   }
 
-  private message(parent: JupyterMessage['header'], channel: ChannelMessage['channel'], msgType: string, content: object): ChannelMessage {
+  private message(parent: JupyterMessage['header'] | undefined, channel: ChannelMessage['channel'], msgType: string, content: object): ChannelMessage {
     // The kernel's session id, so clients that drop messages of an old kernel session keep these.
     return { ...createMessage({ msgType, content, session: this.lastSession, username: 'kernel', parent }), channel };
   }

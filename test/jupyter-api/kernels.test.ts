@@ -60,6 +60,31 @@ test('interrupt stops a running cell, restart clears the state, shutdown removes
   expect((await server.api('GET', `/api/kernels/${id}`)).status).toBe(404);
 });
 
+test('a client that connects while a cell runs has its kernel_info done at once, and is told the kernel is busy', async () => {
+  const kernel = await clients.kernels.startNew({ name: 'python3' });
+  const future = kernel.requestExecute({ code: 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)' });
+  let started = false;
+  future.onIOPub = (message) => {
+    if (message.header.msg_type === 'stream') started = true;
+  };
+  await expect.poll(() => started, { timeout: 20_000 }).toBe(true);
+
+  const late = clients.kernels.connectTo({ model: { id: kernel.id, name: kernel.name } });
+  // The kernel_info a client sends on connecting is done only when its reply and its idle
+  // status have both come; one left waiting is cancelled, as an unhandled rejection, by the
+  // client's next restart.
+  const info = await Promise.race([late.info, new Promise((resolve) => setTimeout(() => resolve('not done'), 20_000))]);
+  expect(info).toMatchObject({ status: 'ok', implementation: 'ipython' });
+  await expect.poll(() => late.status, { timeout: 10_000 }).toBe('busy');
+
+  await kernel.interrupt();
+  await future.done.catch(() => undefined);
+  await late.restart();
+  expect(stdout(await run(late, 'print("after")'))).toBe('after\n');
+  late.dispose();
+  await kernel.shutdown();
+});
+
 test("a session on a path Tandem does not have (VS Code's local notebook) gets a kernel of its own", async () => {
   const session = await clients.sessions.startNew({ path: 'Users/someone/local-only.ipynb', name: 'local-only.ipynb', type: 'notebook' });
   const kernel = session.kernel!;
