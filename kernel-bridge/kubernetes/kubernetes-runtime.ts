@@ -130,7 +130,7 @@ export class KubernetesRuntime implements KernelRuntime {
     this.claimed.add(name);
     this.logger.debug({ pod: name, image: objects.pod.spec?.containers[0].image, notebook: request.notebookId }, 'kernel pod created');
     try {
-      const ip = await kernel.running(this.options.startTimeoutMs ?? 300_000);
+      const ip = await kernel.running(this.options.startTimeoutMs ?? 300_000, request.signal);
       kernel.connectTo({ ...inPod, ip });
       return kernel;
     } catch (error) {

@@ -64,12 +64,17 @@ export class PodKernel implements LaunchedKernel {
     this.info = info;
   }
 
-  /** Resolves with the pod's IP once it runs; rejects with why it will not. */
-  running(timeoutMs: number): Promise<string> {
+  /** Resolves with the pod's IP once it runs; rejects with why it will not, or once `signal` aborts. */
+  running(timeoutMs: number, signal?: AbortSignal): Promise<string> {
     return new Promise((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
         this.stateListeners.delete(check);
+        signal?.removeEventListener('abort', abandoned);
+      };
+      const abandoned = (): void => {
+        done();
+        reject(new Error('nobody wants the kernel any more'));
       };
       const check = (): void => {
         const state = this.state;
@@ -87,6 +92,8 @@ export class PodKernel implements LaunchedKernel {
         reject(new Error(`still ${reason} after ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);
       this.stateListeners.add(check);
+      if (signal?.aborted) return abandoned();
+      signal?.addEventListener('abort', abandoned);
       check();
     });
   }

@@ -24,6 +24,11 @@ export interface LaunchRequest {
   resources?: unknown;
   /** Told, in words, what a launch that takes a while is waiting for ("waiting for a node"). */
   progress?: (message: string) => void;
+  /**
+   * Aborted once nobody wants the kernel (a shutdown or restart overtook the start): a launch
+   * that is still waiting (for a node, say) gives up and removes what it made.
+   */
+  signal?: AbortSignal;
 }
 
 export interface KernelExit {

@@ -49,7 +49,7 @@ export async function startIncarnation(options: IncarnationOptions): Promise<Inc
 }
 
 async function launchOnce(options: IncarnationOptions): Promise<Incarnation> {
-  const kernel = await options.runtime.launch(options.request);
+  const kernel = await options.runtime.launch({ ...options.request, signal: options.signal });
   const connection = new KernelConnection(kernel.connection, options.connection);
   const waiting = new AbortController();
   const onAbort = (): void => waiting.abort(options.signal.reason);

@@ -110,13 +110,14 @@ describe.skipIf(!available)('pod states in the kernel map', () => {
     client.destroy();
   });
 
+  const cordon = (unschedulable: boolean) =>
+    eventually(async () => {
+      // Replaced whole (kwok updates the node's status meanwhile: a conflict is tried again).
+      const node = await cluster().core.readNode({ name: 'kwok-node-0' });
+      await cluster().core.replaceNode({ name: 'kwok-node-0', body: { ...node, spec: { ...node.spec, unschedulable } } });
+    });
+
   test('a pod that waits for a node says why in the kernel map, and runs once the node takes it', async () => {
-    const cordon = (unschedulable: boolean) =>
-      eventually(async () => {
-        // Replaced whole (kwok updates the node's status meanwhile: a conflict is tried again).
-        const node = await cluster().core.readNode({ name: 'kwok-node-0' });
-        await cluster().core.replaceNode({ name: 'kwok-node-0', body: { ...node, spec: { ...node.spec, unschedulable } } });
-      });
     await cordon(true);
     let fileId: string;
     try {
@@ -133,6 +134,24 @@ describe.skipIf(!available)('pod states in the kernel map', () => {
       await cordon(false);
     }
     await eventually(async () => expect((await podOf(cluster(), NAMESPACE, fileId)).status?.phase).toBe('Running'), 30_000);
+  });
+
+  test('shutting down a kernel that waits for a node gives up the wait and removes its pod', async () => {
+    await cordon(true);
+    try {
+      await putNotebook(server, 'abandoned.ipynb', [{ id: 'c', source: 'x = 1' }]);
+      const client = await connectNotebook(server, 'abandoned.ipynb');
+      const [run] = await execute(server, client.fileId, ['c']);
+      await eventually(() => expect(String(client.doc.getMap('kernel').get('message'))).toContain('waiting for a node'), 20_000);
+      expect((await server.api('POST', `/api/notebooks/${client.fileId}/shutdown`)).status).toBeLessThan(300);
+      // Without giving up, the start would wait out its five minutes before the shutdown ran.
+      await eventually(() => expect(kernelStatus(client)).toBe('shutdown'), 20_000);
+      expect(client.doc.getMap<{ status: string }>('executions').get(run.id)?.status).toBe('cancelled');
+      await eventually(async () => expect(await objectsOf(cluster(), NAMESPACE, client.fileId)).toEqual({ pods: [], secrets: [], policies: [] }), 20_000);
+      client.destroy();
+    } finally {
+      await cordon(false);
+    }
   });
 
   test('after a death, running again makes a new pod', async () => {

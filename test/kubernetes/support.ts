@@ -196,17 +196,22 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
 }
 
 /**
- * Stops test servers, killing one that has not stopped within 20 s. A kernel whose pod never
- * started (kwok runs no container) can keep a server's shutdown waiting on its start; the
- * suite must not hang on it.
+ * Stops test servers. A server whose kernel's pod never starts (kwok runs no container) must
+ * still stop promptly: the start gives up when the shutdown overtakes it. One that has not
+ * stopped within 30 s is killed, so the suite goes on, and the stop fails.
  */
 export async function stopServers(...servers: (TandemProcess | undefined)[]): Promise<void> {
+  const hung: string[] = [];
   await Promise.all(
     servers.map(async (server) => {
       if (!server) return;
-      const timer = setTimeout(() => void server.kill9(), 20_000);
+      const timer = setTimeout(() => {
+        hung.push(server.base);
+        void server.kill9();
+      }, 30_000);
       await server.stop();
       clearTimeout(timer);
     }),
   );
+  if (hung.length) throw new Error(`servers did not stop within 30 s and were killed: ${hung.join(', ')}`);
 }
