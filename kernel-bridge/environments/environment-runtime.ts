@@ -41,23 +41,40 @@ export class EnvironmentRuntime implements KernelRuntime {
 
   async launch(request: LaunchRequest): Promise<LaunchedKernel> {
     const plan = await this.options.plan();
-    if (plan.environmentId && this.options.pool) {
-      // The pooled kernel was started with the spec's own env; only the notebook's is missing.
-      const pooled = await this.options.pool.claim(plan.environmentId, { cwd: request.cwd, env: request.env ?? {} });
-      if (pooled) {
-        this.options.launched?.({ environmentId: plan.environmentId, pooled: true, kernel: pooled });
-        return pooled;
-      }
-    }
-    const kernel = await this.options.base.launch({
+    const full: LaunchRequest = {
       ...request,
       spec: plan.spec,
       image: plan.image,
       notebookId: this.options.notebookId,
       environmentId: plan.environmentId,
       resources: plan.resources,
-    });
+    };
+    const pooled = await this.fromPool(plan, full);
+    if (pooled) {
+      this.options.launched?.({ environmentId: plan.environmentId, pooled: true, kernel: pooled });
+      return pooled;
+    }
+    const kernel = await this.options.base.launch(full);
     this.options.launched?.({ environmentId: plan.environmentId, pooled: false, kernel });
     return kernel;
   }
+
+  private async fromPool(plan: LaunchPlan, request: LaunchRequest): Promise<LaunchedKernel | undefined> {
+    const key = poolKey(plan);
+    const { pool, base } = this.options;
+    if (!key || !pool) return undefined;
+    // The pooled kernel was started with the spec's own env; only the notebook's is missing.
+    const env = request.env ?? {};
+    if (!base.warmClaim) return pool.claim(key, { cwd: request.cwd, env });
+    const claim = await base.warmClaim(request);
+    return claim ? pool.claim(key, { cwd: claim.cwd, env }, claim) : undefined;
+  }
+}
+
+/**
+ * What a warm kernel must run to serve a plan: its environment, or, where every kernel runs one
+ * image with no environment of its own, that image. A kernelspec used as installed is not pooled.
+ */
+export function poolKey(plan: Pick<LaunchPlan, 'environmentId' | 'image'>): string | undefined {
+  return plan.environmentId ?? (plan.image ? `image ${plan.image}` : undefined);
 }

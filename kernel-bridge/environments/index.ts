@@ -5,10 +5,10 @@
 export type { BuildProgress } from './build-progress';
 export type { BuildPlan } from './environment-build';
 export { type EnvironmentInputs, environmentId } from './environment-id';
-export { EnvironmentRuntime, type LaunchedInfo, type LaunchPlan } from './environment-runtime';
+export { EnvironmentRuntime, type LaunchedInfo, type LaunchPlan, poolKey } from './environment-runtime';
 export { Environments } from './environments';
 export { NoInterpreter } from './interpreter';
 export { defaultPythonKernelSpec, environmentKernelSpec, pythonOfKernelSpec } from './kernel-spec';
 export { InvalidEnvironmentSpec, type NormalisedSpec, normaliseEnvironmentSpec, readEnvironmentSpec } from './spec';
 export type { InstallerMode } from './uv-tool';
-export { type PoolStatus, WarmPool } from './warm-pool';
+export { type PoolStatus, type PoolTarget, WarmPool } from './warm-pool';

@@ -8,13 +8,23 @@ import { mkdir } from 'node:fs/promises';
 import type { KernelConnection } from '../client/kernel-connection';
 import type { KernelSpec } from '../kernelspec/kernelspec';
 import { type BridgeLogger, describeError, silentLogger } from '../logger';
-import type { KernelRuntime, LaunchedKernel } from '../runtimes/runtime';
+import type { KernelRuntime, LaunchedKernel, LaunchRequest } from '../runtimes/runtime';
 import { startIncarnation } from '../session/kernel-incarnation';
 import { type Personalisation, personalise } from './personalise';
 
 export interface PoolTarget {
-  environmentId: string;
+  /** What claims match on: the environment's id, or for one image run by every kernel, that image (poolKey). */
+  key: string;
   spec: KernelSpec;
+  /** More of the launch: the image pooled kernels run, the environment to label them with. */
+  launch?: Pick<LaunchRequest, 'image' | 'environmentId'>;
+}
+
+/** How a claimed kernel becomes the notebook's, beyond its personalisation (see KernelRuntime.warmClaim). */
+export interface ClaimOptions {
+  /** Where pooled kernels wait as the kernel sees paths; the pool's idle folder by default. */
+  poolCwd?: string;
+  adopt?(kernel: LaunchedKernel): Promise<void>;
 }
 
 export interface WarmPoolOptions {
@@ -37,7 +47,7 @@ export interface WarmPoolOptions {
 interface Pooled {
   kernel: LaunchedKernel;
   connection: KernelConnection;
-  environmentId: string;
+  key: string;
   claimed: boolean;
 }
 
@@ -77,8 +87,8 @@ export class WarmPool {
    * A ready kernel of that environment, personalised for the notebook, or undefined if there
    * is none (the caller starts one itself). Never rejects.
    */
-  async claim(environmentId: string, target: Personalisation): Promise<LaunchedKernel | undefined> {
-    const index = this.ready.findIndex((pooled) => pooled.environmentId === environmentId);
+  async claim(key: string, target: Personalisation, options: ClaimOptions = {}): Promise<LaunchedKernel | undefined> {
+    const index = this.ready.findIndex((pooled) => pooled.key === key);
     if (index === -1) {
       // The default environment may have changed (a new helper package): replace what is pooled.
       if (this.ready.length) this.fill(true);
@@ -88,8 +98,9 @@ export class WarmPool {
     pooled.claimed = true;
     this.fill();
     try {
-      await personalise(pooled.connection, target, this.options.idleCwd, this.options.claimTimeoutMs ?? 10_000);
-      this.logger.info({ kernel: pooled.kernel.id, environment: environmentId }, 'took a kernel from the warm pool');
+      await options.adopt?.(pooled.kernel);
+      await personalise(pooled.connection, target, options.poolCwd ?? this.options.idleCwd, this.options.claimTimeoutMs ?? 10_000);
+      this.logger.info({ kernel: pooled.kernel.id, environment: key }, 'took a kernel from the warm pool');
       return pooled.kernel;
     } catch (error) {
       this.logger.warn({ kernel: pooled.kernel.id, error: describeError(error) }, 'a pooled kernel could not be handed over; starting a new one');
@@ -122,8 +133,8 @@ export class WarmPool {
     while (!this.closed) {
       try {
         const target = await this.options.target();
-        this.environmentId = target.environmentId;
-        const stale = this.ready.filter((pooled) => pooled.environmentId !== target.environmentId);
+        this.environmentId = target.key;
+        const stale = this.ready.filter((pooled) => pooled.key !== target.key);
         for (const pooled of stale) {
           this.ready.splice(this.ready.indexOf(pooled), 1);
           void this.discard(pooled);
@@ -157,13 +168,13 @@ export class WarmPool {
     await mkdir(this.options.idleCwd, { recursive: true });
     const incarnation = await startIncarnation({
       runtime: this.options.runtime,
-      request: { spec: target.spec, cwd: this.options.idleCwd },
+      request: { spec: target.spec, cwd: this.options.idleCwd, warm: true, ...target.launch },
       connection: { logger: this.logger, username: 'tandem', heartbeatIntervalMs: 1000, heartbeatMaxMisses: 3 },
       logger: this.logger,
       startTimeoutMs: this.options.startTimeoutMs ?? 60_000,
       signal: this.starting.signal,
     });
-    const pooled: Pooled = { kernel: incarnation.kernel, connection: incarnation.connection, environmentId: target.environmentId, claimed: false };
+    const pooled: Pooled = { kernel: incarnation.kernel, connection: incarnation.connection, key: target.key, claimed: false };
     void incarnation.kernel.exited.then((exit) => {
       if (pooled.claimed) return;
       const index = this.ready.indexOf(pooled);
@@ -174,7 +185,7 @@ export class WarmPool {
         this.fill();
       }
     });
-    this.logger.info({ kernel: pooled.kernel.id, environment: target.environmentId }, 'warm pool kernel ready');
+    this.logger.info({ kernel: pooled.kernel.id, environment: target.key }, 'warm pool kernel ready');
     return pooled;
   }
 

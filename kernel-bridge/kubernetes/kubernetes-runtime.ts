@@ -3,15 +3,17 @@
 // owning server. launch() resolves once the watch sees the pod running with an address, and
 // rejects, with the reason in words, if the pod ends first or cannot start (an image that cannot
 // be pulled, a node that never comes). No signal reaches a pod: interrupts go as messages.
+// Warm kernels (the warm pool's) are pods started ahead of time with no notebook's folder and
+// labelled unclaimed; a notebook that claims one relabels it as its own (warmClaim).
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ApiException, CoreV1Api, type KubeConfig, NetworkingV1Api, type V1Volume } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type KubeConfig, NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Volume } from '@kubernetes/client-node';
 import { type BridgeLogger, describeError, silentLogger } from '../logger';
 import type { ConnectionInfo } from '../protocol/connection-info';
-import { KernelLaunchError, type KernelRuntime, type LaunchRequest } from '../runtimes/runtime';
-import { CONNECTION_KEY, KERNEL_PORTS, kernelObjects, type WorkspaceMount } from './kernel-objects';
-import { ENVIRONMENT_LABEL, labelValue, NOTEBOOK_LABEL, SERVER_LABEL } from './labels';
+import { KernelLaunchError, type KernelRuntime, type LaunchedKernel, type LaunchRequest, type WarmClaim } from '../runtimes/runtime';
+import { CONNECTION_KEY, KERNEL_PORTS, kernelObjects, WORKDIR, type WorkspaceMount } from './kernel-objects';
+import { ENVIRONMENT_LABEL, labelValue, NOTEBOOK_LABEL, SERVER_LABEL, UNCLAIMED_NOTEBOOK, WARM_LABEL } from './labels';
 import { PodKernel } from './pod-kernel';
 import { podState } from './pod-state';
 import { PodWatcher } from './pod-watcher';
@@ -45,6 +47,7 @@ export class KubernetesRuntime implements KernelRuntime {
   private readonly selector: string;
   /** Kernels this runtime made or reattached to: the others of this server are unclaimed. */
   private readonly claimed = new Set<string>();
+  private leftoverWarmSwept: Promise<void> | undefined;
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -62,7 +65,9 @@ export class KubernetesRuntime implements KernelRuntime {
     } catch (error) {
       throw new KernelLaunchError(apiProblem(error, `watch pods in namespace ${namespace}`));
     }
-    if (request.notebookId) {
+    // Warm kernels an earlier run of this server left were for its pool, not this one's.
+    if (request.warm) await (this.leftoverWarmSwept ??= this.removeLeftoverWarm());
+    if (request.notebookId && !request.warm) {
       await this.removeStrays(labelValue(request.notebookId));
       const running = await this.reattach(labelValue(request.notebookId), resources.memoryBytes, request.progress);
       if (running) return running;
@@ -77,11 +82,12 @@ export class KubernetesRuntime implements KernelRuntime {
       key,
       kernel_name: request.spec.name,
     } as ConnectionInfo;
-    const labels = {
+    const labels: Record<string, string> = {
       [SERVER_LABEL]: labelValue(this.options.serverId),
-      [NOTEBOOK_LABEL]: labelValue(request.notebookId ?? 'none'),
+      [NOTEBOOK_LABEL]: request.warm ? UNCLAIMED_NOTEBOOK : labelValue(request.notebookId ?? UNCLAIMED_NOTEBOOK),
       [ENVIRONMENT_LABEL]: labelValue(request.environmentId ?? 'kernelspec'),
     };
+    if (request.warm) labels[WARM_LABEL] = 'true';
     let image = this.options.image;
     if (request.image) {
       try {
@@ -99,7 +105,7 @@ export class KubernetesRuntime implements KernelRuntime {
       connectionFile: JSON.stringify(inPod),
       resources,
       env,
-      workspace: this.workspaceFor(request.cwd),
+      workspace: request.warm ? undefined : this.workspaceFor(request.cwd),
     });
 
     // Followed before it exists: kwok, or a fast kubelet, can report it running within milliseconds.
@@ -136,6 +142,45 @@ export class KubernetesRuntime implements KernelRuntime {
     } catch (error) {
       await kernel.kill();
       throw new KernelLaunchError(`The kernel's pod did not start: ${describeError(error)}`);
+    }
+  }
+
+  /**
+   * A warm kernel can serve a notebook whose pod would differ from it only in its labels: one
+   * that mounts no folder (a pod's volumes are fixed when it starts, and a warm pod has none of
+   * a notebook's) and asks for the default resources. A notebook that already has a kernel pod
+   * (this server's, to reattach to, or another's, to remove) goes through launch().
+   */
+  async warmClaim(request: LaunchRequest): Promise<WarmClaim | undefined> {
+    if (this.options.workspace || !request.notebookId) return undefined;
+    try {
+      const wanted = resolveResources(this.options.resources, request.resources);
+      const defaults = resolveResources(this.options.resources, undefined);
+      if (wanted.memoryBytes !== defaults.memoryBytes || wanted.cpuMillis !== defaults.cpuMillis) return undefined;
+      const notebook = labelValue(request.notebookId);
+      const existing = await this.core.listNamespacedPod({ namespace: this.options.namespace, labelSelector: `${NOTEBOOK_LABEL}=${notebook}` });
+      if (existing.items.length) return undefined;
+      return { cwd: WORKDIR, poolCwd: WORKDIR, adopt: (kernel) => this.adoptWarm(kernel, notebook) };
+    } catch {
+      // launch() says what is wrong (resources over the maximum, an API refusal).
+      return undefined;
+    }
+  }
+
+  /** Labels a warm kernel's pod, Secret and NetworkPolicy as the notebook's, no longer warm. */
+  private async adoptWarm(kernel: LaunchedKernel, notebook: string): Promise<void> {
+    if (!(kernel instanceof PodKernel)) throw new Error(`${kernel.id} is not a kernel pod`);
+    const { namespace } = this.options;
+    const name = kernel.name;
+    const body = { metadata: { labels: { [NOTEBOOK_LABEL]: notebook, [WARM_LABEL]: null } } };
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    try {
+      // The pod last: once it carries the notebook's label, the kernel is the notebook's.
+      await this.core.patchNamespacedSecret({ name, namespace, body }, merge);
+      await this.networking.patchNamespacedNetworkPolicy({ name, namespace, body }, merge);
+      await this.core.patchNamespacedPod({ name, namespace, body }, merge);
+    } catch (error) {
+      throw new KernelLaunchError(apiProblem(error, "label a warm kernel's objects as a notebook's"));
     }
   }
 
@@ -223,6 +268,17 @@ export class KubernetesRuntime implements KernelRuntime {
       return data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as ConnectionInfo) : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  private async removeLeftoverWarm(): Promise<void> {
+    try {
+      const labelSelector = `${this.selector},${WARM_LABEL}=true`;
+      const pods = await this.core.listNamespacedPod({ namespace: this.options.namespace, labelSelector });
+      const left = pods.items.map((pod) => pod.metadata?.name ?? '').filter((name) => name && !this.claimed.has(name));
+      await Promise.all(left.map((name) => this.deleteKernel(name)));
+    } catch (error) {
+      this.logger.warn({ error: apiProblem(error, 'remove warm kernels an earlier run left') }, 'could not remove old warm kernels');
     }
   }
 

@@ -14,6 +14,10 @@ export const ENVIRONMENT_LABEL = 'tandem.environment';
 export const ROLE_LABEL = 'tandem.role';
 /** The pod's own name, for the NetworkPolicy's pod selector. */
 export const KERNEL_LABEL = 'tandem.kernel';
+/** `true` on a warm kernel that no notebook has claimed yet (its notebook label is `none`). */
+export const WARM_LABEL = 'tandem.warm';
+/** The notebook label of a warm kernel nobody has claimed. */
+export const UNCLAIMED_NOTEBOOK = 'none';
 
 const VALID_VALUE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
 const HASH_CHARS = 12;

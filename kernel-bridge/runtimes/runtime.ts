@@ -29,6 +29,11 @@ export interface LaunchRequest {
    * that is still waiting (for a node, say) gives up and removes what it made.
    */
   signal?: AbortSignal;
+  /**
+   * Started ahead of time, for whichever notebook claims it (the warm pool): runtimes that label
+   * what they start mark it unclaimed, and mount no notebook's folder.
+   */
+  warm?: boolean;
 }
 
 export interface KernelExit {
@@ -57,6 +62,22 @@ export interface LaunchedKernel {
 export interface KernelRuntime {
   /** Starts a kernel; rejects with a message for people if it could not even be started. */
   launch(request: LaunchRequest): Promise<LaunchedKernel>;
+  /**
+   * For runtimes whose kernels are fixed at start to their notebook (a pod mounts its folder and
+   * is labelled with it): whether a warm kernel can serve this launch, and how it becomes the
+   * notebook's. Undefined means the launch must start its own kernel. Runtimes without it hand
+   * a warm kernel over as it is, personalised to the notebook's folder.
+   */
+  warmClaim?(request: LaunchRequest): Promise<WarmClaim | undefined>;
+}
+
+export interface WarmClaim {
+  /** The kernel's working folder once it is the notebook's, as the kernel sees paths. */
+  cwd: string;
+  /** Where the warm kernel waited, as the kernel sees paths. */
+  poolCwd: string;
+  /** Makes the kernel the notebook's (labels, ownership); rejects if it cannot. */
+  adopt(kernel: LaunchedKernel): Promise<void>;
 }
 
 export class KernelLaunchError extends Error {

@@ -16,6 +16,8 @@ import {
   type NormalisedSpec,
   normaliseEnvironmentSpec,
   type PoolStatus,
+  type PoolTarget,
+  poolKey,
   pythonOfKernelSpec,
   readEnvironmentSpec,
   WarmPool,
@@ -63,6 +65,8 @@ export class EnvironmentService {
   readonly pool: WarmPool | undefined;
   private readonly gcTimer: NodeJS.Timeout | undefined;
   private readonly kernels: KernelRuntimeChoice;
+  /** The environment pooled kernels run in, kept from garbage collection while it is. */
+  private poolHold: { id: string; release: () => void } | undefined;
 
   constructor(private readonly options: EnvironmentServiceOptions) {
     this.environments = new Environments({
@@ -75,24 +79,15 @@ export class EnvironmentService {
     this.runtime = this.kernels.runtime;
     this.containers = this.kernels.containers;
     this.fixedImage = this.kernels.image;
-    // The pool holds kernels of the default local environment; containers are not pooled yet.
-    if (options.warmPool > 0 && !this.containers) {
-      let held: { id: string; release: () => void } | undefined;
+    // The pool holds kernels of the default environment: local processes, or pods (for notebooks
+    // whose pods mount no folder: see KubernetesRuntime.warmClaim). Containers are not pooled yet.
+    if (options.warmPool > 0 && this.kernels.poolable !== false) {
       this.pool = new WarmPool({
         size: options.warmPool,
         runtime: this.runtime,
         idleCwd: path.join(options.cacheDir, '.pool'),
         logger: options.logger,
-        target: async () => {
-          const resolution = await this.resolve({ rawSpec: undefined, kernelName: undefined, baseDir: options.cacheDir });
-          if (resolution.kind !== 'environment') throw new Error(`The default kernel "${options.defaultKernel}" is not ipykernel; there is nothing to pool`);
-          if (held?.id !== resolution.plan.id) {
-            held?.release();
-            held = { id: resolution.plan.id, release: this.environments.hold(resolution.plan.id) };
-          }
-          const built = await this.environments.ensure(resolution.plan);
-          return { environmentId: built.id, spec: environmentKernelSpec(built, resolution.like) };
-        },
+        target: () => this.poolTarget(),
       });
     }
     if (options.gcMs > 0) {
@@ -111,7 +106,30 @@ export class EnvironmentService {
     if (this.options.gcMs > 0) void this.collectGarbage();
   }
 
+  /** What pooled kernels run: the default environment (built, and kept, if it is not yet) or the one image. */
+  private async poolTarget(): Promise<PoolTarget> {
+    if (this.fixedImage) return { key: poolKey({ image: this.fixedImage })!, spec: await this.defaultKernelSpec(), launch: { image: this.fixedImage } };
+    if (this.containers) {
+      const plan = await this.containers.resolve(undefined);
+      await this.containers.ensure(plan);
+      return { key: plan.id, spec: await this.defaultKernelSpec(), launch: { image: plan.image, environmentId: plan.id } };
+    }
+    const resolution = await this.resolve({ rawSpec: undefined, kernelName: undefined, baseDir: this.options.cacheDir });
+    if (resolution.kind !== 'environment') throw new Error(`The default kernel "${this.options.defaultKernel}" is not ipykernel; there is nothing to pool`);
+    if (this.poolHold?.id !== resolution.plan.id) {
+      this.poolHold?.release();
+      this.poolHold = { id: resolution.plan.id, release: this.environments.hold(resolution.plan.id) };
+    }
+    const built = await this.environments.ensure(resolution.plan);
+    return { key: built.id, spec: environmentKernelSpec(built, resolution.like) };
+  }
+
   private async startPool(pool: WarmPool): Promise<void> {
+    // Images run the kernel image's own ipykernel: there is no local default kernel to check.
+    if (this.fixedImage || this.containers) {
+      pool.start();
+      return;
+    }
     try {
       const resolution = await this.resolve({ rawSpec: undefined, kernelName: undefined, baseDir: this.options.cacheDir });
       if (resolution.kind !== 'environment') {

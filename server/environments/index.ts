@@ -16,8 +16,7 @@ export function createEnvironmentService(config: Config, logger: BridgeLogger): 
   return new EnvironmentService({
     cacheDir: config.envCacheDir,
     installer: config.envInstaller,
-    // Warm pods are not made yet: a pool would hold local kernels the pods cannot use.
-    warmPool: config.runtime === 'kubernetes' ? 0 : config.warmPool,
+    warmPool: config.warmPool,
     gcMs: config.envGcMs,
     defaultKernel: config.defaultKernel,
     helperDir: HELPER_DIR,

@@ -18,6 +18,8 @@ export interface KernelRuntimeChoice {
   containers: ContainerEnvironments | undefined;
   /** Set when every kernel runs this one image (Kubernetes, for now): a notebook's own environment is refused. */
   image?: string;
+  /** False when a kernel started ahead of time could serve no notebook (containers, for now). */
+  poolable?: boolean;
   /** Before the first kernel: removes what an earlier, killed server left behind. */
   start(): Promise<void>;
   /** After the last kernel: removes whatever is left of this server's. */
@@ -59,6 +61,9 @@ export function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger)
   return {
     runtime,
     containers,
+    // A container mounts its notebook's folder when it starts, and no other: one started ahead
+    // of time could not be given it.
+    poolable: false,
     start: () => removeOurs('removing kernel containers that an earlier run of this server left behind'),
     close: async () => {
       await containers.close();

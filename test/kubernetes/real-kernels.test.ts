@@ -2,7 +2,8 @@
 // image from the cluster's registry (pushed there by the server), and the kernel answers from
 // its pod: a cell's output reaches every client, an interrupt goes as a message, a cell that
 // allocates past the pod's memory limit is reported out of memory, and a restart works; a
-// server killed with -9 and started again reattaches to the kernel, its state intact.
+// server killed with -9 and started again reattaches to the kernel, its state intact. The
+// server keeps a warm pod (--warm-pool defaults to 1), which a notebook that declares nothing takes.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { prepareContainerImages } from '../containers/support';
@@ -11,7 +12,7 @@ import { buildWheel } from '../environments/wheels';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, waitForRun } from '../helpers/execution';
 import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
-import { clusterAvailable, podOf, roleBoundKubeconfig, stopServers, useLocalCluster } from './support';
+import { clusterAvailable, objectsOf, podOf, roleBoundKubeconfig, stopServers, useLocalCluster } from './support';
 
 const NAMESPACE = 'kernels';
 // The first run pushes the kernel image and the node pulls it: tens of seconds on this machine.
@@ -133,6 +134,37 @@ describe.skipIf(!available)('real kernels in pods', () => {
       expect((await podOf(cluster(), NAMESPACE, client.fileId)).spec?.containers[0].image).toMatch(/\/tandem-env:[0-9a-f]+$/);
     },
     FIRST_RUN_MS,
+  );
+
+  test(
+    'a notebook that declares nothing takes the warm pod, relabelled as its own, and the pool starts another',
+    async () => {
+      const warmPods = async () =>
+        (await cluster().core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'tandem.warm=true' })).items.filter(
+          (pod) => !pod.metadata?.deletionTimestamp,
+        );
+      const pool = async () => (await (await server.api('GET', '/api/environments')).json()).pool as { size: number; ready: number };
+      await eventually(async () => expect((await pool()).ready).toBe(1), FIRST_RUN_MS);
+      const [warm] = await warmPods();
+      const name = warm.metadata!.name!;
+
+      const client = await open('warm.ipynb', 'import os, socket\nprint(os.getcwd(), socket.gethostname())');
+      const [run] = await execute(server, client.fileId, ['c']);
+      expect((await waitForRun(client, run.id, undefined, FIRST_RUN_MS)).status).toBe('ok');
+      expect(stdoutOf(outputsOf(client, 'c'))).toBe(`/home/tandem/work ${name}\n`);
+      expect(client.doc.getMap('kernel').get('pooled')).toBe(true);
+      // The notebook's now: its pod, Secret and NetworkPolicy carry its label, and no longer the warm one.
+      const pod = await podOf(cluster(), NAMESPACE, client.fileId);
+      expect(pod.metadata?.name).toBe(name);
+      expect(pod.metadata?.labels?.['tandem.warm']).toBeUndefined();
+      expect(await objectsOf(cluster(), NAMESPACE, client.fileId)).toEqual({ pods: [name], secrets: [name], policies: [name] });
+      await eventually(async () => {
+        const next = await warmPods();
+        expect(next).toHaveLength(1);
+        expect(next[0].metadata?.name).not.toBe(name);
+      }, FIRST_RUN_MS);
+    },
+    2 * FIRST_RUN_MS,
   );
 
   test(

@@ -91,9 +91,15 @@ export async function tokenKubeconfig(test: TestCluster, namespace: string, acco
   return file;
 }
 
-/** Server flags for kernels as pods in `namespace`, with the memory and CPU policy the tests check. */
-export function kubernetesArgs(kubeconfig: string, namespace: string): string[] {
+/**
+ * Server flags for kernels as pods in `namespace`, with the memory and CPU policy the tests
+ * check, and no warm pool unless asked: under kwok a pod runs no kernel, so a warm one would
+ * never be ready, and would only add pods to the namespace.
+ */
+export function kubernetesArgs(kubeconfig: string, namespace: string, { warmPool = 0 } = {}): string[] {
   return [
+    '--warm-pool',
+    String(warmPool),
     '--runtime',
     'kubernetes',
     '--kubeconfig',
