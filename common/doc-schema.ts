@@ -109,6 +109,11 @@ export interface ExecutionRecord {
   input?: { prompt: string; password: boolean };
   /** Where the run was asked for, when not through Tandem itself: 'jupyter' for the Jupyter kernel API. */
   via?: 'jupyter';
+  /**
+   * The execute_request's msg_id, once the run started: a server restarted beside a kernel that
+   * outlived it (a pod) reattaches and follows the run by it.
+   */
+  kernelMsgId?: string;
 }
 
 /** Output MIME type that marks where an oversized output was cut. */

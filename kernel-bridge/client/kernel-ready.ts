@@ -12,6 +12,11 @@ export interface ReadyOptions {
   timeoutMs: number;
   /** Asks again this often while nothing answers (a request may be lost to a kernel restart). */
   resendIntervalMs: number;
+  /**
+   * Where to ask: shell by default, which also shows the shell is served; control for a kernel
+   * that may be busy (reattached to mid-run), whose shell answers only once the run is over.
+   */
+  channel?: 'shell' | 'control';
 }
 
 export class KernelStartTimeout extends Error {
@@ -33,12 +38,13 @@ export function waitUntilReady(connection: KernelConnection, options: ReadyOptio
     let reply: JupyterMessage | undefined;
     let iopubHeard = false;
 
+    const channel = options.channel ?? 'shell';
     const ask = (): void => {
-      connection.send('shell', 'kernel_info_request', {});
+      connection.send(channel, 'kernel_info_request', {});
     };
-    const onMessage = ({ channel, typed, message }: IncomingMessage): void => {
-      if (channel === 'iopub' && typed?.msgType === 'status') iopubHeard = true;
-      if (channel === 'shell' && typed?.msgType === 'kernel_info_reply') {
+    const onMessage = ({ channel: from, typed, message }: IncomingMessage): void => {
+      if (from === 'iopub' && typed?.msgType === 'status') iopubHeard = true;
+      if (from === channel && typed?.msgType === 'kernel_info_reply') {
         info = typed.content;
         reply = message;
         // Shell is up but iopub may not be subscribed yet: ask again at once. Asking only after

@@ -40,6 +40,8 @@ export interface KubernetesRuntimeOptions {
 const HOST_ONLY_ENV = new Set(['PYTHONPATH', 'PATH', 'HOME', 'VIRTUAL_ENV']);
 
 export class KubernetesRuntime implements KernelRuntime {
+  /** A pod outlives its server: the next run of the server reattaches to it. */
+  readonly reattaches = true;
   readonly core: CoreV1Api;
   readonly networking: NetworkingV1Api;
   private readonly watcher: PodWatcher;
@@ -251,7 +253,7 @@ export class KubernetesRuntime implements KernelRuntime {
         continue;
       }
       const limit = parseMemory(pod.spec?.containers[0]?.resources?.limits?.memory ?? '') ?? memoryLimitBytes;
-      adopted = new PodKernel({ name, runtime: this, watcher: this.watcher, memoryLimitBytes: limit, progress, logger: this.logger });
+      adopted = new PodKernel({ name, runtime: this, watcher: this.watcher, memoryLimitBytes: limit, progress, logger: this.logger, reattached: true });
       adopted.created();
       adopted.connectTo({ ...connection, ip: state.ip });
       this.claimed.add(name);

@@ -20,6 +20,8 @@ export interface PodKernelOptions {
   /** Told what the pod waits for, each time that changes. */
   progress?: (message: string) => void;
   logger: BridgeLogger;
+  /** Found running, started by an earlier run of this server. */
+  reattached?: boolean;
 }
 
 // A pod the API server has accepted a delete for is gone within seconds; past this, stop waiting.
@@ -30,6 +32,7 @@ export class PodKernel implements LaunchedKernel {
   readonly exited: Promise<KernelExit>;
   /** No signal reaches a pod: interrupt_request on the control channel instead. */
   readonly interruptMode = 'message' as const;
+  readonly reattached: boolean;
   private info: ConnectionInfo | undefined;
   private state: PodState = { kind: 'pending', reason: 'being created' };
   private readonly stateListeners = new Set<() => void>();
@@ -41,6 +44,7 @@ export class PodKernel implements LaunchedKernel {
 
   constructor(private readonly options: PodKernelOptions) {
     this.id = `pod ${options.name}`;
+    this.reattached = options.reattached ?? false;
     this.exited = new Promise((resolve) => (this.ended = resolve));
     this.unfollow = options.watcher.follow(options.name, (pod, deleted) => this.observe(pod, deleted));
   }

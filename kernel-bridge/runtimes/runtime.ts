@@ -55,6 +55,11 @@ export interface LaunchedKernel {
   interrupt(): void;
   /** 'message' when no signal can reach the kernel (a pod): interrupts then go as interrupt_request. */
   readonly interruptMode?: 'message';
+  /**
+   * True for a kernel an earlier server started, found running and reattached to (a pod): it
+   * may be busy with a run that server sent, so it is probed on control, not behind that run.
+   */
+  readonly reattached?: boolean;
   /** Stops the kernel and everything it started, politely then by force; resolves when all are gone. */
   kill(): Promise<void>;
 }
@@ -69,6 +74,8 @@ export interface KernelRuntime {
    * a warm kernel over as it is, personalised to the notebook's folder.
    */
   warmClaim?(request: LaunchRequest): Promise<WarmClaim | undefined>;
+  /** True when kernels outlive the server and the next one reattaches to them (pods). */
+  readonly reattaches?: boolean;
 }
 
 export interface WarmClaim {

@@ -37,6 +37,8 @@ export interface RunStartedEvent {
   runId: string;
   /** The kernel's In[n]; null for silent runs. */
   executionCount: number | null;
+  /** The execute_request's msg_id, by which a server that reattaches to the kernel can follow the run (resume). */
+  msgId: string;
 }
 
 export type RunOutput =

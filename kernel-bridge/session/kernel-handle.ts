@@ -18,6 +18,8 @@ export interface KernelHandle {
   start(): Promise<void>;
   /** Queues a run; starts the kernel if needed. Its events follow, never during this call. */
   enqueue(request: RunRequest): void;
+  /** Before the kernel starts: follows a run an earlier server sent to the kernel to be reattached to. */
+  resume(request: RunRequest, msgId: string): boolean;
   /** Takes a waiting run off the queue; false if it is not waiting. */
   cancel(runId: string, message?: string): boolean;
   interrupt(): Promise<void>;

@@ -60,6 +60,7 @@ async function launchOnce(options: IncarnationOptions): Promise<Incarnation> {
       signal: waiting.signal,
       timeoutMs: options.startTimeoutMs,
       resendIntervalMs: KERNEL_INFO_RESEND_MS,
+      channel: kernel.reattached ? 'control' : 'shell',
     });
     return { kernel, connection, info, infoReply: reply };
   } catch (error) {

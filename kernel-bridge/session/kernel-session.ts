@@ -43,6 +43,8 @@ export interface KernelSessionOptions {
 }
 
 const CONTROL_REPLY_MS = 5_000;
+const RESUME_LOST = 'The server restarted before this run finished, and its kernel was gone';
+const RESUME_ENDED_UNHEARD = 'This run ended while the server was restarting: how it ended, and what it printed meanwhile, are lost';
 
 export class KernelSession extends EventEmitter<SessionEvents> {
   readonly spec: KernelSpec;
@@ -143,6 +145,18 @@ export class KernelSession extends EventEmitter<SessionEvents> {
     // Sending the execute_request now emits nothing; every run event waits for the kernel.
     this.runs.enqueue(request);
     if (!this.kernel && !this.startup) void this.start();
+  }
+
+  /**
+   * Follows a run that an earlier server sent (execute_request `msgId`) to the kernel this
+   * session is about to reattach to, before it starts. If the kernel comes up reattached, the
+   * run's further outputs and its reply come as for any run (what it printed meanwhile is
+   * lost); if the kernel is a fresh one, or the run ended unheard, it finishes as failed. False
+   * if the session already has a kernel or a running run.
+   */
+  resume(request: RunRequest, msgId: string): boolean {
+    if (this.kernel || this.startup) return false;
+    return this.runs.resume(request, msgId);
   }
 
   /** Takes a waiting run off the queue; false if it is not waiting (running or unknown). */
@@ -252,6 +266,7 @@ export class KernelSession extends EventEmitter<SessionEvents> {
       const reason = describeError(error);
       this.logger.warn({ kernel: this.spec.name, reason }, 'kernel failed to start');
       this.runs.endQueued(`The kernel could not start: ${reason}`, 'failed');
+      this.runs.endResumed(`The kernel could not start: ${reason}`);
       this.setStatus('dead', reason);
     } finally {
       if (this.startup === attempt) this.startup = undefined;
@@ -272,8 +287,32 @@ export class KernelSession extends EventEmitter<SessionEvents> {
       connection.send('shell', 'execute_request', hiddenExecuteRequest(this.options.setupCode));
     }
     this.touch();
-    this.setStatus('idle', 'Kernel ready');
+    const resumed = this.runs.resumedRunId !== undefined;
+    if (resumed && !kernel.reattached) this.runs.endResumed(RESUME_LOST);
+    else if (resumed) this.probeResumed(incarnation);
+    this.setStatus(this.runs.resumedRunId ? 'busy' : 'idle', this.runs.resumedRunId ? 'Kernel busy' : 'Kernel ready');
     this.runs.attach(this.transportFor(incarnation));
+  }
+
+  /**
+   * The shell serves requests in order, so a kernel_info sent now is taken up only once the
+   * resumed run is over, and iopub, one ordered stream, carries the run's idle status before
+   * anything of the probe's. Word of the probe with the run still going means the run ended
+   * while no server listened.
+   */
+  private probeResumed(incarnation: Incarnation): void {
+    const { connection } = incarnation;
+    const probe = connection.send('shell', 'kernel_info_request', {});
+    const onMessage = ({ channel, message }: IncomingMessage): void => {
+      if (this.kernel !== incarnation) {
+        connection.off('message', onMessage);
+        return;
+      }
+      if (channel !== 'iopub' || parentMsgId(message) !== probe) return;
+      connection.off('message', onMessage);
+      this.runs.endResumed(RESUME_ENDED_UNHEARD);
+    };
+    connection.on('message', onMessage);
   }
 
   private transportFor({ connection }: Incarnation): RunTransport {

@@ -80,6 +80,35 @@ export class RunScheduler {
     return true;
   }
 
+  /**
+   * Follows a run that an earlier server sent to the kernel, which is to be reattached to: its
+   * outputs and its reply come to it as to a run sent from here, and nothing else is sent until
+   * it is over. False if a run is already running.
+   */
+  resume(request: RunRequest, msgId: string): boolean {
+    if (this.current || this.queue.has(request.runId)) return false;
+    const run = new ActiveRun(request, msgId);
+    run.started = true;
+    run.resumed = true;
+    this.current = run;
+    this.recent.remember(msgId, request.runId);
+    return true;
+  }
+
+  /** The resumed run, while it is the one running. */
+  get resumedRunId(): string | undefined {
+    return this.current?.resumed ? this.current.runId : undefined;
+  }
+
+  /** Ends a resumed run that cannot be followed (a fresh kernel) or that ended unheard. */
+  endResumed(message: string): void {
+    const run = this.current;
+    if (!run?.resumed || run.reply) return;
+    this.clearCurrent();
+    this.events.runFinished({ runId: run.runId, status: 'failed', executionCount: run.executionCount, message });
+    this.pump();
+  }
+
   /** Marks the running run, so that its KeyboardInterrupt reads as 'interrupted'. */
   interruptRequested(): void {
     if (this.current) this.current.interruptRequested = true;
@@ -178,11 +207,11 @@ export class RunScheduler {
   private markStarted(run: ActiveRun): void {
     if (run.started) return;
     run.started = true;
-    this.events.runStarted({ runId: run.runId, executionCount: run.executionCount });
+    this.events.runStarted({ runId: run.runId, executionCount: run.executionCount, msgId: run.msgId });
   }
 
   private maybeFinish(run: ActiveRun): void {
-    if (run !== this.current || !run.reply) return;
+    if (run !== this.current || !(run.reply || run.resumed)) return;
     if (!run.complete) {
       this.idleFallback ??= setTimeout(() => {
         this.logger.warn({ runId: run.runId }, 'no idle status after execute_reply; finishing the run anyway');

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import type { ExecuteReply } from '../../common/api';
-import type { ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
+import type { ExecutionRecord, ExecutionStatus, KernelState, UserRef } from '../../common/doc-schema';
 import type { JSONObject, OutputJSON } from '../../common/nbformat';
 import type { JupyterMessage, KernelHandle, RunFinishedEvent, RunFinishStatus, RunOutputEvent } from '../../kernel-bridge';
 import { conflict, forbidden, invalid, notFound, tooMany, unavailable } from '../errors';
@@ -54,6 +54,11 @@ export interface NotebookKernelOptions {
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   /** Why a kernel the document still shows is gone (cluster mode: it died with another replica). */
   lostKernel?: string;
+  /**
+   * The kernel outlives the server (a pod): a run the document shows running is followed again
+   * once the kernel is reattached to, rather than failed.
+   */
+  resumeRuns?: boolean;
 }
 
 export class NotebookKernel {
@@ -76,13 +81,19 @@ export class NotebookKernel {
     // Whatever a previous server process had queued or running is gone with its kernel, but
     // for runs a cluster replica handed over on its way out: those run here.
     const handedOver = this.kernelState.get('handedOver') === true;
-    this.records.failOrphans(options.lostKernel ?? 'The server restarted before this run finished', handedOver ? ['running'] : undefined);
+    const running = this.records.running();
+    const resumable = options.resumeRuns && !handedOver && !options.lostKernel && running?.kernelMsgId ? running : undefined;
+    this.records.failOrphans(options.lostKernel ?? 'The server restarted before this run finished', handedOver ? ['running'] : undefined, resumable?.id);
     options.room.transact(() => {
       for (const cell of options.room.doc.getArray('cells')) {
         if (cell instanceof Y.Map && cell.get('execution_state') === 'running') cell.set('execution_state', 'idle');
       }
     });
-    if (handedOver) {
+    if (resumable) {
+      this.adoption = this.resumeRunning(resumable).catch((error: unknown) => {
+        this.records.failOrphans(`Could not follow this run after the server restarted: ${(error as Error).message}`, ['running']);
+      });
+    } else if (handedOver) {
       this.adoption = this.adoptQueued().catch((error: unknown) => {
         this.records.failOrphans(`Could not run on this server: ${(error as Error).message}`, ['queued']);
       });
@@ -106,6 +117,23 @@ export class NotebookKernel {
       await session.shutdown();
     }
     this.kernelState.write({ status: 'shutdown', message, handedOver: true });
+  }
+
+  /**
+   * Reattaches to the kernel (a pod) that ran `record` when the server died, and follows the
+   * run on: what it prints from now on lands in its cell, and its reply ends it.
+   */
+  private async resumeRunning(record: ExecutionRecord): Promise<void> {
+    const session = await this.ensureSession();
+    const run = new Run(this.options.fileId, record.id, record.cellId, record.source, record.requestedBy);
+    run.started = true;
+    this.runs.set(record.id, run);
+    if (!session.resume({ runId: record.id, code: record.source, username: record.requestedBy.username }, record.kernelMsgId!)) {
+      this.runs.delete(record.id);
+      throw new Error('the kernel had started already');
+    }
+    this.writer.resumeRun(record.cellId);
+    await session.start();
   }
 
   /** Queues, on a fresh kernel, the runs another replica handed over. */
@@ -329,11 +357,11 @@ export class NotebookKernel {
       if ((status === 'starting' || status === 'restarting') && this.kernelState.get('status') !== status) patch.startedAt = Date.now();
       this.setKernel(patch);
     });
-    session.on('runStarted', ({ runId, executionCount }) => {
+    session.on('runStarted', ({ runId, executionCount, msgId }) => {
       const run = this.runs.get(runId);
       if (!run) return;
       run.started = true;
-      this.records.update(runId, { status: 'running', startedAt: Date.now(), executionCount });
+      this.records.update(runId, { status: 'running', startedAt: Date.now(), executionCount, kernelMsgId: msgId });
       this.writer.startRun(run.cellId, executionCount);
     });
     session.on('output', (event) => this.onOutput(event));

@@ -89,6 +89,11 @@ export class OutputWriter {
     });
   }
 
+  /** A run an earlier server started, followed again: its cell runs on, with the outputs it has. */
+  resumeRun(cellId: string): void {
+    this.target.transact(() => this.cell(cellId)?.set('execution_state', 'running'));
+  }
+
   setExecutionCount(cellId: string, executionCount: number | null): void {
     this.target.transact(() => this.cell(cellId)?.set('execution_count', executionCount));
   }

@@ -97,12 +97,17 @@ export class RunRecords {
    * Called once when the notebook's kernel is first set up in this process.
    */
   /** Fails the runs still shown as queued or running (or only running ones), as of a kernel that is gone. */
-  failOrphans(message: string, statuses: ExecutionStatus[] = ACTIVE): void {
-    const orphans = [...this.map.values()].filter((r) => statuses.includes(r.status));
+  failOrphans(message: string, statuses: ExecutionStatus[] = ACTIVE, except?: string): void {
+    const orphans = [...this.map.values()].filter((r) => statuses.includes(r.status) && r.id !== except);
     if (!orphans.length) return;
     this.target.transact(() => {
       for (const record of orphans) this.map.set(record.id, { ...record, status: 'failed', finishedAt: Date.now(), message });
     });
+  }
+
+  /** The run the kernel is executing, as the document shows it. */
+  running(): ExecutionRecord | undefined {
+    return [...this.map.values()].find((r) => r.status === 'running');
   }
 
   /** Runs waiting their turn, in the order they were asked for. */

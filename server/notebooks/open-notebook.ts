@@ -150,6 +150,7 @@ export class OpenNotebook {
       log: this.services.log,
       planRun: (run) => this.planRun(run),
       lostKernel: this.services.lostKernel,
+      resumeRuns: this.services.environments.runtime.reattaches === true,
     });
     return this.notebookKernel;
   }

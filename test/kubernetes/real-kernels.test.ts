@@ -2,7 +2,8 @@
 // image from the cluster's registry (pushed there by the server), and the kernel answers from
 // its pod: a cell's output reaches every client, an interrupt goes as a message, a cell that
 // allocates past the pod's memory limit is reported out of memory, and a restart works; a
-// server killed with -9 and started again reattaches to the kernel, its state intact. The
+// server killed with -9 and started again reattaches to the kernel, its state intact, and follows
+// a run that was in flight. The
 // server keeps a warm pod (--warm-pool defaults to 1), which a notebook that declares nothing takes.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -51,9 +52,13 @@ describe.skipIf(!available)('real kernels in pods', () => {
       ],
     });
   }, 15 * 60_000);
-  afterEach(() => {
+  // Each test's kernels go when it ends: the node (this machine) has room for only a few pods
+  // at a quarter of a CPU each, and a later test's pod would wait for one.
+  afterEach(async () => {
+    const notebooks = new Set(clients.map((client) => client.fileId));
     for (const client of clients) client.destroy();
     clients = [];
+    for (const fileId of notebooks) await server.api('POST', `/api/notebooks/${fileId}/shutdown`);
   });
   afterAll(async () => {
     await stopServers(server);
@@ -163,6 +168,57 @@ describe.skipIf(!available)('real kernels in pods', () => {
         expect(next).toHaveLength(1);
         expect(next[0].metadata?.name).not.toBe(name);
       }, FIRST_RUN_MS);
+    },
+    2 * FIRST_RUN_MS,
+  );
+
+  test(
+    'a run in flight when the server is killed keeps writing its outputs after the restart, and ends ok',
+    async () => {
+      await putNotebook(server, 'flight.ipynb', [{ id: 'loop', source: 'import time\nfor i in range(40):\n    print(i, flush=True)\n    time.sleep(0.5)' }]);
+      const client = await connectNotebook(server, 'flight.ipynb');
+      const [run] = await execute(server, client.fileId, ['loop']);
+      await eventually(() => expect(stdoutOf(outputsOf(client, 'loop'))).toContain('3\n'), FIRST_RUN_MS);
+      client.destroy();
+
+      await server.kill9();
+      server = await server.restart();
+      const again = await connectNotebook(server, 'flight.ipynb');
+      clients.push(again);
+      // Followed again: the lines printed while no server listened are lost, the rest arrive.
+      const record = await waitForRun(again, run.id, undefined, 60_000);
+      expect(record).toMatchObject({ status: 'ok' });
+      const printed = stdoutOf(outputsOf(again, 'loop'));
+      expect(printed).toMatch(/^0\n1\n2\n3\n/);
+      expect(printed).toMatch(/\n39\n$/);
+      await eventually(() => expect(kernelStatus(again)).toBe('idle'));
+    },
+    2 * FIRST_RUN_MS,
+  );
+
+  test(
+    'a run that ended while the server was down is reported so after the restart, and the kernel goes on',
+    async () => {
+      await putNotebook(server, 'unheard.ipynb', [
+        { id: 'short', source: 'import time\nprint("started", flush=True)\ntime.sleep(2)\nfinished = True' },
+        { id: 'check', source: 'print(finished)' },
+      ]);
+      const client = await connectNotebook(server, 'unheard.ipynb');
+      const [run] = await execute(server, client.fileId, ['short']);
+      await eventually(() => expect(stdoutOf(outputsOf(client, 'short'))).toBe('started\n'), FIRST_RUN_MS);
+      client.destroy();
+
+      await server.kill9();
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      server = await server.restart();
+      const again = await connectNotebook(server, 'unheard.ipynb');
+      clients.push(again);
+      const record = await waitForRun(again, run.id, undefined, 60_000);
+      expect(record.status).toBe('failed');
+      expect(record.message).toContain('ended while the server was restarting');
+      const [check] = await execute(server, again.fileId, ['check']);
+      expect((await waitForRun(again, check.id, undefined, 60_000)).status).toBe('ok');
+      expect(stdoutOf(outputsOf(again, 'check'))).toBe('True\n');
     },
     2 * FIRST_RUN_MS,
   );
