@@ -68,7 +68,10 @@ export class KubernetesRuntime implements KernelRuntime {
       throw new KernelLaunchError(apiProblem(error, `watch pods in namespace ${namespace}`));
     }
     // Warm kernels an earlier run of this server left were for its pool, not this one's.
-    if (request.warm) await (this.leftoverWarmSwept ??= this.removeLeftoverWarm());
+    if (request.warm) {
+      this.leftoverWarmSwept ??= this.removeLeftoverWarm();
+      await this.leftoverWarmSwept;
+    }
     if (request.notebookId && !request.warm) {
       await this.removeStrays(labelValue(request.notebookId));
       const running = await this.reattach(labelValue(request.notebookId), resources.memoryBytes, request.progress);
