@@ -1,7 +1,8 @@
 // Binds an open notebook's document to its .ipynb file: saves it (debounced, atomically) so
 // the file on disk is always a normal notebook, and merges edits made to the file from
 // outside, cell by cell. A save that would empty or drastically shrink the file first keeps
-// the previous version as a backup.
+// the previous version as a backup. With a bucket, each save is written through to it, and the
+// bucket's copy is checked now and then (one HEAD) for changes other tools made there.
 
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { serializeNotebook } from '../notebook/serialize';
 import { type ReadNotebook, readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { DocHistory } from '../storage/doc-storage';
+import type { FileMirror } from '../storage/file-mirror';
+import { StaleObjectError } from '../storage/s3/bucket';
 import type { RoomLogger } from './room';
 
 /** Origin of changes merged in from the file on disk. */
@@ -30,6 +33,10 @@ export interface NotebookFileOptions {
   saveMaxDelayMs: number;
   /** Runs before an outside edit is merged (to keep a version of what it changes). */
   beforeMerge?(): Promise<void>;
+  /** Where the file is kept beyond this machine (a bucket), if anywhere. */
+  mirror?: FileMirror;
+  /** How often the mirror is asked for outside changes; 0 never. */
+  mirrorCheckMs?: number;
 }
 
 interface FileStamp {
@@ -55,6 +62,7 @@ export class NotebookFile {
   private firstPendingAt = 0;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private checkedMirrorAt = Date.now();
 
   constructor(private readonly options: NotebookFileOptions) {
     this.diskHash = options.history.savedHash;
@@ -105,6 +113,7 @@ export class NotebookFile {
   private async mergeOutsideEdit(): Promise<void> {
     const path = this.options.path();
     if (!path) return;
+    await this.checkMirror(path);
     let current: FileStamp;
     try {
       const s = await stat(path);
@@ -170,7 +179,42 @@ export class NotebookFile {
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
     this.diskText = text;
     this.diskHash = sha256(text);
+    const refused = await this.writeThrough(path);
     await this.options.history.setSavedHash(this.diskHash);
+    if (refused) {
+      // Another writer changed the file in the bucket since we read it: the local file is now
+      // its version. Merge it, cell by cell, and write the merge (conditionally again).
+      await this.mergeOutsideEdit();
+      this.scheduleSave();
+    }
+  }
+
+  /** Stores the saved file in the bucket, if there is one; answers true when the write was refused as stale. */
+  private async writeThrough(path: string): Promise<boolean> {
+    if (!this.options.mirror) return false;
+    try {
+      await this.options.mirror.written(path);
+      return false;
+    } catch (error) {
+      if (error instanceof StaleObjectError) {
+        this.options.log.warn({ fileId: this.options.fileId }, 'the notebook was changed in the bucket by another writer; merging it');
+        return true;
+      }
+      // The document's history keeps every edit; the next save writes the file through again.
+      this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not store the notebook file in the bucket');
+      this.diskText = undefined;
+      return false;
+    }
+  }
+
+  /** At most once per mirrorCheckMs: one HEAD, and the bucket's newer copy brought in if another tool wrote one. */
+  private async checkMirror(path: string): Promise<void> {
+    const every = this.options.mirrorCheckMs ?? 0;
+    if (!this.options.mirror || every <= 0 || Date.now() - this.checkedMirrorAt < every) return;
+    this.checkedMirrorAt = Date.now();
+    await this.options.mirror.refresh(path).catch((error: unknown) => {
+      this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not check the notebook file in the bucket');
+    });
   }
 
   private async backup(path: string, why: string): Promise<void> {

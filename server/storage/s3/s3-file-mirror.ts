@@ -1,0 +1,297 @@
+// A local directory written through to a bucket, under one key prefix: the file `a/b.ipynb` is
+// the key `{prefix}a/b.ipynb`, so other tools (aws s3 cp, a pipeline) find and change it where
+// they expect it. A folder made empty is kept by a marker key, `{prefix}a/.folder`; names that
+// start with a dot are never the contents API's, so a marker cannot collide with a file. A key
+// is never also a prefix followed by '/': a local directory cannot hold a file and a folder of
+// one name either, which is what S3-compatible servers with a filesystem underneath need.
+//
+// Writes are conditional on the ETag last read (If-Match), or If-None-Match: * for a key this
+// mirror has not seen, so a stale writer never overwrites another's object unseen.
+
+import { createHash } from 'node:crypto';
+import { type Dirent, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { invalid } from '../../errors';
+import { writeFileAtomic } from '../atomic-write';
+import type { FileMirror } from '../file-mirror';
+import { KeyedSerial } from '../keyed-serial';
+import { type Bucket, type ListedObject, StaleObjectError } from './bucket';
+
+export interface S3FileMirrorOptions {
+  bucket: Bucket;
+  /** Ends in '/': `files/` for the root, `state/` for the state directory. */
+  keyPrefix: string;
+  localDir: string;
+  /** The files and folders (relative, with '/') that are mirrored; all but hidden ones when not given. */
+  only?: readonly string[];
+  /** Conditional writes (people's files); off for Tandem's own state, which one process writes. */
+  conditional: boolean;
+  /** Mode of files brought in from the bucket (Tandem's own are 0600); people's files keep theirs. */
+  fileMode?: number;
+  log: { warn(obj: object, msg?: string): void };
+}
+
+export const FOLDER_MARKER = '.folder';
+/** S3's limit on a key, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
+const TOUCH_DELAY_MS = 500;
+const TOUCH_RETRY_MS = 5000;
+/** Objects brought in or sent out at once during a restore. */
+const RESTORE_PARALLEL = 8;
+// Control characters do not survive an XML listing on every S3-compatible server.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
+const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
+
+export class S3FileMirror implements FileMirror {
+  private readonly bucket: Bucket;
+  private readonly keyPrefix: string;
+  private readonly localDir: string;
+  /** The ETag of each key as this mirror last read or wrote it. */
+  private readonly etags = new Map<string, string>();
+  private readonly serial = new KeyedSerial();
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: S3FileMirrorOptions) {
+    this.bucket = options.bucket;
+    this.keyPrefix = options.keyPrefix;
+    this.localDir = options.localDir;
+  }
+
+  async restore(): Promise<void> {
+    const listed = await this.bucket.listObjects(this.keyPrefix);
+    const inBucket = new Set<string>();
+    const folders: string[] = [];
+    const files: ListedObject[] = [];
+    for (const object of listed) {
+      const rel = object.key.slice(this.keyPrefix.length);
+      if (rel === FOLDER_MARKER || rel.endsWith(`/${FOLDER_MARKER}`)) {
+        folders.push(rel.slice(0, -FOLDER_MARKER.length));
+        inBucket.add(rel);
+      } else if (this.included(rel)) {
+        files.push(object);
+        inBucket.add(rel);
+      }
+    }
+    for (const folder of folders) await mkdir(join(this.localDir, folder), { recursive: true });
+    await inParallel(files, (object) => this.reconcile(object));
+    // What only this machine has (written while the bucket was out of reach, or a root that is
+    // being moved to a bucket) goes up too: nothing is dropped.
+    const local = await this.walk('');
+    await inParallel(local, async ({ rel, folder }) => {
+      if (folder) {
+        if (!inBucket.has(`${rel}/${FOLDER_MARKER}`)) await this.folderMade(this.absolute(rel));
+      } else if (!inBucket.has(rel)) {
+        await this.upload(rel).catch((error: unknown) => this.options.log.warn({ path: rel, err: error }, 'could not store a local file in the bucket'));
+      }
+    });
+  }
+
+  accepts(path: string): void {
+    const rel = this.relativeOf(path);
+    if (CONTROL.test(rel)) throw invalid('File and folder names cannot hold control characters');
+    const longest = `${this.bucket.prefix}${this.keyPrefix}${rel}/${FOLDER_MARKER}`;
+    if (Buffer.byteLength(longest) > MAX_KEY_BYTES) throw invalid(`The path is too long for the bucket (at most about ${MAX_KEY_BYTES} bytes)`);
+  }
+
+  written(path: string): Promise<void> {
+    const rel = this.relativeOf(path);
+    if (!this.included(rel)) return Promise.resolve();
+    return this.serial.run(rel, () => this.upload(rel));
+  }
+
+  touched(path: string): void {
+    const rel = this.relativeOf(path);
+    if (!this.included(rel)) return;
+    this.pending.add(rel);
+    this.arm(TOUCH_DELAY_MS);
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.draining;
+    await this.drain();
+  }
+
+  async removed(path: string): Promise<void> {
+    const rel = this.relativeOf(path);
+    await this.serial.run(rel, async () => {
+      const under = await this.bucket.list(`${this.keyPrefix}${rel}/`);
+      await this.bucket.delete([this.keyOf(rel), ...under]);
+      this.etags.delete(rel);
+      for (const key of under) this.etags.delete(key.slice(this.keyPrefix.length));
+    });
+  }
+
+  async renamed(from: string, to: string): Promise<void> {
+    const fromRel = this.relativeOf(from);
+    const toRel = this.relativeOf(to);
+    const moves: [string, string][] = [];
+    if (await this.bucket.etagOf(this.keyOf(fromRel))) moves.push([fromRel, toRel]);
+    for (const key of await this.bucket.list(`${this.keyPrefix}${fromRel}/`)) {
+      const rel = key.slice(this.keyPrefix.length);
+      moves.push([rel, toRel + rel.slice(fromRel.length)]);
+    }
+    // Copies first, deletes after: a rename cut short leaves two copies, never none.
+    for (const [a, b] of moves) {
+      const etag = await this.bucket.copy(this.keyOf(a), this.keyOf(b));
+      this.etags.set(b, etag);
+    }
+    await this.bucket.delete(moves.map(([a]) => this.keyOf(a)));
+    for (const [a] of moves) this.etags.delete(a);
+    // A local file the bucket did not have yet (its upload failed) is stored under its new name.
+    const moved = await stat(to).catch(() => undefined);
+    if (moved?.isFile() && !moves.length) await this.written(to);
+  }
+
+  async folderMade(path: string): Promise<void> {
+    const rel = this.relativeOf(path);
+    await this.bucket.put(this.keyOf(`${rel}/${FOLDER_MARKER}`), '', { ifAbsent: true }).catch((error: unknown) => {
+      if (!(error instanceof StaleObjectError)) throw error;
+    });
+  }
+
+  async refresh(path: string): Promise<boolean> {
+    const rel = this.relativeOf(path);
+    return this.serial.run(rel, async () => {
+      const etag = await this.bucket.etagOf(this.keyOf(rel));
+      if (etag === undefined || etag === this.etags.get(rel)) return false;
+      // Written by this mirror before it knew the ETag (a retried PUT): the same bytes are no change.
+      const local = await readFile(path).catch(() => undefined);
+      if (local && md5(local) === unquote(etag)) {
+        this.etags.set(rel, etag);
+        return false;
+      }
+      return this.download(rel);
+    });
+  }
+
+  /** Stores the local file, conditionally; a refused write brings the bucket's version in. */
+  private async upload(rel: string): Promise<void> {
+    const path = this.absolute(rel);
+    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
+      throw error;
+    });
+    if (!bytes) return;
+    const known = this.etags.get(rel);
+    if (known && unquote(known) === md5(bytes)) return;
+    const condition = !this.options.conditional ? {} : known ? { ifMatch: known } : { ifAbsent: true };
+    try {
+      this.etags.set(rel, await this.bucket.put(this.keyOf(rel), bytes, condition));
+    } catch (error) {
+      if (error instanceof StaleObjectError) await this.download(rel);
+      throw error;
+    }
+  }
+
+  /** Makes the local file the bucket's version; false when the key is gone. */
+  private async download(rel: string): Promise<boolean> {
+    const object = await this.bucket.get(this.keyOf(rel));
+    if (!object) return false;
+    const path = this.absolute(rel);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, object.body, existsSync(path) ? undefined : this.options.fileMode);
+    this.etags.set(rel, object.etag);
+    return true;
+  }
+
+  /** One object of the bucket against the local file: the same, the bucket's newer, or ours. */
+  private async reconcile(object: ListedObject): Promise<void> {
+    const rel = object.key.slice(this.keyPrefix.length);
+    const path = this.absolute(rel);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) {
+      if (!info) await this.download(rel);
+      return;
+    }
+    if (md5(await readFile(path)) === unquote(object.etag)) {
+      this.etags.set(rel, object.etag);
+      return;
+    }
+    if (info.mtime > object.lastModified) {
+      this.etags.set(rel, object.etag);
+      await this.upload(rel).catch((error: unknown) => {
+        if (!(error instanceof StaleObjectError)) throw error;
+      });
+    } else {
+      await this.download(rel);
+    }
+  }
+
+  private arm(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.draining = this.drain();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    const batch = [...this.pending];
+    this.pending.clear();
+    let failed = false;
+    for (const rel of batch) {
+      await this.serial
+        .run(rel, () => this.upload(rel))
+        .catch((error: unknown) => {
+          failed = true;
+          this.pending.add(rel);
+          this.options.log.warn({ path: rel, err: error }, 'could not store a file in the bucket; trying again');
+        });
+    }
+    if (failed) this.arm(TOUCH_RETRY_MS);
+  }
+
+  private async walk(under: string): Promise<{ rel: string; folder: boolean }[]> {
+    const entries: Dirent[] = await readdir(join(this.localDir, under), { withFileTypes: true }).catch(() => []);
+    const found: { rel: string; folder: boolean }[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = under ? `${under}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        const only = this.options.only;
+        if (only && !this.included(rel) && !only.some((p) => p.startsWith(`${rel}/`))) continue;
+        if (!only) found.push({ rel, folder: true });
+        found.push(...(await this.walk(rel)));
+      } else if (entry.isFile() && this.included(rel)) {
+        found.push({ rel, folder: false });
+      }
+    }
+    return found;
+  }
+
+  private included(rel: string): boolean {
+    if (rel.split('/').some((segment) => segment.startsWith('.'))) return false;
+    const only = this.options.only;
+    return !only || only.some((p) => rel === p || rel.startsWith(`${p}/`));
+  }
+
+  private relativeOf(path: string): string {
+    const rel = relative(this.localDir, path).split(sep).join('/');
+    if (rel.startsWith('..')) throw new Error(`${path} is not under ${this.localDir}`);
+    return rel;
+  }
+
+  private absolute(rel: string): string {
+    return join(this.localDir, ...rel.split('/'));
+  }
+
+  private keyOf(rel: string): string {
+    return this.keyPrefix + rel;
+  }
+}
+
+async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(RESTORE_PARALLEL, items.length) }, worker));
+}
