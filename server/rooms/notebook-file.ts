@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Y from 'yjs';
+import type { NotebookJSON } from '../../common/nbformat';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
+import { rebaseOutsideEdit } from '../notebook/rebase';
 import { serializeNotebook } from '../notebook/serialize';
 import { type ReadNotebook, readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
@@ -148,7 +150,11 @@ export class NotebookFile {
       // The merge goes ahead: refusing it would leave the file and the room apart for good.
       this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not keep a version before merging an outside edit');
     });
-    mergeNotebookIntoDoc(this.options.doc, parsed.notebook, FILE_ORIGIN);
+    // With a bucket, other writers start from a copy a while old (up to one check interval):
+    // only the cells they changed since that copy are theirs.
+    const base = this.options.mirror && this.diskText !== undefined ? tryParse(this.diskText) : undefined;
+    const incoming = base ? rebaseOutsideEdit(base, parsed.notebook, notebookFromDoc(this.options.doc)) : parsed.notebook;
+    mergeNotebookIntoDoc(this.options.doc, incoming, FILE_ORIGIN);
     this.diskHash = hash;
     this.diskText = serializeNotebook(parsed.notebook);
     await this.options.history.setSavedHash(hash);
@@ -174,6 +180,7 @@ export class NotebookFile {
     }
     // In a cluster, only the notebook's owner may write it (throws once another took over).
     await this.options.history.checkFence?.();
+    const confirmed = this.diskText;
     await writeFileAtomic(path, text);
     const written = await stat(path);
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
@@ -183,7 +190,9 @@ export class NotebookFile {
     await this.options.history.setSavedHash(this.diskHash);
     if (refused) {
       // Another writer changed the file in the bucket since we read it: the local file is now
-      // its version. Merge it, cell by cell, and write the merge (conditionally again).
+      // its version. Merge what it changed since the copy we last stored, cell by cell, and
+      // write the merge (conditionally again).
+      this.diskText = confirmed;
       await this.mergeOutsideEdit();
       this.scheduleSave();
     }
@@ -223,6 +232,14 @@ export class NotebookFile {
     const target = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${why}.ipynb`);
     await copyFile(path, target);
     this.options.log.warn({ fileId: this.options.fileId, backup: target }, 'kept the previous version of the notebook');
+  }
+}
+
+function tryParse(text: string): NotebookJSON | undefined {
+  try {
+    return readNotebookJSON(JSON.parse(text)).notebook;
+  } catch {
+    return undefined;
   }
 }
 
