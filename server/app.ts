@@ -281,6 +281,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       fileIds,
       contents,
       flush: async (fileId) => notebooks.get(fileId)?.file.flush(),
+      state,
     }),
     onSharesRemoved: (removed) => {
       for (const share of removed) {

@@ -33,16 +33,45 @@ export interface Storages {
  * on the bucket by other means (histories, versions), local by nature (the write-ahead log, kernel
  * environments, locks) or a secret of this server (its token and cookie key).
  */
-export const DURABLE_STATE = ['file-ids.json', 'shares.json', 'schedules.json', 'outputs', 'snapshots/data', 'snapshots/meta', 'snapshots/index', 'jobs'];
+export const DURABLE_STATE = [
+  'file-ids.json',
+  'shares.json',
+  'schedules.json',
+  'checkpoints',
+  'outputs',
+  'snapshots/data',
+  'snapshots/meta',
+  'snapshots/index',
+  'jobs',
+];
 
 /** Throttling, 5xx answers and network errors: retried with the SDK's standard backoff. */
 const S3_MAX_ATTEMPTS = 5;
 const S3_CONNECT_TIMEOUT_MS = 3000;
 const S3_REQUEST_TIMEOUT_MS = 15_000;
 
-export async function createStorages(config: StorageConfig, dirs: { root: string; stateDir: string }, log: Logger): Promise<Storages> {
+export interface LocalDirs {
+  root: string;
+  stateDir: string;
+}
+
+export async function createStorages(config: StorageConfig, dirs: LocalDirs, log: Logger): Promise<Storages> {
+  if (config.kind === 'fs') return localStorages(dirs);
+  return bucketStorages(config, dirs, log);
+}
+
+/** The filesystem: the root and the state directory are all there is. */
+export function localStorages(dirs: LocalDirs): Storages {
+  return { docs: new FsDocStorage(dirs.stateDir), versions: new FsVersionStore(dirs.stateDir), files: localOnly, state: localOnly };
+}
+
+/** A bucket, with the root and the state directory as its caches. */
+export async function bucketStorages(
+  config: Extract<StorageConfig, { kind: 's3' }>,
+  dirs: LocalDirs,
+  log: Logger,
+): Promise<Storages & { files: S3FileMirror; state: S3FileMirror; bucket: Bucket }> {
   const { root, stateDir } = dirs;
-  if (config.kind === 'fs') return { docs: new FsDocStorage(stateDir), versions: new FsVersionStore(stateDir), files: localOnly, state: localOnly };
   const client = await s3Client(config.endpoint);
   try {
     await client.send(new HeadBucketCommand({ Bucket: config.bucket }));

@@ -92,6 +92,8 @@ export class Bucket {
           Bucket: this.name,
           Key: this.prefix + key,
           Body: body,
+          // Given, not left to the SDK: an empty body (a folder marker) would otherwise go without one.
+          ContentLength: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
           IfMatch: condition.ifMatch,
           IfNoneMatch: condition.ifAbsent ? '*' : undefined,
           Metadata: metadata,

@@ -32,7 +32,7 @@ export interface S3FileMirrorOptions {
   log: { warn(obj: object, msg?: string): void };
 }
 
-export const FOLDER_MARKER = '.folder';
+const FOLDER_MARKER = '.folder';
 /** S3's limit on a key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
 const TOUCH_DELAY_MS = 500;
@@ -89,6 +89,32 @@ export class S3FileMirror implements FileMirror {
         await this.upload(rel).catch((error: unknown) => this.options.log.warn({ path: rel, err: error }, 'could not store a local file in the bucket'));
       }
     });
+  }
+
+  /** Copies every local file (and folder) to the bucket, replacing what is there (`tandem copy --to`). */
+  async pushAll(): Promise<number> {
+    const local = await this.walk('');
+    await inParallel(local, async ({ rel, folder }) => {
+      if (folder) await this.folderMade(this.absolute(rel));
+      else this.etags.set(rel, await this.bucket.put(this.keyOf(rel), await readFile(this.absolute(rel))));
+    });
+    return local.filter((entry) => !entry.folder).length;
+  }
+
+  /** Copies every file (and folder) in the bucket here, replacing what is here (`tandem copy --from`). */
+  async pullAll(): Promise<number> {
+    let files = 0;
+    const listed = await this.bucket.listObjects(this.keyPrefix);
+    await inParallel(listed, async (object) => {
+      const rel = object.key.slice(this.keyPrefix.length);
+      if (rel === FOLDER_MARKER || rel.endsWith(`/${FOLDER_MARKER}`)) {
+        await mkdir(join(this.localDir, rel.slice(0, -FOLDER_MARKER.length)), { recursive: true });
+      } else if (this.included(rel)) {
+        await this.download(rel);
+        files++;
+      }
+    });
+    return files;
   }
 
   accepts(path: string): void {
