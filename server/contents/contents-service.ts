@@ -93,9 +93,11 @@ export class ContentsService {
 
   async get(rawPath: string, options: GetOptions): Promise<ContentsModel> {
     const { apiPath, absolute } = this.paths.resolve(rawPath);
-    const info = await stat(absolute).catch((error: unknown) => {
-      if (isNotFound(error)) throw notFound(`No such file or directory: ${apiPath}`);
-      throw error;
+    const info = await stat(absolute).catch(async (error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      // Put in the bucket by another tool since this server last looked: brought in now.
+      if (apiPath && (await this.files.refresh(absolute).catch(() => false))) return stat(absolute);
+      throw notFound(`No such file or directory: ${apiPath}`);
     });
     const type: ContentType = info.isDirectory() ? 'directory' : options.type === 'file' || !apiPath.endsWith('.ipynb') ? 'file' : 'notebook';
     if (options.type && options.type !== type && !(options.type === 'file' && type === 'notebook')) {
@@ -104,6 +106,9 @@ export class ContentsService {
     const model = this.baseModel(apiPath, type, info);
     if (!options.content) return model;
     if (type === 'directory') {
+      await this.files.refreshFolder(absolute).catch((error: unknown) => {
+        this.log.warn({ path: apiPath, err: error }, 'could not list the folder in the bucket; showing the local copy');
+      });
       const entries = await readdir(absolute, { withFileTypes: true });
       const listed = await Promise.all(
         entries

@@ -24,6 +24,11 @@ export interface FileMirror {
   folderMade(path: string): Promise<void>;
   /** Asks the bucket (one HEAD) whether another tool changed the file; brings the change in and answers true if so. */
   refresh(path: string): Promise<boolean>;
+  /**
+   * Brings in what other tools put in (or changed in) this folder of the bucket: one listing of
+   * the folder, at most once per check interval.
+   */
+  refreshFolder(path: string): Promise<void>;
   /** Waits for everything touched so far to be stored. */
   flush(): Promise<void>;
 }
@@ -38,5 +43,6 @@ export const localOnly: FileMirror = {
   renamed: async () => {},
   folderMade: async () => {},
   refresh: async () => false,
+  refreshFolder: async () => {},
   flush: async () => {},
 };

@@ -93,7 +93,7 @@ export async function bucketStorages(
   return {
     docs,
     versions: new S3VersionStore(bucket),
-    files: new S3FileMirror({ bucket, keyPrefix: 'files/', localDir: root, conditional: true, log: mirrorLog }),
+    files: new S3FileMirror({ bucket, keyPrefix: 'files/', localDir: root, conditional: true, checkMs: config.checkMs, log: mirrorLog }),
     state: new S3FileMirror({ bucket, keyPrefix: 'state/', localDir: stateDir, only: DURABLE_STATE, conditional: false, fileMode: 0o600, log: mirrorLog }),
     bucket,
   };

@@ -299,3 +299,23 @@ test('names with unicode, spaces and % map to keys of the same name; .., control
   expect([...(await objectsUnder('names/files/')).keys()]).toEqual([`names/files/${odd}`]);
   expect(relative(root, join(root, odd))).toBe(odd);
 });
+
+test('a notebook another tool puts in the bucket is found by its path at once, and in its folder listing after a check interval', async () => {
+  const root = tempRoot();
+  roots.push(root);
+  const server = await startTandem({ root, ...s3Options('dropped', ['--s3-check', '0.5']) });
+  servers.push(server);
+  await server.api('PUT', '/api/contents/inbox', { type: 'directory' });
+  const listed = async () => (await (await server.api('GET', '/api/contents/inbox')).json()).content.map((m: { name: string }) => m.name);
+  expect(await listed()).toEqual([]);
+  // A pipeline drops a notebook and a report in the bucket, not through Tandem.
+  await putObject('dropped/files/inbox/report.ipynb', JSON.stringify(makeNotebook([{ id: 'r', source: "print('from the pipeline')" }])));
+  await putObject('dropped/files/inbox/deep/summary.csv', 'a,b\n1,2\n');
+  const opened = await server.api('GET', '/api/contents/inbox/report.ipynb');
+  expect(opened.status).toBe(200);
+  expect((await opened.json()).content.cells[0].source).toBe("print('from the pipeline')");
+  await eventually(async () => expect((await listed()).sort()).toEqual(['deep', 'report.ipynb']), 10_000, 250);
+  const reader = await connectNotebook(server, 'inbox/report.ipynb');
+  clients.push(reader);
+  expect(reader.notebook.getCell(0).getSource()).toBe("print('from the pipeline')");
+});

@@ -131,6 +131,26 @@ export class Bucket {
     return (await this.listObjects(under)).map((object) => object.key);
   }
 
+  /** One level under a prefix, as a folder listing shows it: the objects, and the names of the folders below. */
+  async listLevel(under: string): Promise<{ objects: ListedObject[]; folders: string[] }> {
+    const objects: ListedObject[] = [];
+    const folders: string[] = [];
+    const full = this.prefix + under;
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.name, Prefix: full, Delimiter: '/' })) {
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        objects.push({
+          key: object.Key.slice(this.prefix.length),
+          etag: object.ETag ?? '',
+          size: object.Size ?? 0,
+          lastModified: object.LastModified ?? new Date(0),
+        });
+      }
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix.slice(full.length, -1));
+    }
+    return { objects, folders };
+  }
+
   /** Every object under a prefix, with its ETag, size and time. Only for rare, non-join paths. */
   async listObjects(under: string): Promise<ListedObject[]> {
     const objects: ListedObject[] = [];

@@ -29,6 +29,8 @@ export interface S3FileMirrorOptions {
   conditional: boolean;
   /** Mode of files brought in from the bucket (Tandem's own are 0600); people's files keep theirs. */
   fileMode?: number;
+  /** A folder is listed in the bucket at most this often (refreshFolder). */
+  checkMs?: number;
   log: { warn(obj: object, msg?: string): void };
 }
 
@@ -53,6 +55,8 @@ export class S3FileMirror implements FileMirror {
   private readonly etags = new Map<string, string>();
   private readonly serial = new KeyedSerial();
   private readonly pending = new Set<string>();
+  /** When each folder was last listed in the bucket. */
+  private readonly folderCheckedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> = Promise.resolve();
 
@@ -79,6 +83,13 @@ export class S3FileMirror implements FileMirror {
     }
     for (const folder of folders) await mkdir(join(this.localDir, folder), { recursive: true });
     await inParallel(files, (object) => this.reconcile(object));
+    // Everything was just listed: folders need not be listed again for a while.
+    const now = Date.now();
+    this.folderCheckedAt.set('', now);
+    for (const rel of inBucket) {
+      const segments = rel.split('/');
+      for (let n = 1; n < segments.length; n++) this.folderCheckedAt.set(segments.slice(0, n).join('/'), now);
+    }
     // What only this machine has (written while the bucket was out of reach, or a root that is
     // being moved to a bucket) goes up too: nothing is dropped.
     const local = await this.walk('');
@@ -194,6 +205,28 @@ export class S3FileMirror implements FileMirror {
         return false;
       }
       return this.download(rel);
+    });
+  }
+
+  async refreshFolder(path: string): Promise<void> {
+    const rel = this.relativeOf(path);
+    const every = this.options.checkMs ?? 0;
+    const last = this.folderCheckedAt.get(rel);
+    if (every <= 0 || (last !== undefined && Date.now() - last < every)) return;
+    this.folderCheckedAt.set(rel, Date.now());
+    const { objects, folders } = await this.bucket.listLevel(`${this.keyPrefix}${rel ? `${rel}/` : ''}`);
+    for (const folder of folders) if (!folder.startsWith('.')) await mkdir(this.absolute(rel ? `${rel}/${folder}` : folder), { recursive: true });
+    await inParallel(objects, (object) => {
+      const objectRel = object.key.slice(this.keyPrefix.length);
+      if (!this.included(objectRel) || object.etag === this.etags.get(objectRel)) return Promise.resolve();
+      return this.serial.run(objectRel, async () => {
+        if (object.etag === this.etags.get(objectRel)) return;
+        const local = await readFile(this.absolute(objectRel)).catch(() => undefined);
+        if (local && md5(local) === unquote(object.etag)) this.etags.set(objectRel, object.etag);
+        // Another tool's change since we last read it: the bucket's copy comes in.
+        else if (this.etags.has(objectRel) || !local) await this.download(objectRel);
+        else await this.reconcile(object);
+      });
     });
   }
 
