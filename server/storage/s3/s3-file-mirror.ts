@@ -37,12 +37,19 @@ export interface S3FileMirrorOptions {
 const FOLDER_MARKER = '.folder';
 /** S3's limit on a key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
-const TOUCH_DELAY_MS = 500;
+/** Tandem's own files are stored within about a second of a change, as the histories are. */
+const TOUCH_DELAY_MS = 1000;
 const TOUCH_RETRY_MS = 5000;
 /** Objects brought in or sent out at once during a restore. */
 const RESTORE_PARALLEL = 8;
 // Control characters do not survive an XML listing on every S3-compatible server.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The folder a marker key keeps ('' for the top), or undefined when the key is not a marker. */
+function folderOfMarker(rel: string): string | undefined {
+  if (rel === FOLDER_MARKER) return '';
+  return rel.endsWith(`/${FOLDER_MARKER}`) ? rel.slice(0, -FOLDER_MARKER.length - 1) : undefined;
+}
 
 const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
@@ -73,15 +80,16 @@ export class S3FileMirror implements FileMirror {
     const files: ListedObject[] = [];
     for (const object of listed) {
       const rel = object.key.slice(this.keyPrefix.length);
-      if (rel === FOLDER_MARKER || rel.endsWith(`/${FOLDER_MARKER}`)) {
-        folders.push(rel.slice(0, -FOLDER_MARKER.length));
+      const folder = folderOfMarker(rel);
+      if (folder !== undefined) {
+        if (folder === '' || this.included(folder)) folders.push(folder);
         inBucket.add(rel);
       } else if (this.included(rel)) {
         files.push(object);
         inBucket.add(rel);
       }
     }
-    for (const folder of folders) await mkdir(join(this.localDir, folder), { recursive: true });
+    for (const folder of folders) await mkdir(this.absolute(folder), { recursive: true });
     await inParallel(files, (object) => this.reconcile(object));
     // Everything was just listed: folders need not be listed again for a while.
     const now = Date.now();
@@ -118,8 +126,9 @@ export class S3FileMirror implements FileMirror {
     const listed = await this.bucket.listObjects(this.keyPrefix);
     await inParallel(listed, async (object) => {
       const rel = object.key.slice(this.keyPrefix.length);
-      if (rel === FOLDER_MARKER || rel.endsWith(`/${FOLDER_MARKER}`)) {
-        await mkdir(join(this.localDir, rel.slice(0, -FOLDER_MARKER.length)), { recursive: true });
+      const folder = folderOfMarker(rel);
+      if (folder !== undefined) {
+        if (folder !== '' && this.included(folder)) await mkdir(this.absolute(folder), { recursive: true });
       } else if (this.included(rel)) {
         await this.download(rel);
         files++;
@@ -215,7 +224,8 @@ export class S3FileMirror implements FileMirror {
     if (every <= 0 || (last !== undefined && Date.now() - last < every)) return;
     this.folderCheckedAt.set(rel, Date.now());
     const { objects, folders } = await this.bucket.listLevel(`${this.keyPrefix}${rel ? `${rel}/` : ''}`);
-    for (const folder of folders) if (!folder.startsWith('.')) await mkdir(this.absolute(rel ? `${rel}/${folder}` : folder), { recursive: true });
+    for (const folder of folders)
+      if (this.included(rel ? `${rel}/${folder}` : folder)) await mkdir(this.absolute(rel ? `${rel}/${folder}` : folder), { recursive: true });
     await inParallel(objects, (object) => {
       const objectRel = object.key.slice(this.keyPrefix.length);
       if (!this.included(objectRel) || object.etag === this.etags.get(objectRel)) return Promise.resolve();
@@ -326,8 +336,12 @@ export class S3FileMirror implements FileMirror {
     return found;
   }
 
+  /**
+   * Whether a path is mirrored. Keys another tool wrote are read through this too, so it is also
+   * what keeps `..`, hidden, empty or control-character segments from reaching the local disk.
+   */
   private included(rel: string): boolean {
-    if (rel.split('/').some((segment) => segment.startsWith('.'))) return false;
+    if (rel.split('/').some((segment) => segment === '' || segment.startsWith('.') || segment.includes('\\') || CONTROL.test(segment))) return false;
     const only = this.options.only;
     return !only || only.some((p) => rel === p || rel.startsWith(`${p}/`));
   }
