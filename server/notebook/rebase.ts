@@ -37,8 +37,12 @@ export function rebaseOutsideEdit(base: NotebookJSON, theirs: NotebookJSON, live
   live.cells.forEach((cell, index) => {
     const id = idOf(cell);
     if (id === undefined || baseCells.has(id) || placed.has(id)) return;
-    const previous = index > 0 ? idOf(live.cells[index - 1]) : undefined;
-    const after = previous === undefined ? -1 : cells.findIndex((c) => idOf(c) === previous);
+    // After the nearest cell before it that is still there, or first.
+    let after = -1;
+    for (let before = index - 1; before >= 0 && after < 0; before--) {
+      const previous = idOf(live.cells[before]);
+      if (previous !== undefined) after = cells.findIndex((c) => idOf(c) === previous);
+    }
     cells.splice(after + 1, 0, cell);
     placed.add(id);
   });

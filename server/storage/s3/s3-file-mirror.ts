@@ -248,8 +248,11 @@ export class S3FileMirror implements FileMirror {
       throw error;
     });
     if (!bytes) return;
-    const known = this.etags.get(rel);
+    let known = this.etags.get(rel);
     if (known && unquote(known) === md5(bytes)) return;
+    // A key this process has not read since it started (written by another replica on the same
+    // root, say) is read now: the write is still refused if it changes in between.
+    if (!known && this.options.conditional) known = await this.bucket.etagOf(this.keyOf(rel));
     const condition = !this.options.conditional ? {} : known ? { ifMatch: known } : { ifAbsent: true };
     try {
       this.etags.set(rel, await this.bucket.put(this.keyOf(rel), bytes, condition));
