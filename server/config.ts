@@ -361,7 +361,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     maxSocketsPerLink: number('max-link-sockets', get('max-link-sockets')!, 1, 1_000_000),
     maxSocketsPerAddress: number('max-address-sockets', get('max-address-sockets')!, 1, 1_000_000),
     saveDelayMs,
-    saveMaxDelayMs: Math.max(saveDelayMs, 5000),
+    // While typing goes on, a save at least this often. With a bucket each save is also a PUT,
+    // and the history (shipped every second) already holds every edit: less often there.
+    saveMaxDelayMs: Math.max(saveDelayMs, storageConfig.kind === 's3' ? 15_000 : 5000),
     watchIntervalMs: 2000,
     compactBytes: 4 * 1024 * 1024,
     pingIntervalMs: 30_000,
