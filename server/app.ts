@@ -18,6 +18,7 @@ import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
 import { RootPaths } from './contents/paths';
 import { createEnvironmentService } from './environments';
+import { kernelFilesExtension } from './execution/kernel-files';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { Authenticator, registerAuth } from './http/auth';
@@ -186,7 +187,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells, jupyterChannels, versions, jobBoards],
+      extensions: [queries.sqlCells, jupyterChannels, versions, jobBoards, kernelFilesExtension(files, logger.child({ component: 'file-mirror' }))],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
@@ -338,6 +339,8 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
         await Promise.all([scheduler.close(), jobs.close()]);
         await cluster?.adoptOrphans();
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
+        // What kernels wrote last, and Tandem's own files touched last, reach the bucket before the exit.
+        await files.sweep();
         await state.flush();
         await cluster?.close();
         transport.close();

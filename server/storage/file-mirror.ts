@@ -31,6 +31,11 @@ export interface FileMirror {
   refreshFolder(path: string): Promise<void>;
   /** Waits for everything touched so far to be stored. */
   flush(): Promise<void>;
+  /**
+   * Stores what was written here by other means since the last look (files a kernel saved): a
+   * stat of every local file, and a write of each new or changed one. Nothing is deleted.
+   */
+  sweep(): Promise<void>;
 }
 
 /** The filesystem storage: the local directory is all there is. */
@@ -45,4 +50,5 @@ export const localOnly: FileMirror = {
   refresh: async () => false,
   refreshFolder: async () => {},
   flush: async () => {},
+  sweep: async () => {},
 };

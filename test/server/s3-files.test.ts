@@ -319,3 +319,18 @@ test('a notebook another tool puts in the bucket is found by its path at once, a
   clients.push(reader);
   expect(reader.notebook.getCell(0).getSource()).toBe("print('from the pipeline')");
 });
+
+test('a file a cell writes into the root reaches the bucket once the kernel is idle again', async () => {
+  const root = tempRoot();
+  roots.push(root);
+  const server = await startTandem({ root, ...s3Options('kernel-writes') });
+  servers.push(server);
+  const nb = makeNotebook([{ id: 'w', source: "open('from-kernel.csv', 'w').write('a,b\\n1,2\\n')" }]);
+  await server.api('PUT', '/api/contents/writer.ipynb', { type: 'notebook', format: 'json', content: nb });
+  const client = await connectNotebook(server, 'writer.ipynb');
+  clients.push(client);
+  const [run] = await execute(server, client.fileId, ['w']);
+  expect((await waitForRun(client, run.id, undefined, 120_000)).status).toBe('ok');
+  expect(readFileSync(join(root, 'from-kernel.csv'), 'utf8')).toBe('a,b\n1,2\n');
+  await eventually(async () => expect((await getObject('kernel-writes/files/from-kernel.csv')).text).toBe('a,b\n1,2\n'), 10_000, 250);
+});

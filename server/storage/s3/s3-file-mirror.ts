@@ -62,6 +62,9 @@ export class S3FileMirror implements FileMirror {
   private readonly etags = new Map<string, string>();
   private readonly serial = new KeyedSerial();
   private readonly pending = new Set<string>();
+  /** Size and time of each local file as it was last stored or brought in: a sweep stores what differs. */
+  private readonly stamps = new Map<string, string>();
+  private sweeping: Promise<void> | undefined;
   /** When each folder was last listed in the bucket. */
   private readonly folderCheckedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -240,24 +243,59 @@ export class S3FileMirror implements FileMirror {
     });
   }
 
-  /** Stores the local file, conditionally; a refused write brings the bucket's version in. */
-  private async upload(rel: string): Promise<void> {
+  sweep(): Promise<void> {
+    this.sweeping ??= this.sweepNow().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  private async sweepNow(): Promise<void> {
+    for (const { rel, folder } of await this.walk('')) {
+      if (folder) continue;
+      const stamp = await this.stampOf(rel);
+      if (stamp === undefined || stamp === this.stamps.get(rel)) continue;
+      await this.serial
+        .run(rel, () => this.upload(rel, 'keep'))
+        .catch((error: unknown) => {
+          // A copy changed in the bucket meanwhile stays there, and this one here: neither is lost.
+          this.options.log.warn({ path: rel, err: error }, 'could not store a file written outside Tandem in the bucket');
+        });
+    }
+  }
+
+  private async stampOf(rel: string): Promise<string | undefined> {
+    const info = await stat(this.absolute(rel)).catch(() => undefined);
+    return info?.isFile() ? `${info.size}:${info.mtimeMs}` : undefined;
+  }
+
+  /**
+   * Stores the local file, conditionally. A refused write brings the bucket's version in
+   * (`download`, for files Tandem writes and can merge or answer 409 for) or leaves both as
+   * they are (`keep`, for files written by other means).
+   */
+  private async upload(rel: string, onStale: 'download' | 'keep' = 'download'): Promise<void> {
     const path = this.absolute(rel);
+    const stamp = await this.stampOf(rel);
     const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
       throw error;
     });
     if (!bytes) return;
     let known = this.etags.get(rel);
-    if (known && unquote(known) === md5(bytes)) return;
+    if (known && unquote(known) === md5(bytes)) {
+      if (stamp) this.stamps.set(rel, stamp);
+      return;
+    }
     // A key this process has not read since it started (written by another replica on the same
     // root, say) is read now: the write is still refused if it changes in between.
     if (!known && this.options.conditional) known = await this.bucket.etagOf(this.keyOf(rel));
     const condition = !this.options.conditional ? {} : known ? { ifMatch: known } : { ifAbsent: true };
     try {
       this.etags.set(rel, await this.bucket.put(this.keyOf(rel), bytes, condition));
+      if (stamp) this.stamps.set(rel, stamp);
     } catch (error) {
-      if (error instanceof StaleObjectError) await this.download(rel);
+      if (error instanceof StaleObjectError && onStale === 'download') await this.download(rel);
       throw error;
     }
   }
@@ -270,6 +308,8 @@ export class S3FileMirror implements FileMirror {
     await mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, object.body, existsSync(path) ? undefined : this.options.fileMode);
     this.etags.set(rel, object.etag);
+    const stamp = await this.stampOf(rel);
+    if (stamp) this.stamps.set(rel, stamp);
     return true;
   }
 
@@ -284,6 +324,7 @@ export class S3FileMirror implements FileMirror {
     }
     if (md5(await readFile(path)) === unquote(object.etag)) {
       this.etags.set(rel, object.etag);
+      this.stamps.set(rel, `${info.size}:${info.mtimeMs}`);
       return;
     }
     if (info.mtime > object.lastModified) {
