@@ -134,8 +134,15 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   if (freshRoot) await seedRoot(config.root, files);
   const paths = new RootPaths(config.root);
   const stored = (path: string) => state.touched(path);
-  const fileIds = new FileIdIndex(config.stateDir, stored);
-  const shares = new ShareStore(config.stateDir, stored);
+  // The index that ties files to their histories, and share links, are stored at once: a
+  // history is in the bucket from its first moment, and must be found from its file.
+  const storedNow = (path: string) =>
+    void state.written(path).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not store an index in the bucket; trying again soon');
+      state.touched(path);
+    });
+  const fileIds = new FileIdIndex(config.stateDir, storedNow);
+  const shares = new ShareStore(config.stateDir, storedNow);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
