@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
@@ -300,7 +300,7 @@ test('names with unicode, spaces and % map to keys of the same name; .., control
   expect(relative(root, join(root, odd))).toBe(odd);
 });
 
-test('a notebook another tool puts in the bucket is found by its path at once, and in its folder listing after a check interval', async () => {
+test('a notebook another tool puts in the bucket is found by its path at once, and in its folder listing after a check interval; a file it deletes there goes from the listing', async () => {
   const root = tempRoot();
   roots.push(root);
   const server = await startTandem({ root, ...s3Options('dropped', ['--s3-check', '0.5']) });
@@ -318,6 +318,18 @@ test('a notebook another tool puts in the bucket is found by its path at once, a
   const reader = await connectNotebook(server, 'inbox/report.ipynb');
   clients.push(reader);
   expect(reader.notebook.getCell(0).getSource()).toBe("print('from the pipeline')");
+
+  // A file made through Tandem, then deleted in the bucket by the other tool.
+  await server.api('PUT', '/api/contents/inbox/stale.txt', { type: 'file', format: 'text', content: 'old' });
+  await eventually(async () => expect(await listed()).toContain('stale.txt'), 10_000, 250);
+  const client = s3.client();
+  try {
+    await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: 'dropped/files/inbox/stale.txt' }));
+  } finally {
+    client.destroy();
+  }
+  await eventually(async () => expect(await listed()).not.toContain('stale.txt'), 10_000, 250);
+  expect((await listed()).sort()).toEqual(['deep', 'report.ipynb']);
 });
 
 test('a file a cell writes into the root reaches the bucket once the kernel is idle again', async () => {

@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { invalid } from '../../errors';
 import { writeFileAtomic } from '../atomic-write';
@@ -226,7 +226,22 @@ export class S3FileMirror implements FileMirror {
     const last = this.folderCheckedAt.get(rel);
     if (every <= 0 || (last !== undefined && Date.now() - last < every)) return;
     this.folderCheckedAt.set(rel, Date.now());
+    const knownBefore = new Map(this.etags);
     const { objects, folders } = await this.bucket.listLevel(`${this.keyPrefix}${rel ? `${rel}/` : ''}`);
+    // Deleted from the bucket by another tool: a local copy that is exactly what was stored, and
+    // was not written again while the listing ran, goes too. A changed one stays (and is stored).
+    const listed = new Set(objects.map((object) => object.key.slice(this.keyPrefix.length)));
+    const here = await readdir(this.absolute(rel), { withFileTypes: true }).catch(() => []);
+    for (const entry of here) {
+      const entryRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (!entry.isFile() || listed.has(entryRel) || !knownBefore.has(entryRel)) continue;
+      await this.serial.run(entryRel, async () => {
+        if (this.etags.get(entryRel) !== knownBefore.get(entryRel) || (await this.stampOf(entryRel)) !== this.stamps.get(entryRel)) return;
+        await rm(this.absolute(entryRel), { force: true });
+        this.etags.delete(entryRel);
+        this.stamps.delete(entryRel);
+      });
+    }
     for (const folder of folders)
       if (this.included(rel ? `${rel}/${folder}` : folder)) await mkdir(this.absolute(rel ? `${rel}/${folder}` : folder), { recursive: true });
     await inParallel(objects, (object) => {
