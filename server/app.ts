@@ -161,7 +161,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const auth = new Authenticator({ serverToken: token, isFormerToken: serverToken.isFormer, shares, allowOrigins: config.allowOrigins });
   registerAuth(app, auth);
 
-  const outputs = new OutputStore(join(config.stateDir, 'outputs'), stored);
+  const outputs = new OutputStore(join(config.stateDir, 'outputs'), stored, (dir) => {
+    void state.removed(dir).catch((error: unknown) => logger.warn({ err: error }, "could not drop a deleted notebook's outputs from the bucket"));
+  });
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, stored, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));

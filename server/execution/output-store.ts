@@ -44,6 +44,8 @@ export class OutputStore {
     private readonly dir: string,
     /** Told after every write (to store the output beyond this machine). */
     private readonly onWrite: (path: string) => void = () => {},
+    /** Told when a notebook's outputs are dropped (to drop them there too). */
+    private readonly onForget: (dir: string) => void = () => {},
   ) {}
 
   create(fileId: string, extension: 'txt' | 'json'): StoredOutput {
@@ -67,6 +69,8 @@ export class OutputStore {
   }
 
   forget(fileId: string): void {
-    if (KEY.test(fileId)) rmSync(join(this.dir, fileId), { recursive: true, force: true });
+    if (!KEY.test(fileId)) return;
+    rmSync(join(this.dir, fileId), { recursive: true, force: true });
+    this.onForget(join(this.dir, fileId));
   }
 }
