@@ -1,22 +1,18 @@
-// A local directory written through to a bucket, under one key prefix: the file `a/b.ipynb` is
-// the key `{prefix}a/b.ipynb`, so other tools (aws s3 cp, a pipeline) find and change it where
-// they expect it. A folder made empty is kept by a marker key, `{prefix}a/.folder`; names that
-// start with a dot are never the contents API's, so a marker cannot collide with a file. A key
-// is never also a prefix followed by '/': a local directory cannot hold a file and a folder of
-// one name either, which is what S3-compatible servers with a filesystem underneath need.
-//
-// Writes are conditional on the ETag last read (If-Match), or If-None-Match: * for a key this
-// mirror has not seen, so a stale writer never overwrites another's object unseen.
+// A local directory written through to a bucket, under one key prefix (layout in file-keys.ts):
+// brought in at start, each write the server makes stored, and changes other tools make in the
+// bucket noticed by ETag (one HEAD for a file, one LIST for a folder). Writes are conditional on
+// the ETag last read (If-Match), or If-None-Match: * for a new key, so a stale writer never
+// overwrites another's object unseen.
 
 import { createHash } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { invalid } from '../../errors';
 import { writeFileAtomic } from '../atomic-write';
 import type { FileMirror } from '../file-mirror';
 import { KeyedSerial } from '../keyed-serial';
 import { type Bucket, type ListedObject, StaleObjectError } from './bucket';
+import { assertStorable, FOLDER_MARKER, folderOfMarker, isSafePath } from './file-keys';
 
 export interface S3FileMirrorOptions {
   bucket: Bucket;
@@ -34,23 +30,11 @@ export interface S3FileMirrorOptions {
   log: { warn(obj: object, msg?: string): void };
 }
 
-const FOLDER_MARKER = '.folder';
-/** S3's limit on a key, in UTF-8 bytes. */
-const MAX_KEY_BYTES = 1024;
 /** Tandem's own files are stored within about a second of a change, as the histories are. */
 const TOUCH_DELAY_MS = 1000;
 const TOUCH_RETRY_MS = 5000;
 /** Objects brought in or sent out at once during a restore. */
 const RESTORE_PARALLEL = 8;
-// Control characters do not survive an XML listing on every S3-compatible server.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** The folder a marker key keeps ('' for the top), or undefined when the key is not a marker. */
-function folderOfMarker(rel: string): string | undefined {
-  if (rel === FOLDER_MARKER) return '';
-  return rel.endsWith(`/${FOLDER_MARKER}`) ? rel.slice(0, -FOLDER_MARKER.length - 1) : undefined;
-}
-
 const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
 
@@ -142,9 +126,7 @@ export class S3FileMirror implements FileMirror {
 
   accepts(path: string): void {
     const rel = this.relativeOf(path);
-    if (CONTROL.test(rel)) throw invalid('File and folder names cannot hold control characters');
-    const longest = `${this.bucket.prefix}${this.keyPrefix}${rel}/${FOLDER_MARKER}`;
-    if (Buffer.byteLength(longest) > MAX_KEY_BYTES) throw invalid(`The path is too long for the bucket (at most about ${MAX_KEY_BYTES} bytes)`);
+    assertStorable(this.bucket.prefix + this.keyPrefix, rel);
   }
 
   written(path: string): Promise<void> {
@@ -400,7 +382,7 @@ export class S3FileMirror implements FileMirror {
    * what keeps `..`, hidden, empty or control-character segments from reaching the local disk.
    */
   private included(rel: string): boolean {
-    if (rel.split('/').some((segment) => segment === '' || segment.startsWith('.') || segment.includes('\\') || CONTROL.test(segment))) return false;
+    if (!isSafePath(rel)) return false;
     const only = this.options.only;
     return !only || only.some((p) => rel === p || rel.startsWith(`${p}/`));
   }
