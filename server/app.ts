@@ -3,7 +3,7 @@
 // `close` saves every open notebook and shuts everything down.
 
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -18,6 +18,7 @@ import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
 import { RootPaths } from './contents/paths';
 import { createEnvironmentService } from './environments';
+import { kernelFilesExtension } from './execution/kernel-files';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
 import { Authenticator, registerAuth } from './http/auth';
@@ -52,6 +53,7 @@ import { localRooms } from './notebooks/room-host';
 import { projectPath } from './project-files';
 import { createSqlQueries } from './queries';
 import { FileIdIndex } from './storage/file-ids';
+import type { FileMirror } from './storage/file-mirror';
 import { createStorages } from './storage/storage-factory';
 import { chooseKernelProtocol, registerKernelChannelsTransport } from './transport/kernel-channels-socket';
 import { SendBudget } from './transport/send-budget';
@@ -105,22 +107,42 @@ async function listen(app: FastifyInstance, config: Config): Promise<number> {
   }
 }
 
-/** A new root gets a notebook to start from, so the first visit is not an empty folder. */
-function seedRoot(root: string): void {
-  if (existsSync(root)) return;
-  mkdirSync(root, { recursive: true });
-  copyFileSync(projectPath('server', 'assets', 'Welcome.ipynb'), join(root, 'Welcome.ipynb'));
+/** A new root (with nothing in its bucket) gets a notebook to start from, so the first visit is not an empty folder. */
+async function seedRoot(root: string, files: FileMirror): Promise<void> {
+  if (readdirSync(root).some((name) => !name.startsWith('.'))) return;
+  const welcome = join(root, 'Welcome.ipynb');
+  copyFileSync(projectPath('server', 'assets', 'Welcome.ipynb'), welcome);
+  await files.written(welcome);
 }
 
 export async function createTandem(config: Config, logger: Logger): Promise<Tandem> {
-  seedRoot(config.root);
+  const freshRoot = !existsSync(config.root);
+  mkdirSync(config.root, { recursive: true });
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const serverToken = loadServerToken(config.stateDir, { given: config.token, rotate: config.rotateToken });
   const token = serverToken.token;
+  const {
+    docs: storage,
+    versions: versionStore,
+    files,
+    state,
+    bucket,
+  } = await createStorages(config.storage, { root: config.root, stateDir: config.stateDir }, logger.child({ component: 'storage' }));
+  // With a bucket, the local folders are caches: filled from it before anything reads them.
+  await state.restore();
+  await files.restore();
+  if (freshRoot) await seedRoot(config.root, files);
   const paths = new RootPaths(config.root);
-  const fileIds = new FileIdIndex(config.stateDir);
-  const shares = new ShareStore(config.stateDir);
-  const { docs: storage, versions: versionStore, bucket } = await createStorages(config.storage, config.stateDir, logger.child({ component: 'storage' }));
+  const stored = (path: string) => state.touched(path);
+  // The index that ties files to their histories, and share links, are stored at once: a
+  // history is in the bucket from its first moment, and must be found from its file.
+  const storedNow = (path: string) =>
+    void state.written(path).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not store an index in the bucket; trying again soon');
+      state.touched(path);
+    });
+  const fileIds = new FileIdIndex(config.stateDir, storedNow);
+  const shares = new ShareStore(config.stateDir, storedNow);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -139,9 +161,11 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const auth = new Authenticator({ serverToken: token, isFormerToken: serverToken.isFormer, shares, allowOrigins: config.allowOrigins });
   registerAuth(app, auth);
 
-  const outputs = new OutputStore(join(config.stateDir, 'outputs'));
+  const outputs = new OutputStore(join(config.stateDir, 'outputs'), stored, (dir) => {
+    void state.removed(dir).catch((error: unknown) => logger.warn({ err: error }, "could not drop a deleted notebook's outputs from the bucket"));
+  });
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
-  const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
+  const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, stored, log: logger.child({ component: 'queries' }) });
   const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
   const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
   const versions = versionsExtension(
@@ -172,11 +196,13 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       environments,
       outputs,
       limits: DEFAULT_OUTPUT_LIMITS,
-      extensions: [queries.sqlCells, jupyterChannels, versions, jobBoards],
+      extensions: [queries.sqlCells, jupyterChannels, versions, jobBoards, kernelFilesExtension(files, logger.child({ component: 'file-mirror' }))],
       log: logger,
       saveDelayMs: config.saveDelayMs,
       saveMaxDelayMs: config.saveMaxDelayMs,
       compactBytes: config.compactBytes,
+      files,
+      fileCheckMs: config.storage.kind === 's3' ? config.storage.checkMs : 0,
       lostKernel: cluster ? 'The kernel was lost with the server that ran it; a run starts a new one' : undefined,
     },
     graceMs: config.roomGraceMs,
@@ -186,7 +212,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   cluster?.serve(notebooks);
   const rooms = cluster ?? localRooms(notebooks);
-  const jobStore = new FsJobStore(join(config.stateDir, 'jobs'));
+  const jobStore = new FsJobStore(join(config.stateDir, 'jobs'), stored);
   const jobs = new JobService({
     runner: new JobRunner({ environments, sql: queries.jobSql, log: logger.child({ component: 'jobs' }) }),
     store: jobStore,
@@ -205,12 +231,13 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     fileIds,
     root: config.root,
     stateDir: config.stateDir,
+    stored,
     clock: config.schedulerClock,
     active: cluster ? () => cluster.runsSchedules : undefined,
     log: logger.child({ component: 'scheduler' }),
   });
   jobBoards.scheduleChanged = (fileId, schedule) => scheduler.set(fileId, schedule);
-  const contents = new ContentsService(paths, fileIds, notebooks, logger);
+  const contents = new ContentsService(paths, fileIds, notebooks, files, logger);
   // One budget for room and kernel sockets alike: memory is memory.
   const sendBudget = new SendBudget(config.sendBudgetBytes, config.maxBufferedBytes);
   const transport = await registerWebSocketTransport(app, {
@@ -264,6 +291,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
       fileIds,
       contents,
       flush: async (fileId) => notebooks.get(fileId)?.file.flush(),
+      state,
     }),
     onSharesRemoved: (removed) => {
       for (const share of removed) {
@@ -320,6 +348,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
         await Promise.all([scheduler.close(), jobs.close()]);
         await cluster?.adoptOrphans();
         await Promise.all([notebooks.closeAll(), environments.close(), jupyter.close()]);
+        // What kernels wrote last, and Tandem's own files touched last, reach the bucket before the exit.
+        await files.sweep();
+        await state.flush();
         await cluster?.close();
         transport.close();
         kernelChannels.close();

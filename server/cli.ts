@@ -1,11 +1,13 @@
 // `tandem serve`: starts the server, prints the sign-in URL, and shuts down cleanly on
 // SIGINT or SIGTERM (saving every open notebook first). A second signal exits at once.
 // `tandem run NOTEBOOK` runs one job without a server (see jobs/run-command.ts).
+// `tandem copy --to|--from s3://BUCKET/PREFIX` moves a root and its state (storage/copy-command.ts).
 
 import { createTandem } from './app';
 import { type Config, ConfigError, loadConfig, usage } from './config';
 import { RUN_USAGE, runCommand } from './jobs/run-command';
 import { createLogger } from './log';
+import { COPY_USAGE, copyCommand } from './storage/copy-command';
 
 const ROOT_WARNING =
   'Tandem runs as root with local kernels: every kernel, and so anyone with a run link, runs code as root. Start it as an ordinary user, or use --runtime container to isolate kernels.';
@@ -18,6 +20,15 @@ async function main(argv: string[]): Promise<void> {
     else {
       const code = await runCommand(run, process.env);
       // Exit once stdout is written: a library's stray timer must not keep a finished run alive.
+      process.stdout.write('', () => process.exit(code));
+    }
+    return;
+  }
+  const copy = argv[0] === 'copy' ? argv.slice(1) : argv[0] === 'serve' && argv[1] === 'copy' ? argv.slice(2) : undefined;
+  if (copy) {
+    if (copy.includes('--help') || copy.includes('-h')) process.stdout.write(COPY_USAGE);
+    else {
+      const code = await copyCommand(copy, process.env);
       process.stdout.write('', () => process.exit(code));
     }
     return;

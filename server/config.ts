@@ -118,7 +118,14 @@ export interface KubernetesConfig {
 export type StorageConfig =
   | { kind: 'fs' }
   /** `endpoint`: an S3-compatible server (path-style addressing); otherwise the SDK's chain. */
-  | { kind: 's3'; bucket: string; prefix: string; endpoint: string | undefined };
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint: string | undefined;
+      /** How often an open notebook's .ipynb is checked in the bucket (one HEAD) for changes by other tools. */
+      checkMs: number;
+    };
 
 interface OptionSpec {
   flag: string;
@@ -194,9 +201,10 @@ const OPTIONS: OptionSpec[] = [
   {
     flag: 'storage',
     env: 'TANDEM_STORAGE',
-    help: 'notebook histories and versions in a bucket, s3://BUCKET/PREFIX (default: the state directory)',
+    help: 'notebooks, files, histories, versions, outputs and snapshots in a bucket, s3://BUCKET/PREFIX; --root and --state-dir become caches (default: local disk only)',
   },
   { flag: 's3-endpoint', env: 'TANDEM_S3_ENDPOINT', help: 'URL of an S3-compatible server (default: AWS, from the SDK chain)' },
+  { flag: 's3-check', env: 'TANDEM_S3_CHECK', help: "seconds between checks of an open notebook's file in the bucket for outside changes", default: '30' },
   { flag: 'max-jobs', env: 'TANDEM_MAX_JOBS', help: 'jobs that run at once, each with a kernel of its own; later ones wait (default: the CPUs, at least 2)' },
   { flag: 'redis', env: 'TANDEM_REDIS', help: 'cluster mode: join the replicas that share this Redis, redis://HOST:PORT' },
   { flag: 'lease', env: 'TANDEM_LEASE', help: "cluster mode: seconds a notebook's owner may be silent before another replica takes over", default: '5' },
@@ -238,7 +246,7 @@ function advertiseUrl(url: string | undefined): string | undefined {
   return url.replace(/\/$/, '');
 }
 
-function storage(url: string | undefined, endpoint: string | undefined): StorageConfig {
+function storage(url: string | undefined, endpoint: string | undefined, checkSeconds: string): StorageConfig {
   if (url === undefined) {
     if (endpoint !== undefined) throw new ConfigError('--s3-endpoint needs --storage s3://BUCKET/PREFIX');
     return { kind: 'fs' };
@@ -248,7 +256,8 @@ function storage(url: string | undefined, endpoint: string | undefined): Storage
   const parts = (match[2] ?? '').split('/').filter(Boolean);
   if (parts.some((part) => part === '.' || part === '..')) throw new ConfigError('--storage: the prefix cannot hold . or .. segments');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) throw new ConfigError('--s3-endpoint must be a URL such as http://127.0.0.1:7070');
-  return { kind: 's3', bucket: match[1], prefix: parts.length ? `${parts.join('/')}/` : '', endpoint };
+  const checkMs = number('s3-check', checkSeconds, 0.1, 86_400) * 1000;
+  return { kind: 's3', bucket: match[1], prefix: parts.length ? `${parts.join('/')}/` : '', endpoint, checkMs };
 }
 
 // Pods always get limits: a kernel without one could starve its node's other pods.
@@ -329,7 +338,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
   if (rotateToken && token !== undefined) throw new ConfigError('--rotate-token makes a new token, so it cannot be combined with --token (or TANDEM_TOKEN)');
   const maxMessageBytes = number('max-message-mb', get('max-message-mb')!, 1, 1024) * 1024 * 1024;
   const saveDelayMs = number('save-delay', get('save-delay')!, 0, 600) * 1000;
-  const storageConfig = storage(get('storage'), get('s3-endpoint'));
+  const storageConfig = storage(get('storage'), get('s3-endpoint'), get('s3-check')!);
   return {
     host: get('host')!,
     port: number('port', get('port')!, 0, 65535),
@@ -352,7 +361,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     maxSocketsPerLink: number('max-link-sockets', get('max-link-sockets')!, 1, 1_000_000),
     maxSocketsPerAddress: number('max-address-sockets', get('max-address-sockets')!, 1, 1_000_000),
     saveDelayMs,
-    saveMaxDelayMs: Math.max(saveDelayMs, 5000),
+    // While typing goes on, a save at least this often. With a bucket each save is also a PUT,
+    // and the history (shipped every second) already holds every edit: less often there.
+    saveMaxDelayMs: Math.max(saveDelayMs, storageConfig.kind === 's3' ? 15_000 : 5000),
     watchIntervalMs: 2000,
     compactBytes: 4 * 1024 * 1024,
     pingIntervalMs: 30_000,

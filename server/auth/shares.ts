@@ -44,8 +44,8 @@ function serialise(byHash: SharesByHash): string {
 export class ShareStore {
   private readonly file: SharedJsonFile<SharesByHash>;
 
-  constructor(stateDir: string) {
-    this.file = new SharedJsonFile(join(stateDir, 'shares.json'), () => new Map(), parseShares);
+  constructor(stateDir: string, onWrite?: (path: string) => void) {
+    this.file = new SharedJsonFile(join(stateDir, 'shares.json'), () => new Map(), parseShares, onWrite);
   }
 
   create(fileId: string, role: ShareRole, createdBy: string, report?: string): { share: Share; token: string } {

@@ -7,6 +7,7 @@ import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from '../errors';
 import type { FileIdIndex } from '../storage/file-ids';
+import type { FileMirror } from '../storage/file-mirror';
 import type { ContentsService } from './contents-service';
 import type { RootPaths } from './paths';
 
@@ -24,6 +25,8 @@ export interface CheckpointsOptions {
   contents: ContentsService;
   /** Writes an open notebook's live document to its file. */
   flush(fileId: string): Promise<void>;
+  /** Where the state directory is kept beyond this machine (a bucket), if anywhere. */
+  state?: FileMirror;
 }
 
 export class Checkpoints {
@@ -42,6 +45,7 @@ export class Checkpoints {
     await this.options.flush(fileId);
     await mkdir(this.options.dir, { recursive: true });
     await copyFile(absolute, this.stored(fileId));
+    await this.options.state?.written(this.stored(fileId));
     const info = await stat(this.stored(fileId));
     return { id: CHECKPOINT_ID, last_modified: info.mtime.toISOString() };
   }
@@ -59,7 +63,9 @@ export class Checkpoints {
   async remove(rawPath: string, id: string): Promise<void> {
     const { apiPath } = await this.file(rawPath);
     await this.read(apiPath, id);
-    await rm(this.stored(this.options.fileIds.idOf(apiPath)!), { force: true });
+    const stored = this.stored(this.options.fileIds.idOf(apiPath)!);
+    await rm(stored, { force: true });
+    await this.options.state?.removed(stored);
   }
 
   private async read(apiPath: string, id: string): Promise<Buffer> {

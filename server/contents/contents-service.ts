@@ -1,6 +1,7 @@
 // The contents API's operations on the root: models in the Jupyter Server shape for
 // notebooks, files and directories. Notebooks open in a room are read from, and written
-// into, the live document, so the API and the collaborators never disagree.
+// into, the live document, so the API and the collaborators never disagree. Every change is
+// also made in the file mirror (the bucket, with --storage) before the request is answered.
 
 import { constants } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
@@ -15,6 +16,8 @@ import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import { SERVER_ORIGIN } from '../rooms/room';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { FileIdIndex } from '../storage/file-ids';
+import type { FileMirror } from '../storage/file-mirror';
+import { StaleObjectError } from '../storage/s3/bucket';
 import type { RootPaths } from './paths';
 
 export type ContentType = 'notebook' | 'file' | 'directory';
@@ -84,14 +87,17 @@ export class ContentsService {
     private readonly paths: RootPaths,
     private readonly fileIds: FileIdIndex,
     private readonly rooms: OpenNotebooks,
+    private readonly files: FileMirror,
     private readonly log: { warn(obj: object, msg?: string): void },
   ) {}
 
   async get(rawPath: string, options: GetOptions): Promise<ContentsModel> {
     const { apiPath, absolute } = this.paths.resolve(rawPath);
-    const info = await stat(absolute).catch((error: unknown) => {
-      if (isNotFound(error)) throw notFound(`No such file or directory: ${apiPath}`);
-      throw error;
+    const info = await stat(absolute).catch(async (error: unknown) => {
+      if (!isNotFound(error)) throw error;
+      // Put in the bucket by another tool since this server last looked: brought in now.
+      if (apiPath && (await this.files.refresh(absolute).catch(() => false))) return stat(absolute);
+      throw notFound(`No such file or directory: ${apiPath}`);
     });
     const type: ContentType = info.isDirectory() ? 'directory' : options.type === 'file' || !apiPath.endsWith('.ipynb') ? 'file' : 'notebook';
     if (options.type && options.type !== type && !(options.type === 'file' && type === 'notebook')) {
@@ -100,6 +106,9 @@ export class ContentsService {
     const model = this.baseModel(apiPath, type, info);
     if (!options.content) return model;
     if (type === 'directory') {
+      await this.files.refreshFolder(absolute).catch((error: unknown) => {
+        this.log.warn({ path: apiPath, err: error }, 'could not list the folder in the bucket; showing the local copy');
+      });
       const entries = await readdir(absolute, { withFileTypes: true });
       const listed = await Promise.all(
         entries
@@ -145,16 +154,21 @@ export class ContentsService {
   async save(rawPath: string, body: SaveBody): Promise<[ContentsModel, boolean]> {
     const { apiPath, absolute } = this.paths.resolve(rawPath);
     if (!apiPath) throw badRequest('Cannot replace the root directory');
+    this.files.accepts(absolute);
     const existing = await stat(absolute).catch(() => undefined);
     if (body.type === 'directory') {
       if (existing && !existing.isDirectory()) throw conflict(`${apiPath} exists and is not a directory`);
       await mkdir(absolute, { recursive: true });
+      await this.files.folderMade(absolute);
     } else {
       if (existing?.isDirectory()) throw conflict(`${apiPath} is a directory`);
       await this.assertParentDirectory(absolute, apiPath);
       if (body.content === undefined || body.content === null) throw badRequest('The model has no content to save');
       if (body.type === 'notebook') await this.saveNotebook(apiPath, absolute, body.content);
-      else await writeFileAtomic(absolute, encodeFileContent(body));
+      else {
+        await writeFileAtomic(absolute, encodeFileContent(body));
+        await this.stored(absolute, apiPath);
+      }
     }
     return [await this.get(apiPath, { content: false }), existing === undefined];
   }
@@ -173,6 +187,17 @@ export class ContentsService {
       return;
     }
     await writeFileAtomic(absolute, serializeNotebook(notebook));
+    await this.stored(absolute, apiPath);
+  }
+
+  /** Writes a file just written here through to the mirror; another writer's newer copy there is a conflict. */
+  private async stored(absolute: string, apiPath: string): Promise<void> {
+    await this.files.written(absolute).catch((error: unknown) => {
+      if (error instanceof StaleObjectError) {
+        throw conflict(`${apiPath} was changed in the bucket by another writer since it was read; it now holds that version: read it and save again`);
+      }
+      throw error;
+    });
   }
 
   /** POST: a new untitled notebook, file or directory, or a copy. */
@@ -188,27 +213,35 @@ export class ContentsService {
       const stem = basename(source.apiPath, ext);
       const name = await this.freeName(dirAbsolute, (n) => `${stem}-Copy${n + 1}${ext}`);
       const target = join(dirAbsolute, name);
+      this.files.accepts(target);
       if (ext === '.ipynb') {
         await writeFileAtomic(target, serializeNotebook(await this.readNotebook(source.apiPath, source.absolute)));
       } else {
         await copyFile(source.absolute, target, constants.COPYFILE_EXCL);
       }
+      await this.stored(target, joinApi(dirPath, name));
       return this.get(joinApi(dirPath, name), { content: false });
     }
     const type = body.type ?? 'file';
     if (type === 'directory') {
       const name = await this.freeName(dirAbsolute, (n) => (n === 0 ? 'Untitled Folder' : `Untitled Folder ${n}`));
+      this.files.accepts(join(dirAbsolute, name));
       await mkdir(join(dirAbsolute, name));
+      await this.files.folderMade(join(dirAbsolute, name));
       return this.get(joinApi(dirPath, name), { content: false });
     }
     if (type === 'notebook') {
       const name = await this.freeName(dirAbsolute, (n) => `Untitled${n === 0 ? '' : n}.ipynb`);
+      this.files.accepts(join(dirAbsolute, name));
       await writeFile(join(dirAbsolute, name), serializeNotebook(emptyNotebook()), { flag: 'wx' });
+      await this.stored(join(dirAbsolute, name), joinApi(dirPath, name));
       return this.get(joinApi(dirPath, name), { content: false });
     }
     const ext = body.ext && /^\.[\w.-]{1,16}$/.test(body.ext) ? body.ext : '.txt';
     const name = await this.freeName(dirAbsolute, (n) => `untitled${n === 0 ? '' : n}${ext}`);
+    this.files.accepts(join(dirAbsolute, name));
     await writeFile(join(dirAbsolute, name), '', { flag: 'wx' });
+    await this.stored(join(dirAbsolute, name), joinApi(dirPath, name));
     return this.get(joinApi(dirPath, name), { content: false });
   }
 
@@ -220,8 +253,10 @@ export class ContentsService {
     if (!(await stat(from.absolute).catch(() => undefined))) throw notFound(`No such file or directory: ${from.apiPath}`);
     if (await lstat(to.absolute).catch(() => undefined)) throw conflict(`${to.apiPath} already exists`);
     await this.assertParentDirectory(to.absolute, to.apiPath);
+    this.files.accepts(to.absolute);
     await this.rooms.flushAll();
     await rename(from.absolute, to.absolute);
+    await this.files.renamed(from.absolute, to.absolute);
     this.fileIds.rename(from.apiPath, to.apiPath);
     for (const fileId of this.fileIds.idsUnder(to.apiPath)) this.rooms.pathChanged(fileId);
     return this.get(to.apiPath, { content: false });
@@ -241,6 +276,7 @@ export class ContentsService {
     } else {
       await rm(absolute);
     }
+    await this.files.removed(absolute);
     const removed = this.fileIds.remove(apiPath);
     for (const fileId of removed) await this.rooms.forget(fileId);
     return removed;

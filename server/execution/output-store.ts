@@ -19,6 +19,7 @@ export class StoredOutput {
   constructor(
     readonly key: string,
     private readonly path: string,
+    private readonly onWrite: (path: string) => void,
   ) {}
 
   append(text: string): void {
@@ -27,7 +28,10 @@ export class StoredOutput {
     this.discarded += Buffer.byteLength(text) - Buffer.byteLength(kept);
     if (!kept) return;
     this.bytes += Buffer.byteLength(kept);
-    this.writing = this.writing.then(() => appendFile(this.path, kept)).catch(() => {});
+    this.writing = this.writing
+      .then(() => appendFile(this.path, kept))
+      .then(() => this.onWrite(this.path))
+      .catch(() => {});
   }
 
   flushed(): Promise<void> {
@@ -36,13 +40,19 @@ export class StoredOutput {
 }
 
 export class OutputStore {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** Told after every write (to store the output beyond this machine). */
+    private readonly onWrite: (path: string) => void = () => {},
+    /** Told when a notebook's outputs are dropped (to drop them there too). */
+    private readonly onForget: (dir: string) => void = () => {},
+  ) {}
 
   create(fileId: string, extension: 'txt' | 'json'): StoredOutput {
     const folder = join(this.dir, fileId);
     mkdirSync(folder, { recursive: true });
     const key = randomUUID();
-    return new StoredOutput(key, join(folder, `${key}.${extension}`));
+    return new StoredOutput(key, join(folder, `${key}.${extension}`), this.onWrite);
   }
 
   /** The stored output, or undefined. Keys are checked, so no path can be smuggled in. */
@@ -59,6 +69,8 @@ export class OutputStore {
   }
 
   forget(fileId: string): void {
-    if (KEY.test(fileId)) rmSync(join(this.dir, fileId), { recursive: true, force: true });
+    if (!KEY.test(fileId)) return;
+    rmSync(join(this.dir, fileId), { recursive: true, force: true });
+    this.onForget(join(this.dir, fileId));
   }
 }

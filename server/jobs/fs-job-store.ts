@@ -17,15 +17,23 @@ export class FsJobStore implements JobStore {
   /** Which notebook each stored record ran, and when: records never change, so this is read once per record. */
   private readonly index = new Map<string, { fileId: string; queuedAt: number }>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** Told after every write (to store the record beyond this machine). */
+    private readonly onWrite: (path: string) => void = () => {},
+  ) {}
 
   async save(record: JobRecord): Promise<void> {
     const dir = this.dirOf(record.id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (record.executed) await writeFileAtomic(join(dir, 'executed.ipynb'), serializeNotebook(record.executed as unknown as NotebookJSON), 0o600);
+    if (record.executed) {
+      await writeFileAtomic(join(dir, 'executed.ipynb'), serializeNotebook(record.executed as unknown as NotebookJSON), 0o600);
+      this.onWrite(join(dir, 'executed.ipynb'));
+    }
     // The record itself last: once it exists, so does everything it points to.
     const { executed: _executed, ...rest } = record;
     await writeFileAtomic(join(dir, 'record.json'), JSON.stringify(rest), 0o600);
+    this.onWrite(join(dir, 'record.json'));
     this.index.set(record.id, { fileId: record.notebook.fileId, queuedAt: record.queuedAt });
   }
 
@@ -69,6 +77,7 @@ export class FsJobStore implements JobStore {
   async publish(id: string, publication: Publication): Promise<void> {
     // Beside the record, which stays as it was written.
     await writeFileAtomic(join(this.dirOf(id), 'published.json'), JSON.stringify(publication), 0o600);
+    this.onWrite(join(this.dirOf(id), 'published.json'));
   }
 
   async publication(id: string): Promise<Publication | undefined> {

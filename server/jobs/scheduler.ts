@@ -27,6 +27,8 @@ export interface SchedulerOptions {
   fileIds: FileIdIndex;
   root: string;
   stateDir: string;
+  /** Told after every write of the schedules file (to store it beyond this machine). */
+  stored?: (path: string) => void;
   /** 'system' ticks on a timer; 'manual' only when tick() is called (tests drive the clock). */
   clock: 'system' | 'manual';
   /** Whether this process runs what comes due (in a cluster, one replica does); always, alone. */
@@ -65,7 +67,7 @@ export class Scheduler {
   private unreadable = false;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.file = new SharedJsonFile(join(options.stateDir, 'schedules.json'), () => new Map(), parseStates);
+    this.file = new SharedJsonFile(join(options.stateDir, 'schedules.json'), () => new Map(), parseStates, options.stored);
   }
 
   /** The schedules as stored now (another replica may have changed them). */

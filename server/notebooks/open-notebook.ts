@@ -18,6 +18,7 @@ import type { QueuedRun, RunPlan } from '../execution/run-records';
 import { NotebookFile } from '../rooms/notebook-file';
 import { Room, type RoomLogger, type RoomOptions } from '../rooms/room';
 import type { DocHistory } from '../storage/doc-storage';
+import type { FileMirror } from '../storage/file-mirror';
 import { KernelStateWriter } from './kernel-state';
 import type { NotebookExtension, NotebookListener } from './notebook-extension';
 
@@ -35,6 +36,10 @@ export interface NotebookServices {
   compactBytes: number;
   /** Why a kernel the document still shows is gone, when this server did not start it. */
   lostKernel?: string;
+  /** Where the .ipynb files are kept beyond this machine (a bucket), if anywhere. */
+  files?: FileMirror;
+  /** How often an open notebook's file is checked there for outside changes; 0 never. */
+  fileCheckMs?: number;
 }
 
 /** What the notebook tells whoever keeps it loaded. */
@@ -88,6 +93,8 @@ export class OpenNotebook {
       saveDelayMs: services.saveDelayMs,
       saveMaxDelayMs: services.saveMaxDelayMs,
       beforeMerge: () => this.beforeOutsideEdit(),
+      mirror: services.files,
+      mirrorCheckMs: services.fileCheckMs,
     });
     const roomOptions: RoomOptions = {
       fileId,

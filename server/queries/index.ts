@@ -24,9 +24,15 @@ export interface SqlQueries {
   jobSql: JobSqlCells;
 }
 
-export function createSqlQueries(options: { stateDir: string; connectionsFile: string | undefined; log: Logger }): SqlQueries {
+export function createSqlQueries(options: {
+  stateDir: string;
+  connectionsFile: string | undefined;
+  /** Told after every write of a snapshot's files (to store them beyond this machine). */
+  stored?: (path: string) => void;
+  log: Logger;
+}): SqlQueries {
   const connections = loadConnections(options.connectionsFile);
-  const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'));
+  const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'), options.stored);
   const sources = new SourceRegistry(options.stateDir, options.log);
   const runner = new QueryRunner(store, sources);
   const statusFiles = new RunStatusFiles(join(options.stateDir, 'query-runs'));

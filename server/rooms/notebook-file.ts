@@ -1,18 +1,23 @@
 // Binds an open notebook's document to its .ipynb file: saves it (debounced, atomically) so
 // the file on disk is always a normal notebook, and merges edits made to the file from
 // outside, cell by cell. A save that would empty or drastically shrink the file first keeps
-// the previous version as a backup.
+// the previous version as a backup. With a bucket, each save is written through to it, and the
+// bucket's copy is checked now and then (one HEAD) for changes other tools made there.
 
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Y from 'yjs';
+import type { NotebookJSON } from '../../common/nbformat';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
+import { rebaseOutsideEdit } from '../notebook/rebase';
 import { serializeNotebook } from '../notebook/serialize';
 import { type ReadNotebook, readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { DocHistory } from '../storage/doc-storage';
+import type { FileMirror } from '../storage/file-mirror';
+import { StaleObjectError } from '../storage/s3/bucket';
 import type { RoomLogger } from './room';
 
 /** Origin of changes merged in from the file on disk. */
@@ -30,6 +35,10 @@ export interface NotebookFileOptions {
   saveMaxDelayMs: number;
   /** Runs before an outside edit is merged (to keep a version of what it changes). */
   beforeMerge?(): Promise<void>;
+  /** Where the file is kept beyond this machine (a bucket), if anywhere. */
+  mirror?: FileMirror;
+  /** How often the mirror is asked for outside changes; 0 never. */
+  mirrorCheckMs?: number;
 }
 
 interface FileStamp {
@@ -55,6 +64,7 @@ export class NotebookFile {
   private firstPendingAt = 0;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private checkedMirrorAt = Date.now();
 
   constructor(private readonly options: NotebookFileOptions) {
     this.diskHash = options.history.savedHash;
@@ -105,6 +115,7 @@ export class NotebookFile {
   private async mergeOutsideEdit(): Promise<void> {
     const path = this.options.path();
     if (!path) return;
+    await this.checkMirror(path);
     let current: FileStamp;
     try {
       const s = await stat(path);
@@ -139,7 +150,11 @@ export class NotebookFile {
       // The merge goes ahead: refusing it would leave the file and the room apart for good.
       this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not keep a version before merging an outside edit');
     });
-    mergeNotebookIntoDoc(this.options.doc, parsed.notebook, FILE_ORIGIN);
+    // With a bucket, other writers start from a copy a while old (up to one check interval):
+    // only the cells they changed since that copy are theirs.
+    const base = this.options.mirror && this.diskText !== undefined ? tryParse(this.diskText) : undefined;
+    const incoming = base ? rebaseOutsideEdit(base, parsed.notebook, notebookFromDoc(this.options.doc)) : parsed.notebook;
+    mergeNotebookIntoDoc(this.options.doc, incoming, FILE_ORIGIN);
     this.diskHash = hash;
     this.diskText = serializeNotebook(parsed.notebook);
     await this.options.history.setSavedHash(hash);
@@ -165,12 +180,50 @@ export class NotebookFile {
     }
     // In a cluster, only the notebook's owner may write it (throws once another took over).
     await this.options.history.checkFence?.();
+    const confirmed = this.diskText;
     await writeFileAtomic(path, text);
     const written = await stat(path);
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
     this.diskText = text;
     this.diskHash = sha256(text);
+    const refused = await this.writeThrough(path);
     await this.options.history.setSavedHash(this.diskHash);
+    if (refused) {
+      // Another writer changed the file in the bucket since we read it: the local file is now
+      // its version. Merge what it changed since the copy we last stored, cell by cell, and
+      // write the merge (conditionally again).
+      this.diskText = confirmed;
+      await this.mergeOutsideEdit();
+      this.scheduleSave();
+    }
+  }
+
+  /** Stores the saved file in the bucket, if there is one; answers true when the write was refused as stale. */
+  private async writeThrough(path: string): Promise<boolean> {
+    if (!this.options.mirror) return false;
+    try {
+      await this.options.mirror.written(path);
+      return false;
+    } catch (error) {
+      if (error instanceof StaleObjectError) {
+        this.options.log.warn({ fileId: this.options.fileId }, 'the notebook was changed in the bucket by another writer; merging it');
+        return true;
+      }
+      // The document's history keeps every edit; the next save writes the file through again.
+      this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not store the notebook file in the bucket');
+      this.diskText = undefined;
+      return false;
+    }
+  }
+
+  /** At most once per mirrorCheckMs: one HEAD, and the bucket's newer copy brought in if another tool wrote one. */
+  private async checkMirror(path: string): Promise<void> {
+    const every = this.options.mirrorCheckMs ?? 0;
+    if (!this.options.mirror || every <= 0 || Date.now() - this.checkedMirrorAt < every) return;
+    this.checkedMirrorAt = Date.now();
+    await this.options.mirror.refresh(path).catch((error: unknown) => {
+      this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not check the notebook file in the bucket');
+    });
   }
 
   private async backup(path: string, why: string): Promise<void> {
@@ -179,6 +232,14 @@ export class NotebookFile {
     const target = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${why}.ipynb`);
     await copyFile(path, target);
     this.options.log.warn({ fileId: this.options.fileId, backup: target }, 'kept the previous version of the notebook');
+  }
+}
+
+function tryParse(text: string): NotebookJSON | undefined {
+  try {
+    return readNotebookJSON(JSON.parse(text)).notebook;
+  } catch {
+    return undefined;
   }
 }
 

@@ -37,8 +37,8 @@ function serialise(index: Index): string {
 export class FileIdIndex {
   private readonly file: SharedJsonFile<Index>;
 
-  constructor(stateDir: string) {
-    this.file = new SharedJsonFile(join(stateDir, 'file-ids.json'), emptyIndex, parseIndex);
+  constructor(stateDir: string, onWrite?: (path: string) => void) {
+    this.file = new SharedJsonFile(join(stateDir, 'file-ids.json'), emptyIndex, parseIndex, onWrite);
   }
 
   pathOf(fileId: string): string | undefined {

@@ -28,6 +28,8 @@ export class SharedJsonFile<T> {
     private readonly empty: () => T,
     /** Turns the parsed file into the value; throws if it is not one. */
     private readonly parse: (json: unknown) => T,
+    /** Told after every write (to store the file beyond this machine). */
+    private readonly onWrite: (path: string) => void = () => {},
   ) {
     this.value = empty();
     this.refresh();
@@ -47,6 +49,7 @@ export class SharedJsonFile<T> {
       const result = change(this.value);
       writeFileAtomicSync(this.path, serialise(this.value), 0o600);
       this.stamp = this.stampOf();
+      this.onWrite(this.path);
       return result;
     } finally {
       rmSync(`${this.path}.lock`, { force: true });

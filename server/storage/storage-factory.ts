@@ -1,33 +1,77 @@
-// The one place that chooses where histories and versions are kept: the state directory (the
-// default) or an S3 bucket (`--storage s3://BUCKET/PREFIX`). Nothing else knows which. A bucket
-// that cannot be reached at start-up is an error here, before the server listens.
+// The one place that chooses where histories, versions and files are kept: the state directory
+// and the root (the default), or an S3 bucket (`--storage s3://BUCKET/PREFIX`), with the root
+// and the state directory as caches of it. Nothing else knows which. A bucket that cannot be
+// reached at start-up is an error here, before the server listens.
 
 import { join } from 'node:path';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
 import type { StorageConfig } from '../config';
 import type { DocStorage } from './doc-storage';
+import { type FileMirror, localOnly } from './file-mirror';
 import { FsDocStorage } from './fs-doc-storage';
 import { FsVersionStore } from './fs-version-store';
 import { Bucket } from './s3/bucket';
 import { S3DocStorage } from './s3/s3-doc-storage';
+import { S3FileMirror } from './s3/s3-file-mirror';
 import { S3VersionStore } from './s3/s3-version-store';
 import type { VersionStore } from './version-store';
 
 export interface Storages {
   docs: DocStorage;
   versions: VersionStore;
+  /** The files of the root (the contents API's). */
+  files: FileMirror;
+  /** The durable parts of the state directory: file ids, share links, large outputs, query snapshots, job records. */
+  state: FileMirror;
   /** The bucket, when there is one (cluster mode keeps its compactions there too). */
   bucket?: Bucket;
 }
+
+/**
+ * What in the state directory is people's work, or what finds it (file ids). The rest is either
+ * on the bucket by other means (histories, versions), local by nature (the write-ahead log, kernel
+ * environments, locks) or a secret of this server (its token and cookie key).
+ */
+export const DURABLE_STATE = [
+  'file-ids.json',
+  'shares.json',
+  'schedules.json',
+  'checkpoints',
+  'outputs',
+  'snapshots/data',
+  'snapshots/meta',
+  'snapshots/index',
+  'jobs',
+];
 
 /** Throttling, 5xx answers and network errors: retried with the SDK's standard backoff. */
 const S3_MAX_ATTEMPTS = 5;
 const S3_CONNECT_TIMEOUT_MS = 3000;
 const S3_REQUEST_TIMEOUT_MS = 15_000;
 
-export async function createStorages(config: StorageConfig, stateDir: string, log: Logger): Promise<Storages> {
-  if (config.kind === 'fs') return { docs: new FsDocStorage(stateDir), versions: new FsVersionStore(stateDir) };
+export interface LocalDirs {
+  root: string;
+  stateDir: string;
+}
+
+export async function createStorages(config: StorageConfig, dirs: LocalDirs, log: Logger): Promise<Storages> {
+  if (config.kind === 'fs') return localStorages(dirs);
+  return bucketStorages(config, dirs, log);
+}
+
+/** The filesystem: the root and the state directory are all there is. */
+export function localStorages(dirs: LocalDirs): Storages {
+  return { docs: new FsDocStorage(dirs.stateDir), versions: new FsVersionStore(dirs.stateDir), files: localOnly, state: localOnly };
+}
+
+/** A bucket, with the root and the state directory as its caches. */
+export async function bucketStorages(
+  config: Extract<StorageConfig, { kind: 's3' }>,
+  dirs: LocalDirs,
+  log: Logger,
+): Promise<Storages & { files: S3FileMirror; state: S3FileMirror; bucket: Bucket }> {
+  const { root, stateDir } = dirs;
   const client = await s3Client(config.endpoint);
   try {
     await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
@@ -45,7 +89,14 @@ export async function createStorages(config: StorageConfig, stateDir: string, lo
     walDir: join(stateDir, 's3-wal'),
     onShipError: (fileId, error) => log.warn({ fileId, err: error }, 'could not ship the history to the bucket; the local log keeps everything'),
   });
-  return { docs, versions: new S3VersionStore(bucket), bucket };
+  const mirrorLog = log.child({ component: 'file-mirror' });
+  return {
+    docs,
+    versions: new S3VersionStore(bucket),
+    files: new S3FileMirror({ bucket, keyPrefix: 'files/', localDir: root, conditional: true, checkMs: config.checkMs, log: mirrorLog }),
+    state: new S3FileMirror({ bucket, keyPrefix: 'state/', localDir: stateDir, only: DURABLE_STATE, conditional: false, fileMode: 0o600, log: mirrorLog }),
+    bucket,
+  };
 }
 
 async function s3Client(endpoint: string | undefined): Promise<S3Client> {

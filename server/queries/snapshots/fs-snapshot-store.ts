@@ -36,7 +36,11 @@ export class FsSnapshotStore implements SnapshotStore {
   /** Records in progress, by id: two fetches of the same data must not overwrite each other. */
   private readonly recording = new Map<string, Promise<SnapshotMeta>>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** Told after every write (to store the snapshot beyond this machine). */
+    private readonly onWrite: (path: string) => void = () => {},
+  ) {
     this.dataDir = join(root, 'data');
     this.metaDir = join(root, 'meta');
     this.indexDir = join(root, 'index');
@@ -56,7 +60,10 @@ export class FsSnapshotStore implements SnapshotStore {
         const target = this.dataPath(sha256);
         // The same bytes may already be stored (the same result fetched twice): keep one copy.
         if (existsSync(target)) await rm(path, { force: true });
-        else await rename(path, target);
+        else {
+          await rename(path, target);
+          this.onWrite(target);
+        }
       },
       discard: () => rm(path, { force: true }),
     };
@@ -79,9 +86,11 @@ export class FsSnapshotStore implements SnapshotStore {
     const stored = await this.get(meta.id);
     const next = stored ? addFetch(stored, meta) : meta;
     await writeFileAtomic(this.metaPath(meta.id), JSON.stringify(next), 0o600);
+    this.onWrite(this.metaPath(meta.id));
     if (!stored) {
       const line: IndexLine = { id: meta.id, cellId: meta.cellId };
       await appendFile(join(this.indexDir, `${meta.notebook}.jsonl`), `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      this.onWrite(join(this.indexDir, `${meta.notebook}.jsonl`));
     }
     this.cache.set(meta.id, next);
     return next;

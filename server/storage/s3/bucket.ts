@@ -3,12 +3,29 @@
 // with StaleObjectError instead of overwriting what another writer put there since. Throttling,
 // 5xx answers and network errors are retried with backoff by the SDK's standard retry strategy.
 
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 
 export interface StoredObject {
   body: Uint8Array;
   etag: string;
   metadata: Record<string, string>;
+}
+
+/** One key as a listing shows it. */
+export interface ListedObject {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: Date;
 }
 
 export interface PutCondition {
@@ -49,6 +66,24 @@ export class Bucket {
     }
   }
 
+  /** The object's ETag, or undefined when there is none: one cheap HEAD, no body. */
+  async etagOf(key: string): Promise<string | undefined> {
+    try {
+      return (await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: this.prefix + key }))).ETag ?? '';
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Copies an object inside the bucket (server side) and answers the copy's ETag. */
+  async copy(from: string, to: string): Promise<string> {
+    const answer = await this.client.send(
+      new CopyObjectCommand({ Bucket: this.name, Key: this.prefix + to, CopySource: encodeURIComponent(`${this.name}/${this.prefix}${from}`) }),
+    );
+    return answer.CopyObjectResult?.ETag ?? '';
+  }
+
   /** Writes one object and answers its new ETag. */
   async put(key: string, body: Uint8Array | string, condition: PutCondition = {}, metadata?: Record<string, string>): Promise<string> {
     try {
@@ -57,6 +92,8 @@ export class Bucket {
           Bucket: this.name,
           Key: this.prefix + key,
           Body: body,
+          // Given, not left to the SDK: an empty body (a folder marker) would otherwise go without one.
+          ContentLength: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
           IfMatch: condition.ifMatch,
           IfNoneMatch: condition.ifAbsent ? '*' : undefined,
           Metadata: metadata,
@@ -91,10 +128,43 @@ export class Bucket {
 
   /** Every key under a prefix (relative to the bucket's prefix). Only for rare, non-join paths. */
   async list(under: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.name, Prefix: this.prefix + under })) {
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(this.prefix.length));
+    return (await this.listObjects(under)).map((object) => object.key);
+  }
+
+  /** One level under a prefix, as a folder listing shows it: the objects, and the names of the folders below. */
+  async listLevel(under: string): Promise<{ objects: ListedObject[]; folders: string[] }> {
+    const objects: ListedObject[] = [];
+    const folders: string[] = [];
+    const full = this.prefix + under;
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.name, Prefix: full, Delimiter: '/' })) {
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        objects.push({
+          key: object.Key.slice(this.prefix.length),
+          etag: object.ETag ?? '',
+          size: object.Size ?? 0,
+          lastModified: object.LastModified ?? new Date(0),
+        });
+      }
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix.slice(full.length, -1));
     }
-    return keys;
+    return { objects, folders };
+  }
+
+  /** Every object under a prefix, with its ETag, size and time. Only for rare, non-join paths. */
+  async listObjects(under: string): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.name, Prefix: this.prefix + under })) {
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        objects.push({
+          key: object.Key.slice(this.prefix.length),
+          etag: object.ETag ?? '',
+          size: object.Size ?? 0,
+          lastModified: object.LastModified ?? new Date(0),
+        });
+      }
+    }
+    return objects;
   }
 }
