@@ -10,9 +10,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { loadServerToken } from './auth/server-token';
 import { ShareStore } from './auth/shares';
-import { Cluster } from './cluster/cluster';
+import type { Cluster } from './cluster/cluster';
 import { clusterRoutes } from './cluster/owner-routes';
-import { S3CompactionStore } from './cluster/s3-compaction-store';
 import type { Config } from './config';
 import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
@@ -142,7 +141,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const outputs = new OutputStore(join(config.stateDir, 'outputs'));
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
-  const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
+  const environments = await createEnvironmentService(config, logger.child({ component: 'environments' }));
   const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
   const versions = versionsExtension(
     versionStore,
@@ -150,18 +149,21 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     logger.child({ component: 'versions' }),
   );
   const jobBoards = new JobsExtension();
-  const cluster = config.redisUrl
-    ? new Cluster({
-        redisUrl: config.redisUrl,
-        stateDir: config.stateDir,
-        storage,
-        compactions: bucket ? new S3CompactionStore(bucket) : undefined,
-        leaseMs: config.leaseMs,
-        token,
-        roomGraceMs: config.roomGraceMs,
-        log: logger.child({ component: 'cluster' }),
-      })
-    : undefined;
+  let cluster: Cluster | undefined;
+  if (config.redisUrl) {
+    // Cluster mode's code, and the Redis client with it, is loaded only when it is on.
+    const [{ Cluster }, { S3CompactionStore }] = await Promise.all([import('./cluster/cluster'), import('./cluster/s3-compaction-store')]);
+    cluster = new Cluster({
+      redisUrl: config.redisUrl,
+      stateDir: config.stateDir,
+      storage,
+      compactions: bucket ? new S3CompactionStore(bucket) : undefined,
+      leaseMs: config.leaseMs,
+      token,
+      roomGraceMs: config.roomGraceMs,
+      log: logger.child({ component: 'cluster' }),
+    });
+  }
   await cluster?.connect();
   const notebooks = new OpenNotebooks({
     paths,
