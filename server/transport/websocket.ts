@@ -3,6 +3,8 @@
 // the socket opens, checks the sessionId, and then just moves frames between the socket and
 // the room.
 
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -43,6 +45,19 @@ export interface Transport {
   /** Closes every socket opened with a share (after it is revoked). */
   closeShare(shareId: string): void;
   close(): void;
+}
+
+/**
+ * Lets go of the upgrade's request and reply, which @fastify/websocket leaves reachable from
+ * the socket for as long as it is open: through its error listener, and through the HTTP
+ * response the socket was assigned to. That is a few kilobytes per socket (headers, streams
+ * state, Fastify's request and reply) that an audience of thousands would hold for nothing.
+ * The caller adds its own error listener after.
+ */
+export function forgetUpgrade(socket: WebSocket, request: FastifyRequest): void {
+  socket.removeAllListeners('error');
+  const raw = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+  raw._httpMessage?.detachSocket(raw);
 }
 
 export async function registerWebSocketTransport(app: FastifyInstance, options: TransportOptions): Promise<Transport> {
@@ -97,6 +112,7 @@ export async function registerWebSocketTransport(app: FastifyInstance, options: 
       const { open, role, fileId } = request.roomContext!;
       const principal = request.principal!;
       request.roomContext = undefined;
+      forgetUpgrade(socket, request);
       // The root logger, not the request's: a socket outlives its upgrade request, and each
       // of thousands of idle connections should not keep one alive.
       socket.on('error', (error) => app.log.warn({ err: error, fileId }, 'room socket error'));
