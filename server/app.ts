@@ -19,6 +19,7 @@ import { RootPaths } from './contents/paths';
 import { createEnvironmentService } from './environments';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
+import { enableRunTimings } from './execution/run-timings';
 import { Authenticator, registerAuth } from './http/auth';
 import { DEFAULT_BODY_LIMIT } from './http/body-limits';
 import { registerClient } from './http/client';
@@ -138,6 +139,7 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const auth = new Authenticator({ serverToken: token, isFormerToken: serverToken.isFormer, shares, allowOrigins: config.allowOrigins });
   registerAuth(app, auth);
 
+  if (config.runTimingsFile) enableRunTimings(config.runTimingsFile);
   const outputs = new OutputStore(join(config.stateDir, 'outputs'));
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
