@@ -112,7 +112,7 @@ function breakdown(samples: WarmSample[]): Metric[] {
 /** Where the Tandem target's server writes its `--run-timings` marks, in the measurement's folder. */
 export const RUN_TIMINGS_FILE = 'run-timings.jsonl';
 
-type Marks = Partial<Record<'request' | 'sources' | 'recorded' | 'enqueued' | 'started' | 'output' | 'written' | 'finished', number>>;
+type Marks = Partial<Record<'arrived' | 'request' | 'sources' | 'recorded' | 'enqueued' | 'started' | 'output' | 'written' | 'finished', number>>;
 
 /**
  * Where Tandem's time goes, step by step, from the marks its server wrote with `--run-timings`
@@ -130,12 +130,13 @@ function stepBreakdown(samples: WarmSample[], file: string): Metric[] | null {
   const rows = samples.flatMap((s) => {
     const m = s.precise && marks.get(s.precise.runId);
     if (!s.precise || !m) return [];
-    const { request, sources, recorded, enqueued, started, output, written } = m;
-    if ([request, sources, recorded, enqueued, started, output, written].some((v) => v === undefined)) return [];
+    const { arrived, request, sources, recorded, enqueued, started, output, written } = m;
+    if ([arrived, request, sources, recorded, enqueued, started, output, written].some((v) => v === undefined)) return [];
     return [
       {
         sent: s.precise.sent,
         viewer: s.precise.viewer,
+        arrived: arrived!,
         request: request!,
         sources: sources!,
         recorded: recorded!,
@@ -150,11 +151,12 @@ function stepBreakdown(samples: WarmSample[], file: string): Metric[] | null {
   const median = (f: (r: (typeof rows)[number]) => number): number | null => summarize(rows.map(f)).p50;
   const step = (label: string, f: (r: (typeof rows)[number]) => number): Metric => ({ label: `step: ${label}`, unit: 'ms', value: median(f), better: 'none' });
   return [
-    step('request sent to the execute handler (HTTP, body parsing, auth)', (r) => r.request - r.sent),
+    step('request sent to its arrival at the server (HTTP client, loopback)', (r) => r.arrived - r.sent),
+    step('arrival to the notebook (body parsing, validation, auth, notebook lookup)', (r) => r.request - r.arrived),
     step("waiting for the editor's state vector (its last keystrokes)", (r) => r.sources - r.request),
     step('run record written (stored in the log, sent to clients)', (r) => r.recorded - r.sources),
     step('handed to the kernel session', (r) => r.enqueued - r.recorded),
-    step('kernel send to the kernel saying it started (ZeroMQ, busy status)', (r) => r.started - r.enqueued),
+    step('hand-over to the kernel saying it started (ZeroMQ both ways, execute_input)', (r) => r.started - r.enqueued),
     step("kernel's own time to its first output (and ZeroMQ back)", (r) => r.output - r.started),
     step('output written to the document (stored in the log, sent to clients)', (r) => r.written - r.output),
     step("output sent to it being in the viewer's document (socket, client decode)", (r) => r.viewer - r.written),

@@ -202,8 +202,9 @@ export class NotebookKernel {
   /**
    * Queues the given cells, in order. Unknown cells refuse the whole request. `after` is the
    * requester's state vector: the sources that run include everything they had typed.
+   * `arrivedAt`, when the request reached the server, is for `--run-timings` only.
    */
-  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array): Promise<ExecuteReply> {
+  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array, arrivedAt?: number): Promise<ExecuteReply> {
     if (this.handingOver) throw unavailable('This notebook is moving to another server; run again in a moment');
     const requestAt = runClock();
     await this.adoption;
@@ -229,6 +230,7 @@ export class NotebookKernel {
       const runId = randomUUID();
       const record = this.records.queue(runId, cellId, code, requestedBy);
       if (requestAt !== null && sourcesAt !== null) {
+        if (arrivedAt !== undefined) markRun(runId, 'arrived', arrivedAt);
         markRun(runId, 'request', requestAt);
         markRun(runId, 'sources', sourcesAt);
         markRun(runId, 'recorded');

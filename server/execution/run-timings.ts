@@ -8,7 +8,9 @@ import { appendFileSync } from 'node:fs';
 
 /** The steps of a run, in the order they happen. */
 export type RunStep =
-  /** The execute request reached the notebook's kernel (after HTTP, parsing and auth). */
+  /** The execute request reached the server (its first byte read). */
+  | 'arrived'
+  /** The execute request reached the notebook's kernel (after parsing, validation and auth). */
   | 'request'
   /** The document holds everything the requester had typed (its state vector). */
   | 'sources'
