@@ -49,7 +49,12 @@ const EMPTY_NOTEBOOK_BYTES = 512;
 export class NotebookFile {
   private stamp: FileStamp | undefined;
   /** Our serialisation of what is on disk now; a save that would write the same is skipped. */
-  private diskText: string | undefined;
+  /**
+   * The hash of the file as we would write it (our serialization of what it holds), to tell a
+   * save that would change nothing. A hash, not the text: the text would be a second copy of
+   * the notebook beside its Y.Doc, for as long as the room is open.
+   */
+  private diskTextHash: string | undefined;
   private diskHash: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private firstPendingAt = 0;
@@ -119,7 +124,7 @@ export class NotebookFile {
     if (hash === this.diskHash) {
       // The file is what we last knew; remember it in our own form, so that an unchanged
       // notebook is never rewritten (and reformatted) just because it was opened.
-      if (this.diskText === undefined) this.diskText = tryNormalise(bytes);
+      if (this.diskTextHash === undefined) this.diskTextHash = normalisedHash(bytes);
       return;
     }
     let parsed: ReadNotebook;
@@ -141,7 +146,7 @@ export class NotebookFile {
     });
     mergeNotebookIntoDoc(this.options.doc, parsed.notebook, FILE_ORIGIN);
     this.diskHash = hash;
-    this.diskText = serializeNotebook(parsed.notebook);
+    this.diskTextHash = sha256(serializeNotebook(parsed.notebook));
     await this.options.history.setSavedHash(hash);
   }
 
@@ -152,7 +157,8 @@ export class NotebookFile {
     await this.mergeOutsideEdit();
     const notebook = notebookFromDoc(this.options.doc);
     const text = serializeNotebook(notebook);
-    if (text === this.diskText) return;
+    const textHash = sha256(text);
+    if (textHash === this.diskTextHash) return;
     const problem = schemaProblem(notebook);
     if (problem) {
       this.options.log.warn({ fileId: this.options.fileId, problem }, 'saving a notebook that does not match its schema');
@@ -168,8 +174,8 @@ export class NotebookFile {
     await writeFileAtomic(path, text);
     const written = await stat(path);
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
-    this.diskText = text;
-    this.diskHash = sha256(text);
+    this.diskTextHash = textHash;
+    this.diskHash = textHash;
     await this.options.history.setSavedHash(this.diskHash);
   }
 
@@ -182,9 +188,9 @@ export class NotebookFile {
   }
 }
 
-function tryNormalise(text: string): string | undefined {
+function normalisedHash(text: string): string | undefined {
   try {
-    return serializeNotebook(readNotebookJSON(JSON.parse(text)).notebook);
+    return sha256(serializeNotebook(readNotebookJSON(JSON.parse(text)).notebook));
   } catch {
     return undefined;
   }
