@@ -424,9 +424,9 @@ export class Room {
         this.remotePresence.delete(entry.clientID);
       }
       if (entry.state && JSON.stringify(entry.state).length > MAX_AWARENESS_STATE_BYTES) continue;
-      connection.awarenessClients.add(entry.clientID);
+      connection.claimAwareness(entry.clientID);
       if (connection.isAudience) continue;
-      let clock = entry.clock + (connection.awarenessClockShift.get(entry.clientID) ?? 0);
+      let clock = entry.clock + connection.clockShift(entry.clientID);
       const known = this.awareness.meta.get(entry.clientID);
       if (!owner && known && clock <= known.clock) {
         // A client back on a new connection (after a reconnect or a name change): when its old
@@ -434,7 +434,7 @@ export class Room {
         // own, so everything it sends now would be ignored until y-protocols renews presence
         // (every 15 s). Its clock is shifted past the room's for as long as this connection lasts.
         const shift = known.clock + 1 - entry.clock;
-        connection.awarenessClockShift.set(entry.clientID, shift);
+        connection.setClockShift(entry.clientID, shift);
         clock = entry.clock + shift;
       }
       this.awarenessOwners.set(entry.clientID, connection);
