@@ -31,6 +31,13 @@ export interface PresenceParams {
 export interface FootprintParams {
   /** Milliseconds over which RSS is sampled before and after the load. */
   settleMs: number;
+  /**
+   * Milliseconds the server is left idle before each sampling. A garbage-collected runtime
+   * gives back an idle heap's headroom only some seconds after the last allocation (V8's
+   * memory reducer, about 10-15 s); sampled sooner, RSS measures how far the heap grew while
+   * the load arrived rather than what the load holds.
+   */
+  idleMs: number;
   idleConnections: number;
   notebooks: number;
   /** Size of the made-up notebook (figures, tables, text) each loaded room holds. */
@@ -138,7 +145,7 @@ export const full: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 15, warmupSeconds: 2 },
   join: { clients: 200, notebookBytes: 5_000_000, timeoutSeconds: 90 },
   presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
-  footprint: { settleMs: 2000, idleConnections: 500, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 2000, idleMs: 20_000, idleConnections: 500, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   audience: { viewers: 10_000, addresses: 40, editsPerSecond: 5, seconds: 10, warmupSeconds: 2, settleMs: 2000 },
   conformance: { edits: 300 },
   kernelServers: ['jupyter'],
@@ -177,7 +184,7 @@ export const quick: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 3, warmupSeconds: 0.5 },
   join: { clients: 20, notebookBytes: 1_500_000, timeoutSeconds: 30 },
   presence: { clients: 100, awarenessHz: 1, editsPerSecond: 10, seconds: 3, warmupSeconds: 1 },
-  footprint: { settleMs: 1500, idleConnections: 100, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 1500, idleMs: 0, idleConnections: 100, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   audience: { viewers: 2000, addresses: 10, editsPerSecond: 5, seconds: 3, warmupSeconds: 1, settleMs: 1000 },
   conformance: { edits: 60 },
   kernelServers: ['jupyter'],

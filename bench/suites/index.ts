@@ -124,14 +124,14 @@ export function jobsFor(c: BenchConfig): Job[] {
     id: 'footprint-connections',
     suite: 'footprint-connections',
     title: 'Footprint: idle connections',
-    workload: `${f.idleConnections} editor connections join one small notebook and stay idle; settled server RSS after, minus before, divided by the connections.`,
+    workload: `${f.idleConnections} editor connections join one small notebook and stay idle; settled server RSS after, minus before, divided by the connections. Each RSS reading follows ${f.idleMs / 1000} s of idle, so that a garbage-collected server has given back its heap's headroom.`,
     params: f,
   });
   jobs.push({
     id: 'footprint-notebooks',
     suite: 'footprint-notebooks',
     title: 'Footprint: loaded notebooks',
-    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks.`,
+    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks. Each RSS reading follows ${f.idleMs / 1000} s of idle, as above.`,
     params: f,
   });
   const a = c.audience;
