@@ -345,8 +345,12 @@ export class NotebookKernel {
       if (!run) return;
       run.started = true;
       markRun(runId, 'started');
-      this.records.update(runId, { status: 'running', startedAt: Date.now(), executionCount });
-      this.writer.startRun(run.cellId, executionCount);
+      // One document update for the start, record and cell together: each update is a log
+      // append and a frame to every client, and the run's first output waits behind them.
+      this.options.room.transact(() => {
+        this.records.update(runId, { status: 'running', startedAt: Date.now(), executionCount });
+        this.writer.startRun(run.cellId, executionCount);
+      });
     });
     session.on('output', (event) => this.onOutput(event));
     session.on('inputRequested', ({ runId, prompt, password }) => {
