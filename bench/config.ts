@@ -31,10 +31,29 @@ export interface PresenceParams {
 export interface FootprintParams {
   /** Milliseconds over which RSS is sampled before and after the load. */
   settleMs: number;
+  /**
+   * Milliseconds the server is left idle before each sampling. A garbage-collected runtime
+   * gives back an idle heap's headroom only some seconds after the last allocation (V8's
+   * memory reducer, about 10-15 s); sampled sooner, RSS measures how far the heap grew while
+   * the load arrived rather than what the load holds.
+   */
+  idleMs: number;
   idleConnections: number;
   notebooks: number;
   /** Size of the made-up notebook (figures, tables, text) each loaded room holds. */
   notebookBytes: number;
+}
+export interface AudienceParams {
+  /** Idle viewers (a viewer share link on Tandem) following one notebook. */
+  viewers: number;
+  /** Loopback addresses the viewers connect from, spread evenly. */
+  addresses: number;
+  /** One editor types this fast while they follow. */
+  editsPerSecond: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** Milliseconds over which RSS is sampled before and after the viewers join. */
+  settleMs: number;
 }
 export interface ConformanceParams {
   edits: number;
@@ -102,6 +121,7 @@ export interface BenchConfig {
   join: JoinParams;
   presence: PresenceParams;
   footprint: FootprintParams;
+  audience: AudienceParams;
   conformance: ConformanceParams;
   /** Servers the kernel jobs compare Tandem with (only Jupyter Server runs kernels). */
   kernelServers: Flavor[];
@@ -125,7 +145,8 @@ export const full: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 15, warmupSeconds: 2 },
   join: { clients: 200, notebookBytes: 5_000_000, timeoutSeconds: 90 },
   presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
-  footprint: { settleMs: 2000, idleConnections: 500, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 2000, idleMs: 20_000, idleConnections: 500, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  audience: { viewers: 10_000, addresses: 40, editsPerSecond: 5, seconds: 10, warmupSeconds: 2, settleMs: 2000 },
   conformance: { edits: 300 },
   kernelServers: ['jupyter'],
   kernel: {
@@ -163,7 +184,8 @@ export const quick: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 3, warmupSeconds: 0.5 },
   join: { clients: 20, notebookBytes: 1_500_000, timeoutSeconds: 30 },
   presence: { clients: 100, awarenessHz: 1, editsPerSecond: 10, seconds: 3, warmupSeconds: 1 },
-  footprint: { settleMs: 1500, idleConnections: 100, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 1500, idleMs: 0, idleConnections: 100, notebooks: 20, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  audience: { viewers: 2000, addresses: 10, editsPerSecond: 5, seconds: 3, warmupSeconds: 1, settleMs: 1000 },
   conformance: { edits: 60 },
   kernelServers: ['jupyter'],
   kernel: {

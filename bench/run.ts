@@ -15,6 +15,7 @@ import { formatted } from './lib/format-markdown.js';
 import { machineBusySeconds, readTreeCpuSeconds, reapedChildrenCpuSeconds } from './lib/proc.js';
 import { killedPids, killStarted } from './lib/replica-control.js';
 import { medianOfRounds } from './lib/rounds.js';
+import { withOpenFilesRaised } from './lib/spawn.js';
 import { type JobRecord, machineInfo, type RunRecord, writeReport } from './report.js';
 import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
@@ -99,7 +100,8 @@ function runDriver(job: Job, target: Target, server: RunningServer | null, dir: 
     }),
   );
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(BENCH, 'driver.ts'), taskFile], {
+    const [cmd, cmdArgs] = withOpenFilesRaised(process.execPath, ['--import', 'tsx', join(BENCH, 'driver.ts'), taskFile]);
+    const child = spawn(cmd, cmdArgs, {
       cwd: REPO,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -118,7 +120,9 @@ async function measure(job: Job, t: Target, dir: string): Promise<DriverOutput> 
   let server: RunningServer | null = null;
   if (t.server) {
     try {
-      server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args: t.serverArgs });
+      // `{workDir}` in a target's options is this measurement's folder (say, for a file the server writes).
+      const args = t.serverArgs?.map((a) => a.replaceAll('{workDir}', dir));
+      server = await LAUNCHERS[t.server].start({ workDir: dir, logFile: join(dir, 'server.log'), args });
     } catch (err) {
       return { ok: false, error: `server did not start: ${(err as Error).message}` };
     }

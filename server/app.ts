@@ -10,9 +10,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { loadServerToken } from './auth/server-token';
 import { ShareStore } from './auth/shares';
-import { Cluster } from './cluster/cluster';
+import type { Cluster } from './cluster/cluster';
 import { clusterRoutes } from './cluster/owner-routes';
-import { S3CompactionStore } from './cluster/s3-compaction-store';
 import type { Config } from './config';
 import { Checkpoints } from './contents/checkpoints';
 import { ContentsService } from './contents/contents-service';
@@ -21,6 +20,7 @@ import { createEnvironmentService } from './environments';
 import { kernelFilesExtension } from './execution/kernel-files';
 import { OutputStore } from './execution/output-store';
 import { DEFAULT_OUTPUT_LIMITS } from './execution/output-writer';
+import { enableRunTimings } from './execution/run-timings';
 import { Authenticator, registerAuth } from './http/auth';
 import { DEFAULT_BODY_LIMIT } from './http/body-limits';
 import { registerClient } from './http/client';
@@ -161,12 +161,13 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   const auth = new Authenticator({ serverToken: token, isFormerToken: serverToken.isFormer, shares, allowOrigins: config.allowOrigins });
   registerAuth(app, auth);
 
+  if (config.runTimingsFile) enableRunTimings(config.runTimingsFile);
   const outputs = new OutputStore(join(config.stateDir, 'outputs'), stored, (dir) => {
     void state.removed(dir).catch((error: unknown) => logger.warn({ err: error }, "could not drop a deleted notebook's outputs from the bucket"));
   });
   // SQL cells: connections, the snapshot store, and the extension every notebook's runs go through.
   const queries = createSqlQueries({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, stored, log: logger.child({ component: 'queries' }) });
-  const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
+  const environments = await createEnvironmentService(config, logger.child({ component: 'environments' }));
   const jupyterChannels = notebookChannelsExtension(logger.child({ component: 'jupyter-api' }));
   const versions = versionsExtension(
     versionStore,
@@ -174,18 +175,21 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     logger.child({ component: 'versions' }),
   );
   const jobBoards = new JobsExtension();
-  const cluster = config.redisUrl
-    ? new Cluster({
-        redisUrl: config.redisUrl,
-        stateDir: config.stateDir,
-        storage,
-        compactions: bucket ? new S3CompactionStore(bucket) : undefined,
-        leaseMs: config.leaseMs,
-        token,
-        roomGraceMs: config.roomGraceMs,
-        log: logger.child({ component: 'cluster' }),
-      })
-    : undefined;
+  let cluster: Cluster | undefined;
+  if (config.redisUrl) {
+    // Cluster mode's code, and the Redis client with it, is loaded only when it is on.
+    const [{ Cluster }, { S3CompactionStore }] = await Promise.all([import('./cluster/cluster'), import('./cluster/s3-compaction-store')]);
+    cluster = new Cluster({
+      redisUrl: config.redisUrl,
+      stateDir: config.stateDir,
+      storage,
+      compactions: bucket ? new S3CompactionStore(bucket) : undefined,
+      leaseMs: config.leaseMs,
+      token,
+      roomGraceMs: config.roomGraceMs,
+      log: logger.child({ component: 'cluster' }),
+    });
+  }
   await cluster?.connect();
   const notebooks = new OpenNotebooks({
     paths,

@@ -50,6 +50,8 @@ export interface Config {
   watchIntervalMs: number;
   compactBytes: number;
   pingIntervalMs: number;
+  /** For benchmarks: each run's step times are appended here (execution/run-timings.ts). */
+  runTimingsFile: string | undefined;
   defaultKernel: string;
   /** Shut a kernel down after this long without activity; 0 never. */
   cullIdleMs: number;
@@ -156,6 +158,7 @@ const OPTIONS: OptionSpec[] = [
   },
   { flag: 'max-link-sockets', env: 'TANDEM_MAX_LINK_SOCKETS', help: 'connections one share link may hold open', default: '10000' },
   { flag: 'max-address-sockets', env: 'TANDEM_MAX_ADDRESS_SOCKETS', help: 'share-link connections one client address may hold open', default: '1000' },
+  { flag: 'run-timings', env: 'TANDEM_RUN_TIMINGS', help: "for benchmarks: append each run's step times to this file (JSON lines)" },
   { flag: 'default-kernel', env: 'TANDEM_DEFAULT_KERNEL', help: 'kernelspec for notebooks that name none', default: 'python3' },
   { flag: 'cull-idle', env: 'TANDEM_CULL_IDLE', help: 'seconds before an idle kernel is shut down (0: never)', default: '3600' },
   { flag: 'kernel-prestart', env: 'TANDEM_KERNEL_PRESTART', help: 'start the kernel when an editor opens a notebook (true/false)', default: 'false' },
@@ -367,6 +370,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     watchIntervalMs: 2000,
     compactBytes: 4 * 1024 * 1024,
     pingIntervalMs: 30_000,
+    runTimingsFile: get('run-timings') ? resolve(get('run-timings')!) : undefined,
     defaultKernel: get('default-kernel')!,
     cullIdleMs: number('cull-idle', get('cull-idle')!, 0, 30 * 86_400) * 1000,
     kernelPrestart: boolean('kernel-prestart', get('kernel-prestart')!),

@@ -1,8 +1,15 @@
 // Structured logs (pino, through Fastify) on stderr. Tokens never reach them: URLs are
 // logged with their token parameter masked, and auth headers and cookies are redacted.
 
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
+
+/**
+ * pino-pretty and its dependencies are loaded only for pretty logs (a terminal): a server
+ * logging JSON, as one under a supervisor does, does not hold them.
+ */
+const loadPretty = (): typeof pretty => createRequire(import.meta.url)('pino-pretty') as typeof pretty;
 
 /** A query key as the server's query parser reads it: `%74oken` is `token`. */
 function decodedKey(key: string): string {
@@ -47,7 +54,7 @@ export function createLogger(level: string, format: 'pretty' | 'json'): Logger {
   };
   const stream =
     format === 'pretty'
-      ? pretty({ destination: 2, colorize: process.stderr.isTTY, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,reqId' })
+      ? loadPretty()({ destination: 2, colorize: process.stderr.isTTY, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,reqId' })
       : pino.destination({ fd: 2, sync: true });
   return pino(options, stream);
 }

@@ -25,6 +25,11 @@ export interface LoadClientOptions {
   onAwareness?: (payload: Uint8Array) => void;
   /** Bytes larger than this in one frame are refused by `ws` (default 256 MiB). */
   maxPayload?: number;
+  /**
+   * Loopback address to connect from (any of 127/8): thousands of clients then come from
+   * several addresses, as an audience would, each with its own range of ephemeral ports.
+   */
+  localAddress?: string;
 }
 
 export class LoadClient {
@@ -60,6 +65,7 @@ export class LoadClient {
       perMessageDeflate: false,
       maxPayload: this.opts.maxPayload ?? 256 * 1024 * 1024,
       handshakeTimeout: timeoutMs,
+      localAddress: this.opts.localAddress,
     });
     ws.binaryType = 'nodebuffer';
     this.ws = ws;

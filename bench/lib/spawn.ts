@@ -29,10 +29,21 @@ export interface Proc {
   kill(signal: NodeJS.Signals): void;
 }
 
+/**
+ * The command and arguments that run `cmd` with its open-file limit raised to the hard limit:
+ * the audience job holds ten thousand sockets in one server and one load process, more than
+ * the usual soft limit of 1,024. Node cannot raise it itself, so a shell does and then becomes
+ * the command (exec: the pid, and signals, are the command's own).
+ */
+export function withOpenFilesRaised(cmd: string, args: string[]): [string, string[]] {
+  return ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', cmd, ...args]];
+}
+
 export function startProcess(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; logFile: string }): Proc {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(cmd, args, {
+  const [shell, shellArgs] = withOpenFilesRaised(cmd, args);
+  const child = spawn(shell, shellArgs, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

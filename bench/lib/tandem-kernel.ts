@@ -9,6 +9,7 @@ import { outputTextOf } from './cells.js';
 import { codeNotebook } from './notebooks.js';
 import { type RealClient, realClient, whenSynced } from './provider.js';
 import { api, importNotebook, shareToken } from './rooms.js';
+import { now } from './stats.js';
 
 export interface TandemRunTimes {
   /** The expected output is in the requesting editor's document, ms after the request was sent. */
@@ -23,6 +24,11 @@ export interface TandemRunTimes {
    * the time went.
    */
   clock: { sent: number; queued?: number; started?: number; finished?: number; viewer: number };
+  /**
+   * The run's id, and the send and the viewer's receipt on the clock of the server's
+   * `--run-timings` marks (stats.ts's now(), sub-millisecond), to line them up with those.
+   */
+  precise: { runId: string; sent: number; viewer: number };
 }
 
 const FINISHED = new Set(['ok', 'error', 'cancelled', 'interrupted', 'failed']);
@@ -70,6 +76,7 @@ export class TandemNotebook {
     let requesterMs: number | undefined;
     let viewerMs: number | undefined;
     let viewerAt = 0;
+    let viewerPrecise = 0;
     let doneMs: number | undefined;
     let runId: string | undefined;
     let started = 0;
@@ -89,6 +96,7 @@ export class TandemNotebook {
       if (viewerMs === undefined && viewDoc && outputTextOf(viewDoc, cellId).includes(expect)) {
         viewerMs = performance.now() - started;
         viewerAt = Date.now();
+        viewerPrecise = now();
       }
       if (finished()) wake();
     };
@@ -97,6 +105,7 @@ export class TandemNotebook {
     try {
       const done = new Promise<void>((resolve) => (wake = resolve));
       const sent = Date.now();
+      const sentPrecise = now();
       started = performance.now();
       const reply = await api<{ runs: Array<{ id: string }> }>(this.server, 'POST', `/api/notebooks/${this.fileId}/execute`, {
         cellIds: [cellId],
@@ -120,6 +129,7 @@ export class TandemNotebook {
         viewerMs: viewerMs ?? requesterMs!,
         doneMs: doneMs!,
         clock: { sent, queued: record.queuedAt, started: record.startedAt, finished: record.finishedAt, viewer: viewerAt || sent + requesterMs! },
+        precise: { runId, sent: sentPrecise, viewer: viewerPrecise || sentPrecise + requesterMs! },
       };
     } finally {
       reqDoc.off('update', onRequester);

@@ -6,12 +6,13 @@ import { LoadClient } from '../lib/load-client.js';
 import { sizedNotebook, typingNotebook } from '../lib/notebooks.js';
 import { settledRssKb } from '../lib/proc.js';
 import { openRoom, type Room } from '../lib/rooms.js';
-import { closeAll, joinAll } from './common.js';
+import { closeAll, joinAll, sleep } from './common.js';
 import type { Suite } from './types.js';
 
 export const footprintConnections: Suite<FootprintParams> = async ({ server, params, connectBatch }) => {
   const notes: string[] = [];
   const room = await openRoom(server, 'idle', typingNotebook(4));
+  await sleep(params.idleMs);
   const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
   const { clients, failed, firstError } = await joinAll(
     params.idleConnections,
@@ -19,6 +20,7 @@ export const footprintConnections: Suite<FootprintParams> = async ({ server, par
     () => new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
   );
   if (failed) notes.push(`${failed} of ${params.idleConnections} connections failed (${firstError}).`);
+  await sleep(params.idleMs);
   const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;
   await closeAll(clients);
   await room.close();
@@ -38,8 +40,10 @@ export const footprintNotebooks: Suite<FootprintParams> = async ({ server, param
   // compiled on first use, a validator built from the schema) that say nothing about what
   // each further notebook costs, and divided by a handful of notebooks they would dominate.
   const rooms: Room[] = [await openRoom(server, 'footprint-warm-up', nb)];
+  await sleep(params.idleMs);
   const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
   for (let i = 0; i < params.notebooks; i++) rooms.push(await openRoom(server, `footprint-${i}`, nb));
+  await sleep(params.idleMs);
   const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;
   await Promise.all(rooms.map((r) => r.close()));
   return {

@@ -1,13 +1,14 @@
 // Every suite by name, with the workload description printed above its table in RESULTS.md.
 import type { BenchConfig } from '../config.js';
 import type { Flavor } from '../servers/types.js';
+import { audience } from './audience.js';
 import { clusterJobs } from './cluster-jobs.js';
 import { conformance } from './conformance.js';
 import { environments } from './environments.js';
 import { failover } from './failover.js';
 import { footprintConnections, footprintNotebooks } from './footprint.js';
 import { join } from './join.js';
-import { kernelCold, kernelWarm } from './kernel.js';
+import { kernelCold, kernelWarm, RUN_TIMINGS_FILE } from './kernel.js';
 import { kernelChannels } from './kernel-channels.js';
 import { pairing } from './pairing.js';
 import { presence } from './presence.js';
@@ -23,6 +24,7 @@ export const SUITES = {
   presence,
   'footprint-connections': footprintConnections,
   'footprint-notebooks': footprintNotebooks,
+  audience,
   'kernel-warm': kernelWarm,
   'kernel-cold': kernelCold,
   'kernel-channels': kernelChannels,
@@ -122,15 +124,28 @@ export function jobsFor(c: BenchConfig): Job[] {
     id: 'footprint-connections',
     suite: 'footprint-connections',
     title: 'Footprint: idle connections',
-    workload: `${f.idleConnections} editor connections join one small notebook and stay idle; settled server RSS after, minus before, divided by the connections.`,
+    workload: `${f.idleConnections} editor connections join one small notebook and stay idle; settled server RSS after, minus before, divided by the connections. Each RSS reading follows ${f.idleMs / 1000} s of idle, so that a garbage-collected server has given back its heap's headroom.`,
     params: f,
   });
   jobs.push({
     id: 'footprint-notebooks',
     suite: 'footprint-notebooks',
     title: 'Footprint: loaded notebooks',
-    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks.`,
+    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks. Each RSS reading follows ${f.idleMs / 1000} s of idle, as above.`,
     params: f,
+  });
+  const a = c.audience;
+  jobs.push({
+    id: 'audience',
+    suite: 'audience',
+    title: `Audience, ${a.viewers.toLocaleString('en')} idle viewers`,
+    workload: `${a.viewers.toLocaleString('en')} viewers (one viewer share link on Tandem, from ${a.addresses} loopback addresses) join one small notebook, ${c.connectBatch} at a time, and follow it while one editor types ${a.editsPerSecond} edits/s for ${a.seconds} s (the first ${a.warmupSeconds} s unmeasured). Latency is from the editor's send to each viewer's receipt; RSS is settled after the viewers joined, and its peak over the whole run. Goal: every edit delivered, server RSS at most 400 MB.`,
+    params: a,
+    targets: [
+      { key: 'tandem', server: 'tandem', role: 'tandem' },
+      { key: 'floor', server: 'floor', role: 'bound' },
+    ],
+    timeoutSeconds: 120 + a.viewers / 20 + a.seconds * 2,
   });
   jobs.push(...kernelJobs(c), ...clusterJobs(c));
   return jobs;
@@ -155,10 +170,12 @@ function kernelJobs(c: BenchConfig): Job[] {
         `${kernel}. After ${k.warmupRuns} unmeasured runs, ${k.warmSamples} runs of a cell that prints a new number and ends, ${k.gapMs} ms apart, then ${k.runningSamples} of one that prints it with flush=True and sleeps ${k.runningSleepSeconds} s ("cell still running"). ` +
         `Time runs from the request to the moment the number is in the client. Tandem: \`POST /api/notebooks/{fileId}/execute\` by an editor (with its state vector, as the web client sends it), read in the editor's and a viewer's YNotebook (y-websocket provider, viewer share link). ` +
         'Jupyter Server: `execute_request` on the kernel channels WebSocket, read as the first output on iopub (the requester); as JupyterLab does with jupyter-collaboration, the requester then writes it into the shared notebook, where a second YNotebook client (the viewer) reads it. ' +
+        'Tandem\'s server runs with `--run-timings`, marking each run\'s steps; the "step" rows split its path from the request to the output at the viewer (the median of each step, so they need not add up to the median total). ' +
         `"kernel bridge alone" is Tandem's KernelSession and "direct ZeroMQ" its raw KernelConnection, each in the load process with no server: the bounds for Tandem's overhead.`,
       params: k,
       targets: [
-        { key: 'tandem', server: 'tandem', role: 'tandem' },
+        // The server marks each run's steps (execution/run-timings.ts) for the breakdown rows.
+        { key: 'tandem', server: 'tandem', serverArgs: ['--run-timings', `{workDir}/${RUN_TIMINGS_FILE}`], role: 'tandem' },
         ...peers,
         { key: 'bridge', label: 'kernel bridge alone', server: null, role: 'bound' },
         DIRECT,

@@ -3,7 +3,7 @@
 // Server, and with the same ipykernel driven from this process with no server at all (the bound
 // Tandem's overhead is measured against). One load process measures one target; the job's
 // targets say which.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildWheel } from '../../test/environments/wheels.js';
 import type { KernelParams } from '../config.js';
@@ -34,6 +34,7 @@ interface WarmSample {
   doneMs: number;
   /** Tandem only: the run's stamps in the document, to split the time between server and kernel. */
   clock?: TandemRunTimes['clock'];
+  precise?: TandemRunTimes['precise'];
 }
 
 /** A warm kernel on one target, ready to take runs of the probe cells. */
@@ -83,7 +84,7 @@ export async function kernelWarm(task: TargetTask<KernelParams>): Promise<SuiteR
       { label: 'run finished at the requester, median', unit: 'ms', value: done.p50, better: 'lower' },
       { label: 'cell still running: first output at a viewer, median', unit: 'ms', value: runViewer.p50, better: 'lower' },
       { label: 'cell still running: first output at the requester, median', unit: 'ms', value: runRequester.p50, better: 'lower' },
-      ...breakdown(printed),
+      ...(stepBreakdown(printed, join(task.workDir, RUN_TIMINGS_FILE)) ?? breakdown(printed)),
     ];
     return { metrics, notes };
   } finally {
@@ -105,6 +106,61 @@ function breakdown(samples: WarmSample[]): Metric[] {
     { label: 'of which: queued to started by the kernel', unit: 'ms', value: median((c) => c.started! - c.queued!), better: 'none' },
     { label: 'of which: started to finished (kernel, with its reply and idle)', unit: 'ms', value: median((c) => c.finished! - c.started!), better: 'none' },
     { label: 'of which: finished to the output at the viewer', unit: 'ms', value: median((c) => c.viewer - c.finished!), better: 'none' },
+  ];
+}
+
+/** Where the Tandem target's server writes its `--run-timings` marks, in the measurement's folder. */
+export const RUN_TIMINGS_FILE = 'run-timings.jsonl';
+
+type Marks = Partial<Record<'arrived' | 'request' | 'sources' | 'recorded' | 'enqueued' | 'started' | 'output' | 'written' | 'finished', number>>;
+
+/**
+ * Where Tandem's time goes, step by step, from the marks its server wrote with `--run-timings`
+ * (sub-millisecond, the same clock as ours): medians of each step over the measured runs.
+ * Null when there are no marks (another target, or a server without the option).
+ */
+function stepBreakdown(samples: WarmSample[], file: string): Metric[] | null {
+  if (!existsSync(file)) return null;
+  const marks = new Map<string, Marks>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const { runId, ...rest } = JSON.parse(line) as { runId: string } & Marks;
+    marks.set(runId, rest);
+  }
+  const rows = samples.flatMap((s) => {
+    const m = s.precise && marks.get(s.precise.runId);
+    if (!s.precise || !m) return [];
+    const { arrived, request, sources, recorded, enqueued, started, output, written } = m;
+    if ([arrived, request, sources, recorded, enqueued, started, output, written].some((v) => v === undefined)) return [];
+    return [
+      {
+        sent: s.precise.sent,
+        viewer: s.precise.viewer,
+        arrived: arrived!,
+        request: request!,
+        sources: sources!,
+        recorded: recorded!,
+        enqueued: enqueued!,
+        started: started!,
+        output: output!,
+        written: written!,
+      },
+    ];
+  });
+  if (rows.length === 0) return null;
+  const median = (f: (r: (typeof rows)[number]) => number): number | null => summarize(rows.map(f)).p50;
+  const step = (label: string, f: (r: (typeof rows)[number]) => number): Metric => ({ label: `step: ${label}`, unit: 'ms', value: median(f), better: 'none' });
+  return [
+    step('request sent to its arrival at the server (HTTP client, loopback)', (r) => r.arrived - r.sent),
+    step('arrival to the notebook (body parsing, validation, auth, notebook lookup)', (r) => r.request - r.arrived),
+    step("waiting for the editor's state vector (its last keystrokes)", (r) => r.sources - r.request),
+    step('run record written (stored in the log, sent to clients)', (r) => r.recorded - r.sources),
+    step('handed to the kernel session', (r) => r.enqueued - r.recorded),
+    step('hand-over to the kernel saying it started (ZeroMQ both ways, execute_input)', (r) => r.started - r.enqueued),
+    step("kernel's own time to its first output (and ZeroMQ back)", (r) => r.output - r.started),
+    step('output written to the document (stored in the log, sent to clients)', (r) => r.written - r.output),
+    step("output sent to it being in the viewer's document (socket, client decode)", (r) => r.viewer - r.written),
+    { label: 'runs in the step figures', unit: 'count', value: rows.length, better: 'none' },
   ];
 }
 

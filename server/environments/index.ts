@@ -12,7 +12,7 @@ export { EnvironmentService } from './environment-service';
 /** The helper package's source, beside the server in the repository (and in the server image). */
 const HELPER_DIR = projectPath('images', 'tandem-helper');
 
-export function createEnvironmentService(config: Config, logger: BridgeLogger): EnvironmentService {
+export async function createEnvironmentService(config: Config, logger: BridgeLogger): Promise<EnvironmentService> {
   return new EnvironmentService({
     cacheDir: config.envCacheDir,
     installer: config.envInstaller,
@@ -20,7 +20,7 @@ export function createEnvironmentService(config: Config, logger: BridgeLogger): 
     gcMs: config.envGcMs,
     defaultKernel: config.defaultKernel,
     helperDir: HELPER_DIR,
-    kernels: createKernelRuntime(config, logger),
+    kernels: await createKernelRuntime(config, logger),
     logger,
   });
 }

@@ -9,7 +9,6 @@ import { type BridgeLogger, LocalRuntime } from '../../kernel-bridge';
 import { type ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
 import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
 import type { Config } from '../config';
-import { kubernetesKernelRuntime } from '../kubernetes/kubernetes-runtime-choice';
 import { imageEnvironments } from './image-environments';
 
 export interface KernelRuntimeChoice {
@@ -36,9 +35,14 @@ export function localKernelRuntime(logger: BridgeLogger): KernelRuntimeChoice {
   return { runtime: new LocalRuntime({ logger }), containers: undefined, start: async () => {}, close: async () => {} };
 }
 
-export function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger): KernelRuntimeChoice {
+export async function createKernelRuntime(config: RuntimeConfig, logger: BridgeLogger): Promise<KernelRuntimeChoice> {
   if (config.runtime === 'local') return localKernelRuntime(logger);
-  if (config.runtime === 'kubernetes') return kubernetesKernelRuntime(config, serverIdOf(config.stateDir), logger);
+  if (config.runtime === 'kubernetes') {
+    // The Kubernetes client is loaded only for this runtime: it is the largest module the
+    // server could hold (about 80 MB resident), and most servers never start a pod.
+    const { kubernetesKernelRuntime } = await import('../kubernetes/kubernetes-runtime-choice');
+    return kubernetesKernelRuntime(config, serverIdOf(config.stateDir), logger);
+  }
   const podman = new Podman();
   const serverId = serverIdOf(config.stateDir);
   const containers = imageEnvironments(config, podman, logger);

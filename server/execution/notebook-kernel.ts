@@ -14,6 +14,7 @@ import { type Room, SERVER_ORIGIN } from '../rooms/room';
 import type { OutputStore } from './output-store';
 import { type OutputLimits, OutputWriter } from './output-writer';
 import { type QueuedRun, Run, type RunPlan, RunRecords } from './run-records';
+import { markRun, runClock } from './run-timings';
 
 /**
  * Runs one notebook may have queued or running at once, and one person in it. Each run is a
@@ -229,11 +230,14 @@ export class NotebookKernel {
   /**
    * Queues the given cells, in order. Unknown cells refuse the whole request. `after` is the
    * requester's state vector: the sources that run include everything they had typed.
+   * `arrivedAt`, when the request reached the server, is for `--run-timings` only.
    */
-  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array): Promise<ExecuteReply> {
+  async execute(cellIds: string[], requestedBy: UserRef, after?: Uint8Array, arrivedAt?: number): Promise<ExecuteReply> {
     if (this.handingOver) throw unavailable('This notebook is moving to another server; run again in a moment');
+    const requestAt = runClock();
     await this.adoption;
     if (after) await this.options.room.whenIncludes(after, WAIT_FOR_SOURCES_MS);
+    const sourcesAt = runClock();
     const cells = new Map<string, Y.Map<unknown>>();
     for (const cell of this.options.room.doc.getArray('cells')) {
       if (cell instanceof Y.Map) cells.set(String(cell.get('id')), cell);
@@ -253,11 +257,18 @@ export class NotebookKernel {
       const code = source instanceof Y.Text ? source.toString() : '';
       const runId = randomUUID();
       const record = this.records.queue(runId, cellId, code, requestedBy);
+      if (requestAt !== null && sourcesAt !== null) {
+        if (arrivedAt !== undefined) markRun(runId, 'arrived', arrivedAt);
+        markRun(runId, 'request', requestAt);
+        markRun(runId, 'sources', sourcesAt);
+        markRun(runId, 'recorded');
+      }
       const run = new Run(this.options.fileId, runId, cellId, code, requestedBy);
       this.runs.set(runId, run);
       const plan = await this.options.planRun(run);
       run.work = plan?.work;
       session.enqueue({ runId, code: plan?.code ?? code, username: requestedBy.username });
+      markRun(runId, 'enqueued');
       runs.push(record);
     }
     return { runs, skipped };
@@ -361,8 +372,13 @@ export class NotebookKernel {
       const run = this.runs.get(runId);
       if (!run) return;
       run.started = true;
-      this.records.update(runId, { status: 'running', startedAt: Date.now(), executionCount, kernelMsgId: msgId });
-      this.writer.startRun(run.cellId, executionCount);
+      markRun(runId, 'started');
+      // One document update for the start, record and cell together: each update is a log
+      // append and a frame to every client, and the run's first output waits behind them.
+      this.options.room.transact(() => {
+        this.records.update(runId, { status: 'running', startedAt: Date.now(), executionCount, kernelMsgId: msgId });
+        this.writer.startRun(run.cellId, executionCount);
+      });
     });
     session.on('output', (event) => this.onOutput(event));
     session.on('inputRequested', ({ runId, prompt, password }) => {
@@ -374,6 +390,12 @@ export class NotebookKernel {
 
   private onOutput(event: RunOutputEvent): void {
     const run = this.runs.get(event.runId);
+    if (run) markRun(run.runId, 'output');
+    this.writeOutput(event, run);
+    if (run) markRun(run.runId, 'written');
+  }
+
+  private writeOutput(event: RunOutputEvent, run: Run | undefined): void {
     if (event.msgType === 'update_display_data') {
       // May target a display made by an earlier run, in any cell.
       if (event.displayId) {
@@ -448,6 +470,7 @@ export class NotebookKernel {
     this.records.update(event.runId, { status, finishedAt: Date.now(), executionCount: event.executionCount ?? null, ...(message ? { message } : {}) }, [
       'input',
     ]);
+    markRun(event.runId, 'finished');
     this.records.prune();
     this.setKernel({ lastActivity: Date.now() });
   }

@@ -99,7 +99,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
   }
 
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
-  const environments = createEnvironmentService(config, logger.child({ component: 'environments' }));
+  const environments = await createEnvironmentService(config, logger.child({ component: 'environments' }));
   const sql = createJobSql({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, log: logger.child({ component: 'queries' }) });
   const store = new FsJobStore(join(config.stateDir, 'jobs'));
   const runner = new JobRunner({ environments, sql: sql.jobSql, log: logger.child({ component: 'jobs' }) });

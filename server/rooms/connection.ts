@@ -52,16 +52,21 @@ export class RateLimiter {
   }
 }
 
+const NONE: ReadonlySet<number> = new Set();
+
 export class RoomConnection {
-  /** Awareness client ids this connection has claimed; removed when it leaves. */
-  readonly awarenessClients = new Set<number>();
+  /**
+   * Awareness client ids this connection has claimed; removed when it leaves. Made on first
+   * use, as the clock shifts below: most of an audience never sends presence.
+   */
+  private claimed: Set<number> | undefined;
   /**
    * Whether the client has answered the server's sync step 1 with what it holds. Until then an
    * edit may depend on changes still to come in that answer (made offline, before reconnecting).
    */
   sentItsState = false;
   /** Added to a client's presence clock on this connection (see Room.receiveAwareness). */
-  readonly awarenessClockShift = new Map<number, number>();
+  private clockShifts: Map<number, number> | undefined;
   readonly awarenessLimiter: RateLimiter;
   closed = false;
 
@@ -74,6 +79,25 @@ export class RoomConnection {
   ) {
     // Viewers' presence is never fanned out, so they need far less of it.
     this.awarenessLimiter = role === 'viewer' ? new RateLimiter(2, 5) : new RateLimiter(30, 60);
+  }
+
+  claimAwareness(clientId: number): void {
+    this.claimed ??= new Set();
+    this.claimed.add(clientId);
+  }
+
+  /** The awareness client ids this connection has claimed. */
+  get awarenessClients(): ReadonlySet<number> {
+    return this.claimed ?? NONE;
+  }
+
+  clockShift(clientId: number): number {
+    return this.clockShifts?.get(clientId) ?? 0;
+  }
+
+  setClockShift(clientId: number, shift: number): void {
+    this.clockShifts ??= new Map();
+    this.clockShifts.set(clientId, shift);
   }
 
   /** Read-only connections may sync and follow, but never change the document. */

@@ -57,8 +57,17 @@ const EMPTY_NOTEBOOK_BYTES = 512;
 
 export class NotebookFile {
   private stamp: FileStamp | undefined;
-  /** Our serialisation of what is on disk now; a save that would write the same is skipped. */
-  private diskText: string | undefined;
+  /**
+   * The hash of the file as we would write it (our serialization of what it holds), to tell a
+   * save that would change nothing. A hash, not the text: the text would be a second copy of
+   * the notebook beside its Y.Doc, for as long as the room is open.
+   */
+  private diskTextHash: string | undefined;
+  /**
+   * With a bucket only: the text last stored there, the copy other writers started from. Their
+   * changes since it are theirs when a write is refused or an outside edit is merged.
+   */
+  private storedText: string | undefined;
   private diskHash: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private firstPendingAt = 0;
@@ -130,7 +139,8 @@ export class NotebookFile {
     if (hash === this.diskHash) {
       // The file is what we last knew; remember it in our own form, so that an unchanged
       // notebook is never rewritten (and reformatted) just because it was opened.
-      if (this.diskText === undefined) this.diskText = tryNormalise(bytes);
+      if (this.diskTextHash === undefined) this.diskTextHash = normalisedHash(bytes);
+      if (this.options.mirror && this.storedText === undefined) this.storedText = bytes;
       return;
     }
     let parsed: ReadNotebook;
@@ -152,11 +162,13 @@ export class NotebookFile {
     });
     // With a bucket, other writers start from a copy a while old (up to one check interval):
     // only the cells they changed since that copy are theirs.
-    const base = this.options.mirror && this.diskText !== undefined ? tryParse(this.diskText) : undefined;
+    const base = this.options.mirror && this.storedText !== undefined ? tryParse(this.storedText) : undefined;
     const incoming = base ? rebaseOutsideEdit(base, parsed.notebook, notebookFromDoc(this.options.doc)) : parsed.notebook;
     mergeNotebookIntoDoc(this.options.doc, incoming, FILE_ORIGIN);
     this.diskHash = hash;
-    this.diskText = serializeNotebook(parsed.notebook);
+    const merged = serializeNotebook(parsed.notebook);
+    this.diskTextHash = sha256(merged);
+    if (this.options.mirror) this.storedText = merged;
     await this.options.history.setSavedHash(hash);
   }
 
@@ -167,7 +179,8 @@ export class NotebookFile {
     await this.mergeOutsideEdit();
     const notebook = notebookFromDoc(this.options.doc);
     const text = serializeNotebook(notebook);
-    if (text === this.diskText) return;
+    const textHash = sha256(text);
+    if (textHash === this.diskTextHash) return;
     const problem = schemaProblem(notebook);
     if (problem) {
       this.options.log.warn({ fileId: this.options.fileId, problem }, 'saving a notebook that does not match its schema');
@@ -180,19 +193,20 @@ export class NotebookFile {
     }
     // In a cluster, only the notebook's owner may write it (throws once another took over).
     await this.options.history.checkFence?.();
-    const confirmed = this.diskText;
+    const confirmed = this.storedText;
     await writeFileAtomic(path, text);
     const written = await stat(path);
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
-    this.diskText = text;
-    this.diskHash = sha256(text);
+    this.diskTextHash = textHash;
+    this.diskHash = textHash;
     const refused = await this.writeThrough(path);
+    if (this.options.mirror && !refused && this.diskTextHash !== undefined) this.storedText = text;
     await this.options.history.setSavedHash(this.diskHash);
     if (refused) {
       // Another writer changed the file in the bucket since we read it: the local file is now
       // its version. Merge what it changed since the copy we last stored, cell by cell, and
       // write the merge (conditionally again).
-      this.diskText = confirmed;
+      this.storedText = confirmed;
       await this.mergeOutsideEdit();
       this.scheduleSave();
     }
@@ -211,7 +225,7 @@ export class NotebookFile {
       }
       // The document's history keeps every edit; the next save writes the file through again.
       this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not store the notebook file in the bucket');
-      this.diskText = undefined;
+      this.diskTextHash = undefined;
       return false;
     }
   }
@@ -243,9 +257,9 @@ function tryParse(text: string): NotebookJSON | undefined {
   }
 }
 
-function tryNormalise(text: string): string | undefined {
+function normalisedHash(text: string): string | undefined {
   try {
-    return serializeNotebook(readNotebookJSON(JSON.parse(text)).notebook);
+    return sha256(serializeNotebook(readNotebookJSON(JSON.parse(text)).notebook));
   } catch {
     return undefined;
   }

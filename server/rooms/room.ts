@@ -47,6 +47,12 @@ const VIEWER_COUNT_THROTTLE_MS = 250;
  * goes out at once, so a small room sees no delay.
  */
 export const AWARENESS_BATCH_MS = 40;
+/**
+ * How long the encoded state for joining clients is kept after it last served one. A join
+ * storm is served from one encoding; once the joins stop it is freed, as kept in every idle
+ * room it would be a second copy of each open notebook.
+ */
+const JOIN_STATE_KEEP_MS = 2000;
 
 export interface RoomLogger {
   info(obj: object, msg?: string): void;
@@ -92,6 +98,7 @@ export class Room {
   /** Updates produced while a client message is being handled; sent out together after. */
   private held: Uint8Array[] | null = null;
   private joinState: Uint8Array | undefined;
+  private joinStateTimer: NodeJS.Timeout | undefined;
   private viewers = 0;
   private viewerTimer: NodeJS.Timeout | undefined;
   private readonly awarenessChanged = new Set<number>();
@@ -258,6 +265,7 @@ export class Room {
 
   destroy(): void {
     clearTimeout(this.viewerTimer);
+    clearTimeout(this.joinStateTimer);
     this.presence.dispose();
     this.doc.off('update', this.onUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
@@ -377,9 +385,22 @@ export class Room {
     if (Y.decodeStateVector(stateVector).size === 0) {
       // Everyone joining afresh gets the same bytes, encoded once per document version.
       this.joinState ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
+      this.keepJoinState();
       return this.joinState;
     }
     return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector));
+  }
+
+  private keepJoinState(): void {
+    if (this.joinStateTimer) {
+      this.joinStateTimer.refresh();
+      return;
+    }
+    this.joinStateTimer = setTimeout(() => {
+      this.joinStateTimer = undefined;
+      this.joinState = undefined;
+    }, JOIN_STATE_KEEP_MS);
+    this.joinStateTimer.unref();
   }
 
   private receiveAwareness(connection: RoomConnection, update: Uint8Array): void {
@@ -403,9 +424,9 @@ export class Room {
         this.remotePresence.delete(entry.clientID);
       }
       if (entry.state && JSON.stringify(entry.state).length > MAX_AWARENESS_STATE_BYTES) continue;
-      connection.awarenessClients.add(entry.clientID);
+      connection.claimAwareness(entry.clientID);
       if (connection.isAudience) continue;
-      let clock = entry.clock + (connection.awarenessClockShift.get(entry.clientID) ?? 0);
+      let clock = entry.clock + connection.clockShift(entry.clientID);
       const known = this.awareness.meta.get(entry.clientID);
       if (!owner && known && clock <= known.clock) {
         // A client back on a new connection (after a reconnect or a name change): when its old
@@ -413,7 +434,7 @@ export class Room {
         // own, so everything it sends now would be ignored until y-protocols renews presence
         // (every 15 s). Its clock is shifted past the room's for as long as this connection lasts.
         const shift = known.clock + 1 - entry.clock;
-        connection.awarenessClockShift.set(entry.clientID, shift);
+        connection.setClockShift(entry.clientID, shift);
         clock = entry.clock + shift;
       }
       this.awarenessOwners.set(entry.clientID, connection);

@@ -4,17 +4,15 @@
 // reached at start-up is an error here, before the server listens.
 
 import { join } from 'node:path';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
 import type { StorageConfig } from '../config';
 import type { DocStorage } from './doc-storage';
 import { type FileMirror, localOnly } from './file-mirror';
 import { FsDocStorage } from './fs-doc-storage';
 import { FsVersionStore } from './fs-version-store';
-import { Bucket } from './s3/bucket';
-import { S3DocStorage } from './s3/s3-doc-storage';
-import { S3FileMirror } from './s3/s3-file-mirror';
-import { S3VersionStore } from './s3/s3-version-store';
+import type { Bucket } from './s3/bucket';
+import type { S3FileMirror } from './s3/s3-file-mirror';
 import type { VersionStore } from './version-store';
 
 export interface Storages {
@@ -72,6 +70,15 @@ export async function bucketStorages(
   log: Logger,
 ): Promise<Storages & { files: S3FileMirror; state: S3FileMirror; bucket: Bucket }> {
   const { root, stateDir } = dirs;
+  // The AWS SDK and the bucket's code are loaded only for a bucket: a server on local disk does
+  // not hold them (they are tens of megabytes resident).
+  const [{ HeadBucketCommand }, { Bucket }, { S3DocStorage }, { S3FileMirror }, { S3VersionStore }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('./s3/bucket'),
+    import('./s3/s3-doc-storage'),
+    import('./s3/s3-file-mirror'),
+    import('./s3/s3-version-store'),
+  ]);
   const client = await s3Client(config.endpoint);
   try {
     await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
@@ -100,6 +107,7 @@ export async function bucketStorages(
 }
 
 async function s3Client(endpoint: string | undefined): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   // A bucket that stops answering fails a request after a while instead of holding it for
   // ever, so that it is retried (and a restarted server answered) without waiting on a dead socket.
   const options = {

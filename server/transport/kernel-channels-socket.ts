@@ -14,6 +14,7 @@ import type { JupyterApi } from '../jupyter';
 import type { ChannelClient, KernelChannels } from '../jupyter/kernel-channels';
 import { CLOSE_ACCESS_REVOKED, CLOSE_GOING_AWAY, closeReason } from '../rooms/connection';
 import type { SendBudget } from './send-budget';
+import { forgetUpgrade } from './websocket';
 
 export interface ChannelsTransportOptions {
   auth: Authenticator;
@@ -84,6 +85,7 @@ export function registerKernelChannelsTransport(app: FastifyInstance, options: C
         },
       };
       sockets.set(socket, { shareId: principal.kind === 'share' ? principal.share.id : undefined });
+      forgetUpgrade(socket, request);
       socket.on('error', (error) => app.log.warn({ err: error }, 'kernel channels socket error'));
       // Messages are handled one after another, and only once the client is connected.
       let chain: Promise<void> = channels.connect(client).catch((error: unknown) => {

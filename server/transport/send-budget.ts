@@ -35,22 +35,35 @@ export class SendBudget {
   }
 
   allowance(): SendAllowance {
-    let seen = 0;
-    let released = false;
-    return {
-      admit: (buffered) => {
-        if (released) return false;
-        this.total += buffered - seen;
-        seen = buffered;
-        if (buffered > this.perSocketBytes) return false;
-        return this.total <= this.totalBytes || buffered < KEEPING_UP_BYTES;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.total -= seen;
-        seen = 0;
-      },
-    };
+    return new SocketAllowance(this);
+  }
+
+  /** Moves the total by what one socket now holds beyond what it held when last seen. */
+  recount(change: number): number {
+    this.total += change;
+    return this.total;
+  }
+}
+
+/** A class rather than closures: a server holds one per socket, ten thousand for an audience. */
+class SocketAllowance implements SendAllowance {
+  private seen = 0;
+  private released = false;
+
+  constructor(private readonly budget: SendBudget) {}
+
+  admit(buffered: number): boolean {
+    if (this.released) return false;
+    const total = this.budget.recount(buffered - this.seen);
+    this.seen = buffered;
+    if (buffered > this.budget.perSocketBytes) return false;
+    return total <= this.budget.totalBytes || buffered < KEEPING_UP_BYTES;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.budget.recount(-this.seen);
+    this.seen = 0;
   }
 }

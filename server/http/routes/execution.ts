@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ExecuteReply, KernelActionReply } from '../../../common/api';
 import type { OutputStore } from '../../execution/output-store';
+import { runClock } from '../../execution/run-timings';
 import type { OpenNotebooks } from '../../notebooks/open-notebooks';
 import { requireRole } from '../auth';
 import { notFound } from '../errors';
@@ -35,10 +36,13 @@ export function executionRoutes(app: FastifyInstance, deps: { notebooks: OpenNot
       },
     },
     async (request, reply) => {
+      // When the request reached the server, for --run-timings: elapsedTime counts from then.
+      const clock = runClock();
+      const arrivedAt = clock === null ? undefined : clock - reply.elapsedTime;
       requireRole(request, request.params.fileId, 'runner');
       const after = parseAfter(request.body.after);
       const result = await deps.notebooks.with(request.params.fileId, (notebook) =>
-        notebook.kernel().execute(request.body.cellIds, who(request.principal!.identity), after),
+        notebook.kernel().execute(request.body.cellIds, who(request.principal!.identity), after, arrivedAt),
       );
       void reply.status(202);
       return result;
