@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports';
 
 export interface S3Server {
@@ -104,5 +105,42 @@ export async function startS3Server(): Promise<S3Server> {
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One S3 server for a test file, started before its tests and stopped after them. The object
+ * stands for it from the start, so that tests read `s3.endpoint` as they would a started one.
+ */
+export function useS3Server(): S3Server {
+  let server: S3Server | undefined;
+  beforeAll(async () => {
+    server = await startS3Server();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = (): S3Server => {
+    if (!server) throw new Error('the S3 server starts before the tests: use it inside them');
+    return server;
+  };
+  return {
+    get endpoint() {
+      return current().endpoint;
+    },
+    get bucket() {
+      return current().bucket;
+    },
+    get accessKeyId() {
+      return current().accessKeyId;
+    },
+    get secretAccessKey() {
+      return current().secretAccessKey;
+    },
+    client: (onRequest) => current().client(onRequest),
+    keysUnder: (prefix) => current().keysUnder(prefix),
+    pause: () => current().pause(),
+    resume: () => current().resume(),
+    stop: () => current().stop(),
   };
 }

@@ -5,30 +5,18 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
-import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
+import { cleanedAfterEach } from '../helpers/cleanup';
+import { connectNotebook, eventually } from '../helpers/clients';
 import { execute, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
-import { type S3Server, startS3Server } from '../helpers/s3-server';
-import { removeRoot, startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
+import { useS3Server } from '../helpers/s3-server';
+import { startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
 
-let s3: S3Server;
-beforeAll(async () => {
-  s3 = await startS3Server();
-}, 60_000);
-afterAll(async () => {
-  await s3?.stop();
-});
+const s3 = useS3Server();
 
-const servers: TandemProcess[] = [];
-const clients: NotebookClient[] = [];
-const roots: string[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.kill9()));
-  for (const root of roots.splice(0)) removeRoot(root);
-});
+const { servers, clients, roots } = cleanedAfterEach();
 
 const credentials = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: 'us-east-1' });
 

@@ -6,29 +6,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
+import { expect, test } from 'vitest';
+import { cleanedAfterEach } from '../helpers/cleanup';
+import { connectNotebook, eventually } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
-import { type S3Server, startS3Server } from '../helpers/s3-server';
-import { removeRoot, startTandem, type TandemProcess, tempRoot } from '../helpers/tandem';
+import { useS3Server } from '../helpers/s3-server';
+import { startTandem, tempRoot } from '../helpers/tandem';
 
-let s3: S3Server;
-beforeAll(async () => {
-  s3 = await startS3Server();
-}, 60_000);
-afterAll(async () => {
-  await s3?.stop();
-});
+const s3 = useS3Server();
 
-const servers: TandemProcess[] = [];
-const clients: NotebookClient[] = [];
-const roots: string[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.kill9()));
-  for (const root of roots.splice(0)) removeRoot(root);
-});
+const { servers, clients, roots } = cleanedAfterEach();
 
 function s3Options(prefix: string, extra: string[] = []) {
   return {

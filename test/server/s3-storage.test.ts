@@ -3,26 +3,16 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
+import { cleanedAfterEach } from '../helpers/cleanup';
 import { connectNotebook, eventually, everyTagOnce, keepTyping, type NotebookClient, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
-import { type S3Server, startS3Server } from '../helpers/s3-server';
-import { startTandem, type TandemProcess } from '../helpers/tandem';
+import { useS3Server } from '../helpers/s3-server';
+import { startTandem } from '../helpers/tandem';
 
-let s3: S3Server;
-beforeAll(async () => {
-  s3 = await startS3Server();
-}, 60_000);
-afterAll(async () => {
-  await s3?.stop();
-});
+const s3 = useS3Server();
 
-const servers: TandemProcess[] = [];
-const clients: NotebookClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.kill9()));
-});
+const { servers, clients } = cleanedAfterEach();
 
 function s3Options(prefix: string, bucket = s3.bucket) {
   return {

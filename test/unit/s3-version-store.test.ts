@@ -1,19 +1,13 @@
 // Versions on S3 written by two servers at once: the index is rewritten conditionally, so
 // neither server's versions are lost (the contract suite covers one store on its own).
 
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { Bucket } from '../../server/storage/s3/bucket';
 import { S3VersionStore } from '../../server/storage/s3/s3-version-store';
 import type { VersionMeta } from '../../server/storage/version-store';
-import { type S3Server, startS3Server } from '../helpers/s3-server';
+import { useS3Server } from '../helpers/s3-server';
 
-let s3: S3Server;
-beforeAll(async () => {
-  s3 = await startS3Server();
-}, 60_000);
-afterAll(async () => {
-  await s3?.stop();
-});
+const s3 = useS3Server();
 
 const version = (id: string): VersionMeta => ({
   id,
