@@ -4,6 +4,7 @@
 // 5xx answers and network errors are retried with backoff by the SDK's standard retry strategy.
 
 import {
+  type _Object,
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -132,20 +133,21 @@ export class Bucket {
   }
 
   /** One level under a prefix, as a folder listing shows it: the objects, and the names of the folders below. */
+  /** A listing page's objects, keyed relative to the prefix. */
+  private listed(contents: _Object[] | undefined): ListedObject[] {
+    return (contents ?? []).flatMap((object) =>
+      object.Key
+        ? [{ key: object.Key.slice(this.prefix.length), etag: object.ETag ?? '', size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) }]
+        : [],
+    );
+  }
+
   async listLevel(under: string): Promise<{ objects: ListedObject[]; folders: string[] }> {
     const objects: ListedObject[] = [];
     const folders: string[] = [];
     const full = this.prefix + under;
     for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.name, Prefix: full, Delimiter: '/' })) {
-      for (const object of page.Contents ?? []) {
-        if (!object.Key) continue;
-        objects.push({
-          key: object.Key.slice(this.prefix.length),
-          etag: object.ETag ?? '',
-          size: object.Size ?? 0,
-          lastModified: object.LastModified ?? new Date(0),
-        });
-      }
+      objects.push(...this.listed(page.Contents));
       for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix.slice(full.length, -1));
     }
     return { objects, folders };
@@ -155,15 +157,7 @@ export class Bucket {
   async listObjects(under: string): Promise<ListedObject[]> {
     const objects: ListedObject[] = [];
     for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.name, Prefix: this.prefix + under })) {
-      for (const object of page.Contents ?? []) {
-        if (!object.Key) continue;
-        objects.push({
-          key: object.Key.slice(this.prefix.length),
-          etag: object.ETag ?? '',
-          size: object.Size ?? 0,
-          lastModified: object.LastModified ?? new Date(0),
-        });
-      }
+      objects.push(...this.listed(page.Contents));
     }
     return objects;
   }
