@@ -16,7 +16,7 @@ test('a print is reported as stdout of its run, with execution count 1', async (
   session.enqueue({ runId: 'r1', code: 'print("hello, world")' });
   const finished = await log.finished('r1');
   expect(finished).toEqual({ runId: 'r1', status: 'ok', executionCount: 1 });
-  expect(log.events.runStarted).toEqual([{ runId: 'r1', executionCount: 1 }]);
+  expect(log.events.runStarted).toEqual([{ runId: 'r1', executionCount: 1, msgId: expect.any(String) }]);
   expect(log.outputsOf('r1')).toEqual([{ runId: 'r1', msgType: 'stream', content: { name: 'stdout', text: 'hello, world\n' } }]);
 });
 
