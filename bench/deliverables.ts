@@ -19,6 +19,7 @@ import { type StormResult, storm } from './deliverables/page-storm.js';
 import { markdown } from './deliverables/report.js';
 import { type Api, ownerApi, withoutTokens } from './deliverables/server.js';
 import { formatted } from './lib/format-markdown.js';
+import { refreshSeparateSections } from './report.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
 import { startTandem } from './servers/tandem.js';
 
@@ -151,6 +152,7 @@ async function main(): Promise<number> {
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, 'deliverables.md'), section);
     formatted(join(resultsDir, 'deliverables.md'));
+    formatted(refreshSeparateSections());
     const failed = [report, notebook, reportAlone, notebookAlone].reduce((n, r) => n + r.failures.length, jobs.failures.length);
     if (failed) process.stderr.write(`${failed} page(s) or run(s) failed: see the section above.\n`);
     return failed ? 1 : 0;

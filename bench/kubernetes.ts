@@ -33,6 +33,7 @@ import { buildWheel } from '../test/environments/wheels';
 import { benchKernelSpec, firstOutput } from './lib/direct-kernel';
 import { formatted } from './lib/format-markdown';
 import { median } from './lib/stats';
+import { refreshSeparateSections } from './report';
 import { BENCH } from './servers/paths';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, runs: { type: 'string', default: '5' } } });
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(results), { recursive: true });
     writeFileSync(results, `${lines.join('\n')}\n`);
     formatted(results);
+    formatted(refreshSeparateSections());
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await cluster.stop();

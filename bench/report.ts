@@ -122,6 +122,15 @@ function writeResults(text: string): void {
   writeFileSync(RESULTS, `${main}${tail}`);
 }
 
+/**
+ * Takes the sections in bench/results/*.md into RESULTS.md afresh, leaving its main part as it
+ * is: for the scripts that measure on their own, once they have written theirs. Returns its path.
+ */
+export function refreshSeparateSections(): string {
+  if (existsSync(RESULTS)) writeResults(readFileSync(RESULTS, 'utf8'));
+  return RESULTS;
+}
+
 function chaosSection(run: RunRecord, chaos: ChaosSummary[]): string[] {
   const out: string[] = [];
   const p = (line = ''): void => void out.push(line);

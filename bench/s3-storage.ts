@@ -3,7 +3,9 @@
 //   1. S3 requests in one minute for a closed notebook, an open one nobody edits, and one with
 //      five editors typing (a keystroke each every 200 ms);
 //   2. opening a 5 MB notebook cold: the first open after a restart, from the bucket with empty
-//      local folders, against the filesystem with the history on disk.
+//      local folders, against the filesystem with the history on disk;
+//   3. propagation, 1 writer and 100 observers, on the bucket against the filesystem: the main
+//      bench's propagation suite, run in this process against each server.
 // Prints a Markdown section and keeps it in bench/results/s3-storage.md.
 //
 //   npm run bench:s3 [-- --minute-ms 60000] [--repetitions 3]
@@ -19,12 +21,16 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { startTandem, type TandemProcess, tempRoot } from '../test/helpers/tandem.js';
+import type { PropagationParams } from './config.js';
 import { buildTandem } from './lib/bundle.js';
 import { formatted } from './lib/format-markdown.js';
 import { whenSynced } from './lib/provider.js';
 import { median } from './lib/stats.js';
 import { syntheticNotebook } from './lib/synthetic-notebook.js';
+import { refreshSeparateSections } from './report.js';
 import { BENCH } from './servers/paths.js';
+import type { ServerInfo } from './servers/types.js';
+import { propagation } from './suites/propagation.js';
 
 const { values: options } = parseArgs({
   options: { 'minute-ms': { type: 'string', default: '60000' }, repetitions: { type: 'string', default: '3' } },
@@ -171,6 +177,23 @@ async function coldOpen(
   }
 }
 
+const PROPAGATION: PropagationParams = { observers: 100, editsPerSecond: 50, seconds: 10, warmupSeconds: 2 };
+
+/** The propagation suite's p99 (ms) against a fresh Tandem started with `args`. */
+async function propagationP99(args: string[], credentials: Record<string, string>): Promise<number | null> {
+  const root = tempRoot('tandem-bench-s3-propagation-');
+  const server = await startTandem({ root, args, env: credentials });
+  try {
+    const info: ServerInfo = { flavor: 'tandem', label: 'Tandem', host: '127.0.0.1', port: server.port, token: server.token, pid: server.process.pid!, root };
+    const result = await propagation({ server: info, params: PROPAGATION, connectBatch: 50, workDir: root, target: 'tandem' });
+    if (result.notes.length) process.stderr.write(`propagation with ${args.join(' ') || 'the filesystem'}: ${result.notes.join(' ')}\n`);
+    return result.metrics.find((metric) => metric.label === 'p99 send to receipt')?.value ?? null;
+  } finally {
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
   buildTandem();
   const s3 = await startS3Server();
@@ -184,6 +207,12 @@ async function main(): Promise<number> {
     for (let i = 0; i < REPETITIONS; i++) {
       fs.push(await coldOpen([], {}, large, false));
       bucket.push(await coldOpen(['--storage', `s3://${s3.bucket}/cold-${i}`, '--s3-endpoint', s3.endpoint], credentials, large, true));
+    }
+    const fsP99: number[] = [];
+    const s3P99: number[] = [];
+    for (let i = 0; i < REPETITIONS; i++) {
+      fsP99.push((await propagationP99([], {})) ?? Number.NaN);
+      s3P99.push((await propagationP99(['--storage', `s3://${s3.bucket}/propagation-${i}`, '--s3-endpoint', s3.endpoint], credentials)) ?? Number.NaN);
     }
     const fsOpen = median(fs.map((r) => r.openMs));
     const s3Open = median(bucket.map((r) => r.openMs));
@@ -210,6 +239,13 @@ async function main(): Promise<number> {
       `| filesystem | ${fsStart.toFixed(0)} ms | ${fsOpen.toFixed(0)} ms | 1.00× |`,
       `| S3 bucket, empty local folders | ${s3Start.toFixed(0)} ms | ${s3Open.toFixed(0)} ms | ${(s3Open / fsOpen).toFixed(2)}× (goal: at most 1.5×) |`,
       '',
+      `Propagation: one writer types ${PROPAGATION.editsPerSecond} edits/s for ${PROPAGATION.seconds} s (the first ${PROPAGATION.warmupSeconds} s unmeasured) while ${PROPAGATION.observers} viewers receive them, the main bench's suite; p99 from the writer's send to each viewer's receipt, median of ${REPETITIONS} runs, each on a fresh server. Every edit is in the local write-ahead log before it is broadcast on either storage; the bucket's shipping happens beside it.`,
+      '',
+      '| storage | p99 send to receipt | against the filesystem |',
+      '| --- | --- | --- |',
+      `| filesystem | ${median(fsP99).toFixed(2)} ms | |`,
+      `| S3 bucket | ${median(s3P99).toFixed(2)} ms | ${(median(s3P99) - median(fsP99)).toFixed(2)} ms later (goal: within 10 ms) |`,
+      '',
     ];
     const section = lines.join('\n');
     process.stdout.write(section);
@@ -217,6 +253,7 @@ async function main(): Promise<number> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 's3-storage.md'), section);
     formatted(join(dir, 's3-storage.md'));
+    formatted(refreshSeparateSections());
     return 0;
   } finally {
     await s3.stop();
