@@ -16,15 +16,12 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { YNotebook } from '@jupyter/ydoc';
-import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { startTandem, type TandemProcess, tempRoot } from '../test/helpers/tandem.js';
 import type { PropagationParams } from './config.js';
 import { buildTandem } from './lib/bundle.js';
 import { formatted } from './lib/format-markdown.js';
-import { whenSynced } from './lib/provider.js';
+import { type RealClient, realClient, whenSynced } from './lib/provider.js';
 import { median } from './lib/stats.js';
 import { syntheticNotebook } from './lib/synthetic-notebook.js';
 import { refreshSeparateSections } from './report.js';
@@ -67,23 +64,15 @@ async function countingProxy(target: string) {
   };
 }
 
-async function connect(server: TandemProcess, path: string): Promise<{ notebook: YNotebook; provider: WebsocketProvider; destroy(): void }> {
+async function connect(server: TandemProcess, path: string): Promise<RealClient> {
   const session = await (await server.api('PUT', `/api/collaboration/session/${encodeURI(path)}`, { format: 'json', type: 'notebook' })).json();
-  const notebook = new YNotebook();
-  const provider = new WebsocketProvider(`${server.wsBase}/api/collaboration/room`, `json:notebook:${session.fileId}`, notebook.ydoc, {
+  const client = realClient({
+    serverUrl: `${server.wsBase}/api/collaboration/room`,
+    roomName: `json:notebook:${session.fileId}`,
     params: { sessionId: session.sessionId, token: server.token },
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
   });
-  if (!(await whenSynced(provider, 120_000))) throw new Error(`${path} did not sync`);
-  return {
-    notebook,
-    provider,
-    destroy() {
-      provider.destroy();
-      notebook.dispose();
-    },
-  };
+  if (!(await whenSynced(client.provider, 120_000))) throw new Error(`${path} did not sync`);
+  return client;
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
