@@ -2,10 +2,9 @@
 // on its own with no message; after `--rotate-token` it says what happened and what to do.
 // The server restarts on the same port, as a user's `npm start` does (port 0 picks one at the
 // first start; the restart reuses it), so the tab's own reconnection is what is tested.
-import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTandem, type TandemProcess } from '../helpers/tandem';
+import { removeRoot, startTandem, type TandemProcess } from '../helpers/tandem';
 import { cellText, editCell, launchChromium, notebookJson, openNotebook, person, screenshot } from './support/browser';
 import { ensureClientBuilt } from './support/build';
 
@@ -22,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  if (server) rmSync(server.root, { recursive: true, force: true });
+  if (server) removeRoot(server.root);
 });
 
 async function restart(args: string[]): Promise<void> {

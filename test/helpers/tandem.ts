@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
+import { killProcessesUnder } from './processes-under';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // The server as `npm start` runs it: Node on the bundle in dist/ (test/global-setup.ts builds
@@ -149,6 +150,9 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
   return server;
 }
 
+/** Ends what still works in the root (see processes-under.ts), then removes it. */
 export function removeRoot(root: string): void {
-  rmSync(root, { recursive: true, force: true });
+  killProcessesUnder(root);
+  // A process killed a moment ago may still have a write in flight; rmSync retries ENOTEMPTY.
+  rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }

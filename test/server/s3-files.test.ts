@@ -3,7 +3,7 @@
 // --state-dir are caches a server can lose. Real versitygw, real kernels, real clients.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect, test } from 'vitest';
@@ -12,7 +12,7 @@ import { connectNotebook, eventually } from '../helpers/clients';
 import { execute, outputsOf, waitForRun } from '../helpers/execution';
 import { makeNotebook } from '../helpers/notebooks';
 import { useS3Server } from '../helpers/s3-server';
-import { startTandem, tempRoot } from '../helpers/tandem';
+import { removeRoot, startTandem, tempRoot } from '../helpers/tandem';
 
 const s3 = useS3Server();
 
@@ -137,7 +137,7 @@ test('a server that loses its root and its state directory finds every notebook,
   );
   await server.kill9();
   // The machine is gone: an empty root (and state directory in it) on a new server, same bucket.
-  rmSync(root, { recursive: true, force: true });
+  removeRoot(root);
   mkdirSync(root);
   const again = await startTandem({ root, ...s3Options('lost') });
   servers.push(again);

@@ -2,8 +2,7 @@
 // shared test server (test/helpers/tandem.ts: `node dist/server/cli.mjs serve`, as
 // `npm start` runs it), with the small API the browser tests use.
 
-import { rmSync } from 'node:fs';
-import { type StartOptions, startTandem as startServer, type TandemProcess } from '../../helpers/tandem';
+import { removeRoot, type StartOptions, startTandem as startServer, type TandemProcess } from '../../helpers/tandem';
 
 export interface Tandem {
   url: string;
@@ -44,7 +43,7 @@ export async function startTandem(options: TandemOptions = {}): Promise<Tandem> 
       const timer = setTimeout(() => void server.kill9(), 10_000);
       await stopped;
       clearTimeout(timer);
-      rmSync(server.root, { recursive: true, force: true });
+      removeRoot(server.root);
     },
   };
 }
