@@ -32,8 +32,9 @@ export interface FileMirror {
   /** Waits for everything touched so far to be stored. */
   flush(): Promise<void>;
   /**
-   * Stores what was written here by other means since the last look (files a kernel saved): a
-   * stat of every local file, and a write of each new or changed one. Nothing is deleted.
+   * Brings the bucket up to what was done here by other means since the last look (files a
+   * kernel saved, removed or renamed): a stat of every local file, a write of each new or changed
+   * one, and a delete of each one seen here before and gone now (never of a key not seen here).
    */
   sweep(): Promise<void>;
 }

@@ -6,6 +6,7 @@
 import {
   type _Object,
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -124,6 +125,21 @@ export class Bucket {
       );
       const failed = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length) throw new Error(`could not delete ${failed[0].Key}: ${failed[0].Code ?? 'error'} ${failed[0].Message ?? ''}`);
+    }
+  }
+
+  /**
+   * Deletes one object only while it still has this ETag (If-Match, one DELETE): a copy another
+   * writer changed since is kept, and StaleObjectError says so. A key already gone is fine.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.name, Key: this.prefix + key, IfMatch: etag }));
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return;
+      if (status === 412) throw new StaleObjectError(key);
+      throw error;
     }
   }
 

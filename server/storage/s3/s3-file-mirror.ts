@@ -46,8 +46,13 @@ export class S3FileMirror implements FileMirror {
   private readonly etags = new Map<string, string>();
   private readonly serial = new KeyedSerial();
   private readonly pending = new Set<string>();
-  /** Size and time of each local file as it was last stored or brought in: a sweep stores what differs. */
+  /**
+   * Size and time of each local file as it was last stored or brought in: a sweep stores what
+   * differs, and deletes from the bucket what is gone from here. These are the files seen here.
+   */
   private readonly stamps = new Map<string, string>();
+  /** The local folders seen here (at start, by sweeps, made here): a sweep deletes the marker of one gone since. */
+  private readonly folders = new Set<string>();
   private sweeping: Promise<void> | undefined;
   /** When each folder was last listed in the bucket. */
   private readonly folderCheckedAt = new Map<string, number>();
@@ -81,16 +86,20 @@ export class S3FileMirror implements FileMirror {
     // Everything was just listed: folders need not be listed again for a while.
     const now = Date.now();
     this.folderCheckedAt.set('', now);
+    // Folders are in the bucket as prefixes of its keys too: those need no marker.
+    const prefixes = new Set<string>();
     for (const rel of inBucket) {
       const segments = rel.split('/');
-      for (let n = 1; n < segments.length; n++) this.folderCheckedAt.set(segments.slice(0, n).join('/'), now);
+      for (let n = 1; n < segments.length; n++) prefixes.add(segments.slice(0, n).join('/'));
     }
+    for (const folder of prefixes) this.folderCheckedAt.set(folder, now);
     // What only this machine has (written while the bucket was out of reach, or a root that is
     // being moved to a bucket) goes up too: nothing is dropped.
     const local = await this.walk('');
+    for (const entry of local) if (entry.folder) this.folders.add(entry.rel);
     await inParallel(local, async ({ rel, folder }) => {
       if (folder) {
-        if (!inBucket.has(`${rel}/${FOLDER_MARKER}`)) await this.folderMade(this.absolute(rel));
+        if (!prefixes.has(rel)) await this.folderMade(this.absolute(rel));
       } else if (!inBucket.has(rel)) {
         await this.upload(rel).catch((error: unknown) => this.options.log.warn({ path: rel, err: error }, 'could not store a local file in the bucket'));
       }
@@ -156,6 +165,7 @@ export class S3FileMirror implements FileMirror {
       await this.bucket.delete([this.keyOf(rel), ...under]);
       this.etags.delete(rel);
       for (const key of under) this.etags.delete(key.slice(this.keyPrefix.length));
+      this.moveSeen(rel, undefined);
     });
   }
 
@@ -175,6 +185,7 @@ export class S3FileMirror implements FileMirror {
     }
     await this.bucket.delete(moves.map(([a]) => this.keyOf(a)));
     for (const [a] of moves) this.etags.delete(a);
+    this.moveSeen(fromRel, toRel);
     // A local file the bucket did not have yet (its upload failed) is stored under its new name.
     const moved = await stat(to).catch(() => undefined);
     if (moved?.isFile() && !moves.length) await this.written(to);
@@ -182,6 +193,7 @@ export class S3FileMirror implements FileMirror {
 
   async folderMade(path: string): Promise<void> {
     const rel = this.relativeOf(path);
+    if (rel) this.folders.add(rel);
     await this.bucket.put(this.keyOf(`${rel}/${FOLDER_MARKER}`), '', { ifAbsent: true }).catch((error: unknown) => {
       if (!(error instanceof StaleObjectError)) throw error;
     });
@@ -224,8 +236,12 @@ export class S3FileMirror implements FileMirror {
         this.stamps.delete(entryRel);
       });
     }
-    for (const folder of folders)
-      if (this.included(rel ? `${rel}/${folder}` : folder)) await mkdir(this.absolute(rel ? `${rel}/${folder}` : folder), { recursive: true });
+    for (const folder of folders) {
+      const folderRel = rel ? `${rel}/${folder}` : folder;
+      if (!this.included(folderRel)) continue;
+      await mkdir(this.absolute(folderRel), { recursive: true });
+      this.folders.add(folderRel);
+    }
     await inParallel(objects, (object) => {
       const objectRel = object.key.slice(this.keyPrefix.length);
       if (!this.included(objectRel) || object.etag === this.etags.get(objectRel)) return Promise.resolve();
@@ -247,9 +263,21 @@ export class S3FileMirror implements FileMirror {
     return this.sweeping;
   }
 
+  // What a sweep costs in requests: no LIST, and no HEAD of what it has seen before. A new file
+  // is one HEAD (is the key free?) and one conditional PUT; a changed one, one conditional PUT;
+  // a file gone since it was seen, one conditional DELETE; every folder gone since, together,
+  // one DeleteObjects for their markers. An unchanged file is a local stat and no request, so a
+  // sweep after cells that wrote and deleted nothing makes none, and a notebook whose kernel
+  // does no work is never swept (execution/kernel-files.ts).
   private async sweepNow(): Promise<void> {
-    for (const { rel, folder } of await this.walk('')) {
-      if (folder) continue;
+    // A local directory that is not there is a lost or unmounted cache, not a kernel's deletions.
+    if (!(await stat(this.localDir).catch(() => undefined))?.isDirectory()) return;
+    const entries = await this.walk('');
+    for (const { rel, folder } of entries) {
+      if (folder) {
+        this.folders.add(rel);
+        continue;
+      }
       const stamp = await this.stampOf(rel);
       if (stamp === undefined || stamp === this.stamps.get(rel)) continue;
       await this.serial
@@ -258,6 +286,74 @@ export class S3FileMirror implements FileMirror {
           // A copy changed in the bucket meanwhile stays there, and this one here: neither is lost.
           this.options.log.warn({ path: rel, err: error }, 'could not store a file written outside Tandem in the bucket');
         });
+    }
+    await this.deleteGone(new Set(entries.map((entry) => entry.rel)));
+  }
+
+  /**
+   * Deletes from the bucket the files and folders seen here that are gone now (a cell's
+   * os.remove, shutil.rmtree, or the old name of a rename, whose new name the sweep has just
+   * stored). Never "what is not here": a key another tool added that this cache has not listed
+   * was never seen, and a file is gone only when the filesystem says so (ENOENT), not when its
+   * folder cannot be read. Each file's DELETE is conditional on the ETag last stored or read, so
+   * a copy another tool changed in the bucket since is kept (and comes back here with its
+   * folder's next listing).
+   */
+  private async deleteGone(here: ReadonlySet<string>): Promise<void> {
+    for (const rel of [...this.stamps.keys()]) {
+      if (here.has(rel) || !(await this.isGone(rel))) continue;
+      await this.serial
+        .run(rel, async () => {
+          // Written again, or deleted through Tandem, while the sweep ran.
+          if (!this.stamps.has(rel) || !(await this.isGone(rel))) return;
+          const etag = this.etags.get(rel);
+          if (etag !== undefined) await this.bucket.deleteIfMatch(this.keyOf(rel), etag);
+          this.etags.delete(rel);
+          this.stamps.delete(rel);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof StaleObjectError) {
+            this.etags.delete(rel);
+            this.stamps.delete(rel);
+            this.options.log.warn({ path: rel }, 'kept a file deleted here: another tool changed it in the bucket since');
+          } else {
+            this.options.log.warn({ path: rel, err: error }, 'could not delete a file from the bucket; the next sweep tries again');
+          }
+        });
+    }
+    const goneFolders: string[] = [];
+    for (const rel of this.folders) if (!here.has(rel) && (await this.isGone(rel))) goneFolders.push(rel);
+    if (!goneFolders.length) return;
+    try {
+      await this.bucket.delete(goneFolders.map((rel) => this.keyOf(`${rel}/${FOLDER_MARKER}`)));
+      for (const rel of goneFolders) this.folders.delete(rel);
+    } catch (error) {
+      this.options.log.warn({ err: error }, "could not delete removed folders' markers from the bucket; the next sweep tries again");
+    }
+  }
+
+  private async isGone(rel: string): Promise<boolean> {
+    try {
+      await stat(this.absolute(rel));
+      return false;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR';
+    }
+  }
+
+  /** What was seen at or under one path is now seen under another (a rename), or nowhere (a delete). */
+  private moveSeen(fromRel: string, toRel: string | undefined): void {
+    const under = (rel: string): boolean => rel === fromRel || rel.startsWith(`${fromRel}/`);
+    for (const [rel, stamp] of [...this.stamps]) {
+      if (!under(rel)) continue;
+      this.stamps.delete(rel);
+      if (toRel !== undefined) this.stamps.set(toRel + rel.slice(fromRel.length), stamp);
+    }
+    for (const rel of [...this.folders]) {
+      if (!under(rel)) continue;
+      this.folders.delete(rel);
+      if (toRel !== undefined) this.folders.add(toRel + rel.slice(fromRel.length));
     }
   }
 
