@@ -41,9 +41,15 @@ export function createSqlQueries(options: {
 }
 
 /** SQL cells for jobs run outside a server (`tandem run`): the same connections and snapshot store, and nothing of the interactive queue. */
-export function createJobSql(options: { stateDir: string; connectionsFile: string | undefined; log: Logger }): { jobSql: JobSqlCells; close(): Promise<void> } {
+export function createJobSql(options: {
+  stateDir: string;
+  connectionsFile: string | undefined;
+  /** Told after every write of a snapshot's files (to store them beyond this machine). */
+  stored?: (path: string) => void;
+  log: Logger;
+}): { jobSql: JobSqlCells; close(): Promise<void> } {
   const connections = loadConnections(options.connectionsFile);
-  const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'));
+  const store = new FsSnapshotStore(join(options.stateDir, 'snapshots'), options.stored);
   const sources = new SourceRegistry(options.stateDir, options.log);
   const runner = new QueryRunner(store, sources);
   return { jobSql: new JobSqlCells({ connections, runner, store }), close: () => sources.closeAll() };

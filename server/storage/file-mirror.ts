@@ -39,6 +39,15 @@ export interface FileMirror {
   sweep(): Promise<void>;
 }
 
+/**
+ * Whether a write was refused because the bucket's copy changed since it was read (the
+ * StaleObjectError of s3/bucket.ts, named here so callers need not load the AWS SDK): the local
+ * file is then the bucket's version, to merge into and write again.
+ */
+export function isStaleWrite(error: unknown): boolean {
+  return error instanceof Error && error.name === 'StaleObjectError';
+}
+
 /** The filesystem storage: the local directory is all there is. */
 export const localOnly: FileMirror = {
   restore: async () => {},

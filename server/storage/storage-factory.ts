@@ -51,6 +51,12 @@ const S3_REQUEST_TIMEOUT_MS = 15_000;
 export interface LocalDirs {
   root: string;
   stateDir: string;
+  /**
+   * Whether another process may write the state directory's files in the bucket while this one
+   * runs (`tandem run` beside a server on the same bucket): its writes of them are conditional
+   * too, so it never overwrites the server's file ids unseen.
+   */
+  sharedState?: boolean;
 }
 
 export async function createStorages(config: StorageConfig, dirs: LocalDirs, log: Logger): Promise<Storages> {
@@ -101,7 +107,15 @@ export async function bucketStorages(
     docs,
     versions: new S3VersionStore(bucket),
     files: new S3FileMirror({ bucket, keyPrefix: 'files/', localDir: root, conditional: true, checkMs: config.checkMs, log: mirrorLog }),
-    state: new S3FileMirror({ bucket, keyPrefix: 'state/', localDir: stateDir, only: DURABLE_STATE, conditional: false, fileMode: 0o600, log: mirrorLog }),
+    state: new S3FileMirror({
+      bucket,
+      keyPrefix: 'state/',
+      localDir: stateDir,
+      only: DURABLE_STATE,
+      conditional: dirs.sharedState ?? false,
+      fileMode: 0o600,
+      log: mirrorLog,
+    }),
     bucket,
   };
 }
