@@ -104,10 +104,8 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
   const bucketUrl = config.storage.kind === 's3' ? `s3://${config.storage.bucket}/${config.storage.prefix}` : undefined;
   let storages: Storages;
   try {
-    if (bucketUrl) {
-      mkdirSync(config.root, { recursive: true });
-      mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-    }
+    // A bucket's root cache may not exist yet; without one, the root is where the notebook is.
+    if (bucketUrl) mkdirSync(config.root, { recursive: true });
     // A server may be using the same bucket: the run's writes of the state's files are conditional.
     storages = await createStorages(
       config.storage,
@@ -136,6 +134,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const { files, state } = storages;
   const stored = (path: string) => state.touched(path);
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const fileId = await fileIdOf(config.stateDir, state, apiPath);
   const environments = await createEnvironmentService(config, logger.child({ component: 'environments' }));
   const sql = createJobSql({ stateDir: config.stateDir, connectionsFile: config.connectionsFile, stored, log: logger.child({ component: 'queries' }) });
