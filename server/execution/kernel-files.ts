@@ -1,7 +1,10 @@
 // Files a kernel writes into the root (a CSV a cell saves, a figure) are stored beyond this
-// machine too: each time a notebook's kernel goes idle after work, the root is swept for new
-// and changed files (storage/file-mirror.ts; nothing with the filesystem storage). One sweep
-// runs at a time; idles during one ask for one more after it, so no write is missed.
+// machine too, and those it deletes or renames are deleted there: each time a notebook's kernel
+// goes idle after work, the root is swept for new, changed and vanished files
+// (storage/file-mirror.ts; nothing with the filesystem storage). What a sweep costs in requests
+// is written where it is done (s3/s3-file-mirror.ts, sweepNow): none for an idle notebook, whose
+// kernel never goes busy, nor for cells that wrote and deleted nothing. One sweep runs at a
+// time; idles during one ask for one more after it, so no write is missed.
 
 import type { NotebookExtension } from '../notebooks/notebook-extension';
 import type { FileMirror } from '../storage/file-mirror';
