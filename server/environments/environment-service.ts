@@ -198,11 +198,17 @@ export class EnvironmentService {
     return normaliseEnvironmentSpec(readEnvironmentSpec(request.rawSpec), request.baseDir);
   }
 
+  /** Venvs, and with containers environment images, unused for gcMs. */
   private async collectGarbage(): Promise<void> {
     try {
       await this.environments.collectGarbage(this.options.gcMs);
     } catch (error) {
       this.options.logger.warn({ error: String(error) }, 'environment garbage collection failed');
+    }
+    try {
+      await this.containers?.collectGarbage(this.options.gcMs);
+    } catch (error) {
+      this.options.logger.warn({ error: String(error) }, 'environment image garbage collection failed');
     }
   }
 }

@@ -30,7 +30,7 @@ export interface KernelRuntimeChoice {
 
 type RuntimeConfig = Pick<
   Config,
-  'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+  'runtime' | 'stateDir' | 'envCacheDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
 >;
 
 /** Kernels as local processes: the embedded default. */
@@ -48,7 +48,8 @@ export async function createKernelRuntime(config: RuntimeConfig, logger: BridgeL
   }
   const podman = new Podman();
   const serverId = serverIdOf(config.stateDir);
-  const containers = imageEnvironments(config, podman, logger);
+  // Image uses are recorded beside the venvs, whose garbage collection they share.
+  const containers = imageEnvironments(config, podman, logger, join(config.envCacheDir, '.image-uses'));
   const slots = new WarmSlots(join(config.stateDir, 'container-slots'), logger);
   const runtime = new ContainerRuntime({
     podman,
