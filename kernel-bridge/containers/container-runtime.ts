@@ -148,11 +148,13 @@ export class ContainerRuntime implements KernelRuntime {
   private async adoptWarm(kernel: LaunchedKernel, slots: WarmSlots, folder: string, notebookId: string): Promise<void> {
     if (!(kernel instanceof ContainerKernel) || !kernel.slot) throw new Error(`${kernel.id} is not a warm kernel container`);
     await slots.fill(kernel.slot, folder, notebookId);
-    const renamed = `tandem-notebook-${notebookId}-${kernel.slot.slice(-12)}`;
-    const result = await this.options.podman.call(['rename', kernel.containerId, renamed]);
-    // The name is for people and tools; the claim holds without it.
-    if (result.code !== 0) this.logger.warn({ kernel: kernel.id, output: result.lines.join('\n') }, 'could not rename a warm container after its notebook');
     this.logger.debug({ kernel: kernel.id, notebook: notebookId }, 'warm kernel container claimed');
+    // Not waited for: `podman rename` takes about 100 ms, most of a claim, and the name is for
+    // people and tools (the claim holds without it).
+    const renamed = `tandem-notebook-${notebookId}-${kernel.slot.slice(-12)}`;
+    void this.options.podman.call(['rename', kernel.containerId, renamed]).then((result) => {
+      if (result.code !== 0) this.logger.warn({ kernel: kernel.id, output: result.lines.join('\n') }, 'could not rename a warm container after its notebook');
+    });
   }
 
   private isolation(cwd: string, slot: boolean): string[] {

@@ -99,9 +99,16 @@ test("a new notebook's first run takes a warm container, given the notebook's fo
   expect(readFileSync(written, 'utf8')).toBe('from the kernel\n');
   expect(statSync(written).uid).toBe(1000);
 
-  // The claimed container: renamed after the notebook, its claim recorded beside its slot.
-  const claimed = inspect(containersLabelled(serverLabel)).find((container) => container.Id === warm.Id);
-  expect(claimed?.Name).toMatch(new RegExp(`^tandem-notebook-${client.fileId}-[0-9a-f]{12}$`));
+  // The claimed container: renamed after the notebook (in the background), its claim recorded beside its slot.
+  const claimed = await eventually(
+    () => {
+      const found = inspect(containersLabelled(serverLabel)).find((container) => container.Id === warm.Id);
+      expect(found?.Name).toMatch(new RegExp(`^tandem-notebook-${client.fileId}-[0-9a-f]{12}$`));
+      return found;
+    },
+    10_000,
+    100,
+  );
   expect(claimed?.Config.Labels).toMatchObject({ 'tandem.server': serverIdOf(server.stateDir), 'tandem.warm': 'true' });
   const slot = join(slotsDir(), warm.Name);
   expect(JSON.parse(readFileSync(`${slot}.json`, 'utf8'))).toMatchObject({ container: warm.Name, notebook: client.fileId, folder: join(server.root, 'mine') });
