@@ -10,7 +10,7 @@
 // - the same for a local kernel, and for `podman run IMAGE python -c print(1)` (a container
 //   and a Python, without ipykernel or ZeroMQ) as the floor;
 // - a warm container (the kernel image, from a warm pool of one) to the first output: claimed,
-//   its slot given the notebook's folder by a bind mount, renamed, personalised, connected and
+//   its slot given the notebook's folder by a bind mount, personalised, connected and
 //   executed; beside a local warm kernel claimed the same way. Needs root (the mounts).
 // Wheels are built locally and installed with --no-index, so no figure includes the network.
 // Prints a Markdown section and keeps it in bench/results/containers.md (RESULTS.md appends it).
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     '',
     '| figure | ms | ÷ local warm kernel |',
     '| --- | ---: | ---: |',
-    millis('warm container to first output (claimed: folder mounted, renamed, personalised, connected)', median(warmContainer), median(warmLocal)),
+    millis('warm container to first output (claimed: folder mounted, personalised, connected)', median(warmContainer), median(warmLocal)),
     millis('local warm kernel to first output (claimed from the warm pool)', median(warmLocal), median(warmLocal)),
     '',
     `A warm container's first output comes ${(median(warmContainer) - median(warmLocal)).toFixed(0)} ms after a local warm kernel's, and ${(median(container) - median(warmContainer)).toFixed(0)} ms before a container started for the notebook.`,
