@@ -40,11 +40,13 @@ export class WarmSlots {
   }
 
   /**
-   * Removes what an earlier run left (mounts, slots, claim records), then makes the folder a
-   * shared mount. Never rejects: without mounts, slots are off and the reason is logged once.
+   * Removes what an earlier run left (mounts, slots, claim records), then, if `enable`, makes
+   * the folder a shared mount. Never rejects: without mounts, slots are off and the reason is
+   * logged once.
    */
-  async prepare(): Promise<void> {
+  async prepare(enable = true): Promise<void> {
     if (os.userInfo().uid !== 0) {
+      if (!enable) return;
       this.logger.info(
         {},
         'no warm pool for containers: it needs root to mount notebook folders into running containers (rootless podman starts each kernel cold)',
@@ -54,6 +56,7 @@ export class WarmSlots {
     try {
       await this.unmountAll();
       await rm(this.dir, { recursive: true, force: true });
+      if (!enable) return;
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       // A mount of its own, private first so that it joins no peer group of the filesystem it
       // sits on (a shared / would otherwise see every slot mount), then shared for the slaves.

@@ -30,7 +30,7 @@ export interface KernelRuntimeChoice {
 
 type RuntimeConfig = Pick<
   Config,
-  'runtime' | 'stateDir' | 'envCacheDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+  'runtime' | 'stateDir' | 'envCacheDir' | 'warmPool' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
 >;
 
 /** Kernels as local processes: the embedded default. */
@@ -78,7 +78,8 @@ export async function createKernelRuntime(config: RuntimeConfig, logger: BridgeL
     // The containers first: the slot mounts an earlier run left are unmounted once nothing uses them.
     start: async () => {
       await removeOurs('removing kernel containers that an earlier run of this server left behind');
-      await slots.prepare();
+      // Without a pool, slots are only cleaned: no shared mount is made for nothing.
+      await slots.prepare(config.warmPool > 0);
     },
     close: async () => {
       await containers.close();
