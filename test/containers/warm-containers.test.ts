@@ -1,12 +1,13 @@
 // Warm kernel containers (issue 16): containers of the default image started ahead of time with
 // an empty slot at their working directory. A new notebook's first run takes one: its folder is
 // mounted onto the slot, the kernel changes into it, and the container is the notebook's alone.
+// A notebook whose folder holds the state directory starts a container of its own instead.
 // A server killed with -9 and started again leaves no slot mount and no container of its earlier
 // run; shutdown removes the warm container and unmounts its slot. The test checks where the
 // kernel came from and what it can reach, never how long it took.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { mountPointsUnder } from '../../kernel-bridge/containers/warm-slots';
@@ -123,6 +124,16 @@ test('the pool refills, and the next new notebook gets a container of its own', 
   // Two kernels of two notebooks, and the pool's next warm one on its way.
   const names = inspect(containersLabelled(serverLabel)).map((container) => container.Name);
   expect(names.filter((name) => name.startsWith('tandem-notebook-'))).toHaveLength(2);
+});
+
+test('a notebook whose folder holds the state directory gets a container of its own, which hides it', async () => {
+  await eventually(async () => expect((await pool()).ready).toBe(1), 120_000, 250);
+  const { client, printed } = await runOnce('top.ipynb', 'import os\nprint(os.path.exists(".tandem/cookie-secret"))');
+  expect(kernelOf(client).pooled).toBe(false);
+  expect(printed).toBe('False\n');
+  expect(existsSync(join(server.stateDir, 'cookie-secret'))).toBe(true);
+  // The warm container is still there for the next notebook.
+  expect((await pool()).ready).toBe(1);
 });
 
 test('after kill -9 and a restart, no slot mount and no container of the killed run remain', async () => {
