@@ -25,7 +25,7 @@ import { buildClusterBinaries, startCluster } from '../k8s/local-cluster';
 import { prepareNamespace } from '../k8s/namespace';
 import { LocalRuntime, silentLogger } from '../kernel-bridge';
 import { ContainerRuntime, Podman } from '../kernel-bridge/containers';
-import { EnvironmentRuntime, normaliseEnvironmentSpec, type PoolTarget, readEnvironmentSpec, WarmPool } from '../kernel-bridge/environments';
+import { normaliseEnvironmentSpec, readEnvironmentSpec } from '../kernel-bridge/environments';
 import { KubernetesRuntime, RegistryPublisher } from '../kernel-bridge/kubernetes';
 import type { KernelRuntime } from '../kernel-bridge/runtimes/runtime';
 import { imageEnvironments } from '../server/environments/image-environments';
@@ -33,6 +33,7 @@ import { buildWheel } from '../test/environments/wheels';
 import { benchKernelSpec, firstOutput } from './lib/direct-kernel';
 import { formatted } from './lib/format-markdown';
 import { median } from './lib/stats';
+import { warmFirstOutputs } from './lib/warm-first-outputs';
 import { refreshSeparateSections } from './report';
 import { BENCH } from './servers/paths';
 
@@ -64,46 +65,6 @@ async function barePod(core: k8s.CoreV1Api, image: string, index: number): Promi
   const elapsed = performance.now() - started;
   await core.deleteNamespacedPod({ name, namespace: NAMESPACE, gracePeriodSeconds: 0 });
   return elapsed;
-}
-
-/**
- * First outputs of kernels taken from a warm pool of one, as a notebook's launch takes them
- * (EnvironmentRuntime over the pool): each run waits for the pool to be full again first.
- */
-async function warmFirstOutputs(base: KernelRuntime, target: PoolTarget, plan: { environmentId?: string; image?: string }, folder: string): Promise<number[]> {
-  const pool = new WarmPool({
-    size: 1,
-    runtime: base,
-    target: async () => target,
-    idleCwd: mkdtempSync(join(tmpdir(), 'tandem-bench-pool-')),
-    startTimeoutMs: 120_000,
-  });
-  pool.start();
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < RUNS; i++) {
-      const deadline = Date.now() + 300_000;
-      while (pool.status().ready < 1) {
-        if (Date.now() > deadline) throw new Error('the warm pool did not fill within 5 minutes');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      let pooled = false;
-      const runtime = new EnvironmentRuntime({
-        base,
-        pool,
-        notebookId: `bench-warm-${Date.now()}-${i}`,
-        plan: async () => ({ spec: target.spec, ...plan }),
-        launched: (info) => {
-          pooled = info.pooled;
-        },
-      });
-      times.push(await firstOutput(runtime, folder, 120_000));
-      if (!pooled) throw new Error('the run did not take the warm kernel');
-    }
-  } finally {
-    await pool.close();
-  }
-  return times;
 }
 
 async function main(): Promise<void> {
@@ -148,8 +109,8 @@ async function main(): Promise<void> {
 
     const spec = await benchKernelSpec();
     const imagePlan = { environmentId: kernelPlan.id, image: kernelPlan.image };
-    const warmPod = await warmFirstOutputs(pods, { key: kernelPlan.id, spec, launch: imagePlan }, imagePlan, folder);
-    const warmLocal = await warmFirstOutputs(new LocalRuntime({ logger: silentLogger }), { key: 'local', spec }, { environmentId: 'local' }, folder);
+    const warmPod = await warmFirstOutputs(pods, { key: kernelPlan.id, spec, launch: imagePlan }, imagePlan, folder, RUNS);
+    const warmLocal = await warmFirstOutputs(new LocalRuntime({ logger: silentLogger }), { key: 'local', spec }, { environmentId: 'local' }, folder, RUNS);
 
     // A version no earlier run has built: the build, push and pull are all cold for its layer.
     const version = `1.0.${Date.now()}`;

@@ -165,7 +165,7 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'connections', env: 'TANDEM_CONNECTIONS', help: 'JSON file of database connections for SQL cells' },
   { flag: 'env-cache', env: 'TANDEM_ENV_CACHE', help: 'cache of built notebook environments (default STATE/envs)' },
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
-  { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments unused for this many days (0: never)', default: '30' },
+  { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments (and environment images) unused this many days (0: never)', default: '30' },
   { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
   { flag: 'runtime', env: 'TANDEM_RUNTIME', help: 'where kernels run: local (processes), container (podman) or kubernetes (pods)', default: 'local' },
   {

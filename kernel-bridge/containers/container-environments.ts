@@ -2,7 +2,8 @@
 // notebook that declares requirements, an environment image over that, tagged with the
 // environment's id (the same content hash that names local environments). Building happens on
 // demand, once per tag, with progress for people watching; a notebook without requirements
-// runs the kernel image itself.
+// runs the kernel image itself. Environment images nobody used for a while are removed
+// (image-gc.ts), by the venv cache's policy.
 
 import { rm } from 'node:fs/promises';
 import { environmentId } from '../environments/environment-id';
@@ -10,6 +11,7 @@ import { imageEnvironmentId, prepareSpecImageBuild } from '../environments/image
 import type { NormalisedSpec } from '../environments/spec';
 import { type BridgeLogger, silentLogger } from '../logger';
 import { ImageBuilds, type ImageProgressListener } from './image-build';
+import { collectImageGarbage, recordImageUse } from './image-gc';
 import { type KernelImageSources, prepareKernelImage } from './kernel-image';
 import type { Podman } from './podman';
 
@@ -22,6 +24,8 @@ export interface ContainerEnvironmentsOptions {
   environmentDockerfile: string;
   /** Default 20 minutes. */
   buildTimeoutMs?: number;
+  /** Where uses of environment images are recorded, for garbage collection; without it, none are. */
+  usesDir?: string;
   logger?: BridgeLogger;
 }
 
@@ -104,6 +108,23 @@ export class ContainerEnvironments {
     } finally {
       await rm(build.contextDir, { recursive: true, force: true });
     }
+  }
+
+  /** Records that a kernel is about to run the plan's environment image (the kernel image needs no record). */
+  async touch(plan: ImagePlan): Promise<void> {
+    if (plan.spec && this.options.usesDir) await recordImageUse(this.options.usesDir, plan.id);
+  }
+
+  /** Removes environment images unused for maxIdleMs (see image-gc.ts); returns their tags. */
+  async collectGarbage(maxIdleMs: number): Promise<string[]> {
+    const usesDir = this.options.usesDir;
+    if (!usesDir) return [];
+    return collectImageGarbage(this.options.podman, {
+      usesDir,
+      maxIdleMs,
+      busy: (id) => this.builds.building(`localhost/tandem-env:${id}`),
+      logger: this.logger,
+    });
   }
 
   /** Stops builds under way and waits for them; for shutdown. */

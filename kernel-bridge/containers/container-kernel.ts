@@ -1,6 +1,7 @@
 // One kernel's container, seen from the server: `podman wait` tells when it stops (whether the
 // kernel exited, crashed, or someone removed the container), its log explains why, and
-// interrupts and shutdown go through podman as signals to the container's init.
+// interrupts and shutdown go through podman as signals to the container's init. A warm
+// container's slot (see WarmSlots) is released once the container is gone.
 
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -15,18 +16,28 @@ const STDERR_TAIL_BYTES = 4096;
 // How long a kernel gets after SIGTERM before podman kills it.
 const STOP_GRACE_SECONDS = 2;
 
+export interface ContainerKernelExtras {
+  /** The slot (the container's name) of a container started warm. */
+  slot?: string;
+  /** Runs once the container is removed, before `exited` resolves. */
+  gone?(): Promise<void>;
+}
+
 export class ContainerKernel implements LaunchedKernel {
   readonly id: string;
   readonly exited: Promise<KernelExit>;
+  readonly slot: string | undefined;
   private hasExited = false;
 
   constructor(
     private readonly podman: Podman,
-    private readonly containerId: string,
+    readonly containerId: string,
     readonly connection: ConnectionInfo,
     private readonly connectionFile: string,
     private readonly logger: BridgeLogger,
+    private readonly extras: ContainerKernelExtras = {},
   ) {
+    this.slot = extras.slot;
     this.id = `container ${containerId.slice(0, 12)}`;
     this.exited = this.watch();
   }
@@ -53,6 +64,7 @@ export class ContainerKernel implements LaunchedKernel {
     // The container is of no use once stopped; removing it frees its name, ports and storage.
     await this.podman.call(['rm', '--force', '--ignore', this.containerId], { timeoutMs: 30_000 });
     await rm(this.connectionFile, { force: true }).catch(() => {});
+    await this.extras.gone?.();
     // podman reports death by a signal as 128 + the signal's number, as shells do.
     const signal = code !== null && code > 128 ? signalName(code - 128) : null;
     return { code: signal ? null : code, signal, stderrTail };

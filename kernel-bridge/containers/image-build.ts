@@ -74,6 +74,11 @@ export class ImageBuilds {
     }
   }
 
+  /** True while the tag is being built. */
+  building(tag: string): boolean {
+    return this.builds.has(tag);
+  }
+
   /** Resolves once no build is under way. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.builds.values()].map((build) => build.result));

@@ -4,3 +4,4 @@
 export { ContainerEnvironments, type ImagePlan } from './container-environments';
 export { ContainerRuntime, SERVER_LABEL } from './container-runtime';
 export { Podman } from './podman';
+export { WarmSlots } from './warm-slots';

@@ -67,7 +67,7 @@ export class EnvironmentRuntime implements KernelRuntime {
     const env = request.env ?? {};
     if (!base.warmClaim) return pool.claim(key, { cwd: request.cwd, env });
     const claim = await base.warmClaim(request);
-    return claim ? pool.claim(key, { cwd: claim.cwd, env }, claim) : undefined;
+    return claim ? pool.claim(key, { cwd: claim.cwd, env: claim.env ?? env }, claim) : undefined;
   }
 }
 

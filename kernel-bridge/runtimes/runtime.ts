@@ -83,6 +83,8 @@ export interface WarmClaim {
   cwd: string;
   /** Where the warm kernel waited, as the kernel sees paths. */
   poolCwd: string;
+  /** The request's environment variables as a kernel started for it would get them, when the runtime drops some. */
+  env?: Record<string, string>;
   /** Makes the kernel the notebook's (labels, ownership); rejects if it cannot. */
   adopt(kernel: LaunchedKernel): Promise<void>;
 }

@@ -62,7 +62,8 @@ export class EnvironmentService {
   readonly containers: ContainerEnvironments | undefined;
   /** Set when every kernel runs one image (see KernelRuntimeChoice.image). */
   readonly fixedImage: string | undefined;
-  readonly pool: WarmPool | undefined;
+  /** Made by start(): whether kernels can be pooled may be known only once the runtime started. */
+  pool: WarmPool | undefined;
   private readonly gcTimer: NodeJS.Timeout | undefined;
   private readonly kernels: KernelRuntimeChoice;
   /** The environment pooled kernels run in, kept from garbage collection while it is. */
@@ -79,17 +80,6 @@ export class EnvironmentService {
     this.runtime = this.kernels.runtime;
     this.containers = this.kernels.containers;
     this.fixedImage = this.kernels.image;
-    // The pool holds kernels of the default environment: local processes, or pods (for notebooks
-    // whose pods mount no folder: see KubernetesRuntime.warmClaim). Containers are not pooled yet.
-    if (options.warmPool > 0 && this.kernels.poolable !== false) {
-      this.pool = new WarmPool({
-        size: options.warmPool,
-        runtime: this.runtime,
-        idleCwd: path.join(options.cacheDir, '.pool'),
-        logger: options.logger,
-        target: () => this.poolTarget(),
-      });
-    }
     if (options.gcMs > 0) {
       this.gcTimer = setInterval(() => void this.collectGarbage(), Math.min(GC_INTERVAL_MS, options.gcMs));
       this.gcTimer.unref();
@@ -102,7 +92,19 @@ export class EnvironmentService {
    */
   async start(): Promise<void> {
     await this.kernels.start();
-    if (this.pool) void this.startPool(this.pool);
+    // The pool holds kernels of the default environment: local processes, pods (for notebooks
+    // whose pods mount no folder: see KubernetesRuntime.warmClaim), or containers whose working
+    // folder is mounted when claimed (see ContainerRuntime.warmClaim), where the runtime could.
+    if (this.options.warmPool > 0 && this.kernels.poolable !== false && !this.pool) {
+      this.pool = new WarmPool({
+        size: this.options.warmPool,
+        runtime: this.runtime,
+        idleCwd: path.join(this.options.cacheDir, '.pool'),
+        logger: this.options.logger,
+        target: () => this.poolTarget(),
+      });
+      void this.startPool(this.pool);
+    }
     if (this.options.gcMs > 0) void this.collectGarbage();
   }
 
@@ -196,11 +198,17 @@ export class EnvironmentService {
     return normaliseEnvironmentSpec(readEnvironmentSpec(request.rawSpec), request.baseDir);
   }
 
+  /** Venvs, and with containers environment images, unused for gcMs. */
   private async collectGarbage(): Promise<void> {
     try {
       await this.environments.collectGarbage(this.options.gcMs);
     } catch (error) {
       this.options.logger.warn({ error: String(error) }, 'environment garbage collection failed');
+    }
+    try {
+      await this.containers?.collectGarbage(this.options.gcMs);
+    } catch (error) {
+      this.options.logger.warn({ error: String(error) }, 'environment image garbage collection failed');
     }
   }
 }

@@ -6,9 +6,11 @@ import { ContainerEnvironments, type Podman } from '../../kernel-bridge/containe
 import type { Config } from '../config';
 import { projectPath } from '../project-files';
 
-export function imageEnvironments(config: Pick<Config, 'kernelBaseImage'>, podman: Podman, logger?: BridgeLogger): ContainerEnvironments {
+/** `usesDir`: where uses of environment images are recorded for garbage collection (none without). */
+export function imageEnvironments(config: Pick<Config, 'kernelBaseImage'>, podman: Podman, logger?: BridgeLogger, usesDir?: string): ContainerEnvironments {
   return new ContainerEnvironments({
     podman,
+    usesDir,
     baseImage: config.kernelBaseImage,
     kernel: {
       dockerfile: projectPath('images', 'kernel', 'Dockerfile'),

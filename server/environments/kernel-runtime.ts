@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BridgeLogger, LocalRuntime } from '../../kernel-bridge';
-import { type ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL } from '../../kernel-bridge/containers';
+import { type ContainerEnvironments, ContainerRuntime, Podman, SERVER_LABEL, WarmSlots } from '../../kernel-bridge/containers';
 import type { KernelRuntime } from '../../kernel-bridge/runtimes/runtime';
 import type { Config } from '../config';
 import { imageEnvironments } from './image-environments';
@@ -17,8 +17,11 @@ export interface KernelRuntimeChoice {
   containers: ContainerEnvironments | undefined;
   /** Set when every kernel runs this one image (Kubernetes, for now): a notebook's own environment is refused. */
   image?: string;
-  /** False when a kernel started ahead of time could serve no notebook (containers, for now). */
-  poolable?: boolean;
+  /**
+   * False when a kernel started ahead of time could serve no notebook (containers where notebook
+   * folders cannot be mounted into running containers: rootless podman). Read after start().
+   */
+  readonly poolable?: boolean;
   /** Before the first kernel: removes what an earlier, killed server left behind. */
   start(): Promise<void>;
   /** After the last kernel: removes whatever is left of this server's. */
@@ -27,7 +30,7 @@ export interface KernelRuntimeChoice {
 
 type RuntimeConfig = Pick<
   Config,
-  'runtime' | 'stateDir' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+  'runtime' | 'stateDir' | 'envCacheDir' | 'warmPool' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
 >;
 
 /** Kernels as local processes: the embedded default. */
@@ -45,12 +48,15 @@ export async function createKernelRuntime(config: RuntimeConfig, logger: BridgeL
   }
   const podman = new Podman();
   const serverId = serverIdOf(config.stateDir);
-  const containers = imageEnvironments(config, podman, logger);
+  // Image uses are recorded beside the venvs, whose garbage collection they share.
+  const containers = imageEnvironments(config, podman, logger, join(config.envCacheDir, '.image-uses'));
+  const slots = new WarmSlots(join(config.stateDir, 'container-slots'), logger);
   const runtime = new ContainerRuntime({
     podman,
     serverId,
     limits: { memory: config.kernelMemory, cpus: config.kernelCpus, pids: config.kernelPids },
     hidden: [config.stateDir],
+    slots,
     logger,
   });
   const removeOurs = async (why: string): Promise<void> => {
@@ -65,13 +71,20 @@ export async function createKernelRuntime(config: RuntimeConfig, logger: BridgeL
   return {
     runtime,
     containers,
-    // A container mounts its notebook's folder when it starts, and no other: one started ahead
-    // of time could not be given it.
-    poolable: false,
-    start: () => removeOurs('removing kernel containers that an earlier run of this server left behind'),
+    // A warm container is given its notebook's folder by a mount onto its slot, which needs root.
+    get poolable() {
+      return slots.enabled;
+    },
+    // The containers first: the slot mounts an earlier run left are unmounted once nothing uses them.
+    start: async () => {
+      await removeOurs('removing kernel containers that an earlier run of this server left behind');
+      // Without a pool, slots are only cleaned: no shared mount is made for nothing.
+      await slots.prepare(config.warmPool > 0);
+    },
     close: async () => {
       await containers.close();
       await removeOurs('removing kernel containers still running at shutdown');
+      await slots.close();
     },
   };
 }

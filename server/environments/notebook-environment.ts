@@ -180,6 +180,8 @@ export class NotebookEnvironment {
       throw new KernelLaunchError(message);
     }
     this.kernel.write({ environmentError: undefined });
+    // Recorded before the image is checked, so that garbage collection does not take it meanwhile.
+    await containers.touch(plan);
     if (!(await containers.exists(plan))) {
       await this.build(plan.id, (progress) => containers.ensure(plan, progress));
     }

@@ -13,3 +13,6 @@ process.env.TANDEM_KERNEL_BASE_IMAGE = base;
 // interrupt it. Local kernels do the same, without a limit.
 process.env.TANDEM_KERNEL_MEMORY = '2g';
 process.env.TANDEM_KERNEL_CPUS = '1';
+// The suite's notebooks sit at the top of a root that holds the state directory, which a warm
+// container cannot hide: they would start cold anyway, so no container is kept warm for them.
+process.env.TANDEM_WARM_POOL = '0';
