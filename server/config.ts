@@ -63,6 +63,8 @@ export interface Config {
   envCacheDir: string;
   /** Kernels of the default environment kept started ahead of time. */
   warmPool: number;
+  /** Containers in the warm pool too (--runtime container); off by default, see kernel-runtime.ts. */
+  warmContainers: boolean;
   /** Environments unused for this long are deleted; 0 never. */
   envGcMs: number;
   /** How environments are built: uv when available (auto), uv only, or venv and pip only. */
@@ -165,6 +167,12 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'connections', env: 'TANDEM_CONNECTIONS', help: 'JSON file of database connections for SQL cells' },
   { flag: 'env-cache', env: 'TANDEM_ENV_CACHE', help: 'cache of built notebook environments (default STATE/envs)' },
   { flag: 'warm-pool', env: 'TANDEM_WARM_POOL', help: 'kernels of the default environment started ahead of time', default: '1' },
+  {
+    flag: 'warm-containers',
+    env: 'TANDEM_WARM_CONTAINERS',
+    help: 'with --runtime container, pool containers too (needs root; a claimed one carries no tandem.notebook label) (true/false)',
+    default: 'false',
+  },
   { flag: 'env-gc-days', env: 'TANDEM_ENV_GC_DAYS', help: 'delete environments (and environment images) unused this many days (0: never)', default: '30' },
   { flag: 'env-installer', env: 'TANDEM_ENV_INSTALLER', help: 'auto (uv when on the PATH or installable, else pip), uv or pip', default: 'auto' },
   { flag: 'runtime', env: 'TANDEM_RUNTIME', help: 'where kernels run: local (processes), container (podman) or kubernetes (pods)', default: 'local' },
@@ -377,6 +385,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY: boolea
     connectionsFile: get('connections') ? resolve(get('connections')!) : undefined,
     envCacheDir: resolve(get('env-cache') ?? join(stateDir, 'envs')),
     warmPool: number('warm-pool', get('warm-pool')!, 0, 32),
+    warmContainers: boolean('warm-containers', get('warm-containers')!),
     envGcMs: number('env-gc-days', get('env-gc-days')!, 0, 3650) * 86_400_000,
     envInstaller,
     runtime,

@@ -30,7 +30,7 @@ export interface KernelRuntimeChoice {
 
 type RuntimeConfig = Pick<
   Config,
-  'runtime' | 'stateDir' | 'envCacheDir' | 'warmPool' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+  'runtime' | 'stateDir' | 'envCacheDir' | 'warmPool' | 'warmContainers' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
 >;
 
 /** Kernels as local processes: the embedded default. */
@@ -79,7 +79,11 @@ export async function createKernelRuntime(config: RuntimeConfig, logger: BridgeL
     start: async () => {
       await removeOurs('removing kernel containers that an earlier run of this server left behind');
       // Without a pool, slots are only cleaned: no shared mount is made for nothing.
-      await slots.prepare(config.warmPool > 0);
+      // Warm containers are opt-in: podman cannot label a running container, so one claimed
+      // from the pool never carries the tandem.notebook=<fileId> label that DESIGN.md promises
+      // for every container Tandem starts (it is named for its notebook instead). By default
+      // that contract holds and kernels start cold.
+      await slots.prepare(config.warmPool > 0 && config.warmContainers);
     },
     close: async () => {
       await containers.close();

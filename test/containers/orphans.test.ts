@@ -36,8 +36,12 @@ test('after kill -9 and a restart, no container of the killed server remains', a
   expect(containersLabelled(label)).toEqual([]);
 });
 
-test("a server's shutdown removes its kernel containers", async () => {
-  const own = await startTandem({ root: tempRoot(), args: containerArgs(base) });
+test("with the default warm pool, every container carries its notebook's label; shutdown removes them", async () => {
+  // Warm containers are opt-in (--warm-containers): by default none is started ahead, so the
+  // label contract (tandem.notebook=<fileId> on every container) holds.
+  const args = containerArgs(base);
+  args.splice(args.indexOf('--warm-pool'), 2);
+  const own = await startTandem({ root: tempRoot(), args });
   await putNotebook(own, 'n.ipynb', [{ id: 'c', source: 'print(1)' }]);
   const client = await connectNotebook(own, 'n.ipynb');
   const [run] = await execute(own, client.fileId, ['c']);
@@ -45,6 +49,7 @@ test("a server's shutdown removes its kernel containers", async () => {
   client.destroy();
   const label = `tandem.server=${serverIdOf(own.stateDir)}`;
   expect(containersLabelled(label)).toHaveLength(1);
+  expect(containersLabelled(`tandem.notebook=${client.fileId}`)).toEqual(containersLabelled(label));
   expect(await own.stop('SIGTERM')).toBe(0);
   expect(containersLabelled(label)).toEqual([]);
 });

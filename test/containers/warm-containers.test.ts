@@ -59,6 +59,7 @@ beforeAll(async () => {
   writeFileSync(join(mine, 'data.txt'), 'from the host\n');
   const args = containerArgs(base);
   args[args.indexOf('--warm-pool') + 1] = '1';
+  args.push('--warm-containers', 'true');
   server = await startTandem({ root, args });
   serverLabel = `tandem.server=${serverIdOf(server.stateDir)}`;
   await putNotebook(server, 'theirs/secret.ipynb', [{ id: 's', source: '' }]);

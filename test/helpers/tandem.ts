@@ -2,11 +2,12 @@
 // with a temporary root, for tests. Nothing is mocked: the test talks to it over HTTP and
 // WebSocket, and can kill it with SIGKILL and start it again on the same root.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
+import { mountPointsUnder } from '../../kernel-bridge/containers/warm-slots';
 import { killProcessesUnder } from './processes-under';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -150,9 +151,12 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
   return server;
 }
 
-/** Ends what still works in the root (see processes-under.ts), then removes it. */
+/** Ends what still works in the root (see processes-under.ts), unmounts what is mounted in it, then removes it. */
 export function removeRoot(root: string): void {
   killProcessesUnder(root);
+  // A server killed with -9 may leave warm container slots mounted in its state directory;
+  // removing through a notebook folder mounted there would reach into it.
+  for (const target of mountPointsUnder(root)) spawnSync('umount', ['--lazy', target]);
   // A process killed a moment ago may still have a write in flight; rmSync retries ENOTEMPTY.
   rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }
