@@ -1,11 +1,13 @@
 // Footprint: what the server's resident memory grows by for each idle connection, and for
 // each loaded notebook (with the one connection that keeps it open). Each is measured on a
-// fresh server, as RSS settled after the load, so allocator noise stays small beside the total.
+// fresh server, as RSS settled after the load, so allocator noise stays small beside the total;
+// notebooks, which cost less each, are read at several points and fitted with a line.
 import type { FootprintParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
 import { sizedNotebook, typingNotebook } from '../lib/notebooks.js';
 import { settledRssKb } from '../lib/proc.js';
 import { openRoom, type Room } from '../lib/rooms.js';
+import { slope } from '../lib/stats.js';
 import { closeAll, joinAll, sleep } from './common.js';
 import type { Suite } from './types.js';
 
@@ -41,15 +43,20 @@ export const footprintNotebooks: Suite<FootprintParams> = async ({ server, param
   // each further notebook costs, and divided by a handful of notebooks they would dominate.
   const rooms: Room[] = [await openRoom(server, 'footprint-warm-up', nb)];
   await sleep(params.idleMs);
-  const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
-  for (let i = 0; i < params.notebooks; i++) rooms.push(await openRoom(server, `footprint-${i}`, nb));
-  await sleep(params.idleMs);
-  const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;
+  const readings = [{ x: 0, y: ((await settledRssKb(server.pid, params.settleMs)) ?? NaN) / 1024 }];
+  const perReading = Math.ceil(params.notebooks / params.readings);
+  while (rooms.length - 1 < params.notebooks) {
+    const upTo = Math.min(params.notebooks, rooms.length - 1 + perReading);
+    while (rooms.length - 1 < upTo) rooms.push(await openRoom(server, `footprint-${rooms.length - 1}`, nb));
+    await sleep(params.idleMs);
+    readings.push({ x: upTo, y: ((await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN) / 1024 });
+  }
   await Promise.all(rooms.map((r) => r.close()));
+  notes.push(`RSS (MB) after each share of the notebooks: ${readings.map((r) => `${r.x}: ${r.y.toFixed(1)}`).join(', ')}.`);
   return {
     metrics: [
-      { label: 'memory per loaded notebook', unit: 'MB', value: (after - before) / 1024 / params.notebooks, better: 'lower' },
-      { label: 'server RSS with one notebook loaded', unit: 'MB', value: before / 1024, better: 'lower' },
+      { label: 'memory per loaded notebook', unit: 'MB', value: slope(readings), better: 'lower' },
+      { label: 'server RSS with one notebook loaded', unit: 'MB', value: readings[0].y, better: 'lower' },
     ],
     notes,
   };
