@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports';
 
@@ -19,6 +19,10 @@ export interface S3Server {
   client(onRequest?: (operation: string) => void): S3Client;
   /** The keys in the bucket under a prefix (the first thousand). */
   keysUnder(prefix: string): Promise<string[]>;
+  /** What another tool (aws s3 cp, a pipeline) does: a plain PUT. Answers the new ETag. */
+  putObject(key: string, body: string): Promise<string>;
+  /** An object's text and ETag, read as another tool would. */
+  getObject(key: string): Promise<{ text: string; etag: string }>;
   /** SIGSTOP: the server keeps its socket but answers nothing, like a bucket out of reach. */
   pause(): void;
   /** SIGCONT. */
@@ -79,21 +83,29 @@ export async function startS3Server(): Promise<S3Server> {
     }
   }
   admin.destroy();
+  // One client per call: a test's calls are few, and no client outlives the server.
+  const withClient = async <T>(use: (s3: S3Client) => Promise<T>): Promise<T> => {
+    const s3 = client();
+    try {
+      return await use(s3);
+    } finally {
+      s3.destroy();
+    }
+  };
   return {
     endpoint,
     bucket,
     accessKeyId,
     secretAccessKey,
     client,
-    async keysUnder(prefix) {
-      const lister = client();
-      try {
-        const answer = await lister.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-        return (answer.Contents ?? []).map((o) => o.Key ?? '');
-      } finally {
-        lister.destroy();
-      }
-    },
+    keysUnder: (prefix) =>
+      withClient(async (s3) => ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key ?? '')),
+    putObject: (key, body) => withClient(async (s3) => (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).ETag!),
+    getObject: (key) =>
+      withClient(async (s3) => {
+        const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return { text: await answer.Body!.transformToString(), etag: answer.ETag! };
+      }),
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
     async stop() {
@@ -139,6 +151,8 @@ export function useS3Server(): S3Server {
     },
     client: (onRequest) => current().client(onRequest),
     keysUnder: (prefix) => current().keysUnder(prefix),
+    putObject: (key, body) => current().putObject(key, body),
+    getObject: (key) => current().getObject(key),
     pause: () => current().pause(),
     resume: () => current().resume(),
     stop: () => current().stop(),

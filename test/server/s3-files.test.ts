@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { expect, test } from 'vitest';
 import { cleanedAfterEach } from '../helpers/cleanup';
 import { connectNotebook, eventually } from '../helpers/clients';
@@ -37,26 +37,6 @@ async function objectsUnder(prefix: string): Promise<Map<string, string>> {
       token = page.NextContinuationToken;
     } while (token);
     return objects;
-  } finally {
-    client.destroy();
-  }
-}
-
-async function getObject(key: string): Promise<{ text: string; etag: string }> {
-  const client = s3.client();
-  try {
-    const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
-    return { text: await answer.Body!.transformToString(), etag: answer.ETag! };
-  } finally {
-    client.destroy();
-  }
-}
-
-/** What another tool (aws s3 cp, a pipeline) does: a plain PUT over the object. */
-async function putObject(key: string, body: string): Promise<void> {
-  const client = s3.client();
-  try {
-    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
   } finally {
     client.destroy();
   }
@@ -177,12 +157,12 @@ test('a notebook changed in the bucket by another tool is merged cell by cell in
   const editor = await connectNotebook(server, 'shared.ipynb');
   clients.push(editor);
   editor.notebook.getCell(0).updateSource(5, 5, ' # typed here');
-  await eventually(async () => expect((await getObject('outside/files/shared.ipynb')).text).toContain('# typed here'), 10_000, 100);
+  await eventually(async () => expect((await s3.getObject('outside/files/shared.ipynb')).text).toContain('# typed here'), 10_000, 100);
 
   // Another tool rewrites the object: only the second cell differs from what it read.
-  const before = JSON.parse((await getObject('outside/files/shared.ipynb')).text);
+  const before = JSON.parse((await s3.getObject('outside/files/shared.ipynb')).text);
   before.cells[1].source = 'b = 20  # changed in the bucket';
-  await putObject('outside/files/shared.ipynb', JSON.stringify(before));
+  await s3.putObject('outside/files/shared.ipynb', JSON.stringify(before));
 
   await eventually(() => expect(editor.notebook.getCell(1).getSource()).toBe('b = 20  # changed in the bucket'), 20_000, 100);
   expect(editor.notebook.getCell(0).getSource()).toBe('a = 1 # typed here');
@@ -202,15 +182,15 @@ test("a stale writer's save is refused by the conditional write, merged with the
   await server.api('PUT', '/api/contents/race.ipynb', { type: 'notebook', format: 'json', content: nb });
   const editor = await connectNotebook(server, 'race.ipynb');
   clients.push(editor);
-  const stored = JSON.parse((await getObject('stale/files/race.ipynb')).text);
+  const stored = JSON.parse((await s3.getObject('stale/files/race.ipynb')).text);
   stored.cells[1].source = 'b = 3  # written by another tool';
-  await putObject('stale/files/race.ipynb', JSON.stringify(stored));
+  await s3.putObject('stale/files/race.ipynb', JSON.stringify(stored));
 
   editor.notebook.getCell(0).updateSource(5, 5, ' # typed after');
   // The save with the old ETag was refused; the bucket's version was merged in, and the merge written.
   await eventually(
     async () => {
-      const now = JSON.parse((await getObject('stale/files/race.ipynb')).text);
+      const now = JSON.parse((await s3.getObject('stale/files/race.ipynb')).text);
       expect(now.cells.map((c: { source: string | string[] }) => [c.source].flat().join(''))).toEqual([
         'a = 1 # typed after',
         'b = 3  # written by another tool',
@@ -224,10 +204,10 @@ test("a stale writer's save is refused by the conditional write, merged with the
 
   // A contents-API save of a plain file over a newer copy in the bucket is a 409, and the bucket keeps the newer copy.
   await server.api('PUT', '/api/contents/plain.txt', { type: 'file', format: 'text', content: 'one' });
-  await putObject('stale/files/plain.txt', 'two, from elsewhere');
+  await s3.putObject('stale/files/plain.txt', 'two, from elsewhere');
   const refused = await server.api('PUT', '/api/contents/plain.txt', { type: 'file', format: 'text', content: 'three' });
   expect(refused.status).toBe(409);
-  expect((await getObject('stale/files/plain.txt')).text).toBe('two, from elsewhere');
+  expect((await s3.getObject('stale/files/plain.txt')).text).toBe('two, from elsewhere');
   expect((await (await server.api('GET', '/api/contents/plain.txt')).json()).content).toBe('two, from elsewhere');
 });
 
@@ -253,7 +233,7 @@ test('renames, moves and deletes are made in the bucket; an open idle notebook m
 
   // Open and untouched: the file in the bucket keeps its ETag (no write).
   await server.api('PUT', '/api/contents/idle.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'i', source: 'idle' }]) });
-  const etag = (await getObject('moves/files/idle.ipynb')).etag;
+  const etag = (await s3.getObject('moves/files/idle.ipynb')).etag;
   const idle = await connectNotebook(server, 'idle.ipynb');
   clients.push(idle);
   await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -273,7 +253,7 @@ test('names with unicode, spaces and % map to keys of the same name; .., control
   const odd = 'données d’été 100% sûr.txt';
   const put = await server.api('PUT', `/api/contents/${encodeURIComponent(odd)}`, { type: 'file', format: 'text', content: 'ü' });
   expect(put.status).toBe(201);
-  expect((await getObject(`names/files/${odd}`)).text).toBe('ü');
+  expect((await s3.getObject(`names/files/${odd}`)).text).toBe('ü');
   expect(statSync(join(root, odd)).isFile()).toBe(true);
 
   const refusals = ['..%2Fescape.txt', `${'x'.repeat(1000)}.txt`, `${Array.from({ length: 6 }, () => 'd'.repeat(200)).join('/')}/deep.txt`, 'tab\there.txt'];
@@ -297,8 +277,8 @@ test('a notebook another tool puts in the bucket is found by its path at once, a
   const listed = async () => (await (await server.api('GET', '/api/contents/inbox')).json()).content.map((m: { name: string }) => m.name);
   expect(await listed()).toEqual([]);
   // A pipeline drops a notebook and a report in the bucket, not through Tandem.
-  await putObject('dropped/files/inbox/report.ipynb', JSON.stringify(makeNotebook([{ id: 'r', source: "print('from the pipeline')" }])));
-  await putObject('dropped/files/inbox/deep/summary.csv', 'a,b\n1,2\n');
+  await s3.putObject('dropped/files/inbox/report.ipynb', JSON.stringify(makeNotebook([{ id: 'r', source: "print('from the pipeline')" }])));
+  await s3.putObject('dropped/files/inbox/deep/summary.csv', 'a,b\n1,2\n');
   const opened = await server.api('GET', '/api/contents/inbox/report.ipynb');
   expect(opened.status).toBe(200);
   expect((await opened.json()).content.cells[0].source).toBe("print('from the pipeline')");
@@ -332,5 +312,5 @@ test('a file a cell writes into the root reaches the bucket once the kernel is i
   const [run] = await execute(server, client.fileId, ['w']);
   expect((await waitForRun(client, run.id, undefined, 120_000)).status).toBe('ok');
   expect(readFileSync(join(root, 'from-kernel.csv'), 'utf8')).toBe('a,b\n1,2\n');
-  await eventually(async () => expect((await getObject('kernel-writes/files/from-kernel.csv')).text).toBe('a,b\n1,2\n'), 10_000, 250);
+  await eventually(async () => expect((await s3.getObject('kernel-writes/files/from-kernel.csv')).text).toBe('a,b\n1,2\n'), 10_000, 250);
 });

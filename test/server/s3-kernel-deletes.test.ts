@@ -5,7 +5,6 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect, test } from 'vitest';
 import { cleanedAfterEach } from '../helpers/cleanup';
 import { connectNotebook, eventually } from '../helpers/clients';
@@ -25,25 +24,6 @@ function s3Options(prefix: string) {
     args: ['--storage', `s3://${s3.bucket}/${prefix}`, '--s3-endpoint', s3.endpoint, '--s3-check', '3600'],
     env: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: 'us-east-1' },
   };
-}
-
-/** What another tool (aws s3 cp, a pipeline) does: a plain PUT. */
-async function putObject(key: string, body: string): Promise<void> {
-  const client = s3.client();
-  try {
-    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
-  } finally {
-    client.destroy();
-  }
-}
-
-async function textOf(key: string): Promise<string> {
-  const client = s3.client();
-  try {
-    return await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
-  } finally {
-    client.destroy();
-  }
 }
 
 const filesIn = async (prefix: string) => (await s3.keysUnder(`${prefix}/files/`)).map((key) => key.slice(`${prefix}/files/`.length)).sort();
@@ -100,18 +80,18 @@ test("files and folders a cell deletes or renames go from the bucket, and stay g
   );
 
   // Meanwhile another tool adds files the server has not listed, and changes one it has seen.
-  await putObject('deletes/files/pipeline.csv', 'from the pipeline\n');
-  await putObject('deletes/files/sub/late.csv', 'late, into a folder the cell removes\n');
-  await putObject('deletes/files/theirs.csv', 'changed by another tool\n');
+  await s3.putObject('deletes/files/pipeline.csv', 'from the pipeline\n');
+  await s3.putObject('deletes/files/sub/late.csv', 'late, into a folder the cell removes\n');
+  await s3.putObject('deletes/files/theirs.csv', 'changed by another tool\n');
 
   const [remove] = await execute(server, client.fileId, ['delete']);
   expect((await waitForRun(client, remove.id, undefined, 120_000)).status).toBe('ok');
   const expected = ['Welcome.ipynb', 'nb.ipynb', 'new.txt', 'pipeline.csv', 'sub/late.csv', 'theirs.csv'];
   await eventually(async () => expect(await filesIn('deletes')).toEqual(expected), 20_000, 250);
   // Renamed, not rewritten: the new key holds the old file's bytes.
-  expect(await textOf('deletes/files/new.txt')).toBe('old.txt,1\n');
+  expect((await s3.getObject('deletes/files/new.txt')).text).toBe('old.txt,1\n');
   // Deleted here, but changed in the bucket since it was read: the conditional delete kept it.
-  expect(await textOf('deletes/files/theirs.csv')).toBe('changed by another tool\n');
+  expect((await s3.getObject('deletes/files/theirs.csv')).text).toBe('changed by another tool\n');
   expect(server.logs()).toContain('another tool changed it in the bucket since');
 
   // The machine is lost: an empty root on a new server, same bucket. What the cell deleted stays deleted.

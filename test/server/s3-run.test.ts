@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { expect, test } from 'vitest';
 import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
 import { readNotebookJSON } from '../../server/notebook/validate';
@@ -40,24 +40,6 @@ function run(args: string[], cwd: string): Promise<Result> {
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
-async function put(key: string, body: string): Promise<string> {
-  const client = s3.client();
-  try {
-    return (await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }))).ETag!;
-  } finally {
-    client.destroy();
-  }
-}
-
-async function textOf(key: string): Promise<string> {
-  const client = s3.client();
-  try {
-    return await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
-  } finally {
-    client.destroy();
-  }
-}
-
 async function etagOf(key: string): Promise<string> {
   const client = s3.client();
   try {
@@ -82,8 +64,8 @@ test('tandem run --storage reads a notebook that is only in the bucket, and stor
     },
   ]) as { cells: { id: string; metadata: Record<string, unknown> }[] };
   notebook.cells[0].metadata = { tags: ['parameters'] };
-  const sourceEtag = await put('jobs/files/reports/daily.ipynb', JSON.stringify(notebook));
-  await put('jobs/files/reports/stale.csv', 'yesterday\n');
+  const sourceEtag = await s3.putObject('jobs/files/reports/daily.ipynb', JSON.stringify(notebook));
+  await s3.putObject('jobs/files/reports/stale.csv', 'yesterday\n');
 
   // A machine with nothing of it: an empty cache for the root and for the state directory.
   const machine = tempRoot('tandem-run-s3-');
@@ -100,16 +82,16 @@ test('tandem run --storage reads a notebook that is only in the bucket, and stor
   expect(executedPath).toBe(join(stateDir, 'jobs', jobId!, 'executed.ipynb'));
 
   // The executed notebook with its outputs, and the record, are in the bucket.
-  const executed = JSON.parse(await textOf(`jobs/state/jobs/${jobId}/executed.ipynb`));
+  const executed = JSON.parse((await s3.getObject(`jobs/state/jobs/${jobId}/executed.ipynb`)).text);
   expect(() => readNotebookJSON(executed)).not.toThrow();
   const work = executed.cells.find((c: { id: string }) => c.id === 'work');
   expect([work.outputs[0].text].flat().join('')).toBe('49\n');
-  const record = JSON.parse(await textOf(`jobs/state/jobs/${jobId}/record.json`));
+  const record = JSON.parse((await s3.getObject(`jobs/state/jobs/${jobId}/record.json`)).text);
   expect(record).toMatchObject({ status: 'ok', parameters: { n: 7 }, notebook: { path: 'reports/daily.ipynb' } });
-  const index = JSON.parse(await textOf('jobs/state/file-ids.json'));
+  const index = JSON.parse((await s3.getObject('jobs/state/file-ids.json')).text);
   expect(index.files[record.notebook.fileId]).toBe('reports/daily.ipynb');
   // The file the cell wrote is there, the one it deleted is gone, and the notebook itself is as it was.
-  expect(await textOf('jobs/files/reports/out/result.csv')).toBe('n,square\n7,49\n');
+  expect((await s3.getObject('jobs/files/reports/out/result.csv')).text).toBe('n,square\n7,49\n');
   expect(await s3.keysUnder('jobs/files/reports/stale.csv')).toEqual([]);
   expect(await etagOf('jobs/files/reports/daily.ipynb')).toBe(sourceEtag);
 
