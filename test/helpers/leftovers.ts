@@ -5,7 +5,7 @@
 // browsers, and kernels, whose parent may be gone already. Linux only (/proc); elsewhere these
 // find nothing.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Not TANDEM_*: kernels are not given those, and kernels are what most often outlive a server. */
 export const RUN_MARKER = 'TANDEMTEST_RUN';
@@ -77,6 +77,25 @@ export function markedWith(value: string): number[] {
       return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle);
     } catch {
       return false;
+    }
+  });
+}
+
+/**
+ * Processes whose working directory or arguments lie in `dir`: what a test's server left working
+ * in its temporary root. Installers and kernels lead process groups of their own (so the server
+ * can signal each as a whole), so a server killed with -9 does not take them along, and a venv
+ * build can go on writing into the root while the test removes it.
+ */
+export function workingIn(dir: string): number[] {
+  const inside = (path: string) => path === dir || path.startsWith(`${dir}/`);
+  return pids().filter((pid) => {
+    if (pid === process.pid) return false;
+    try {
+      if (inside(readlinkSync(`/proc/${pid}/cwd`))) return true;
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some(inside);
+    } catch {
+      return false; // Gone already, or not ours to read.
     }
   });
 }

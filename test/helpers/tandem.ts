@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TANDEM_BUNDLE, TANDEM_NODE_FLAGS } from '../../bench/lib/bundle.js';
 import { mountPointsUnder } from '../../kernel-bridge/containers/warm-slots';
-import { killProcessesUnder } from './processes-under';
+import { workingIn } from './leftovers';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // The server as `npm start` runs it: Node on the bundle in dist/ (test/global-setup.ts builds
@@ -151,9 +151,16 @@ export async function startTandem(options: StartOptions = {}): Promise<TandemPro
   return server;
 }
 
-/** Ends what still works in the root (see processes-under.ts), unmounts what is mounted in it, then removes it. */
+/** Ends what still works in the root, unmounts what is mounted in it, then removes it. */
 export function removeRoot(root: string): void {
-  killProcessesUnder(root);
+  // A throwaway root: what still works in it is killed outright (see leftovers.ts, workingIn).
+  for (const pid of workingIn(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // It ended between the look and the kill.
+    }
+  }
   // A server killed with -9 may leave warm container slots mounted in its state directory;
   // removing through a notebook folder mounted there would reach into it.
   for (const target of mountPointsUnder(root)) spawnSync('umount', ['--lazy', target]);

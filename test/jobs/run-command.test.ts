@@ -2,40 +2,20 @@
 // way npm start starts it (`serve run ...`), no HTTP server, exit 0 with the executed notebook's
 // path as the last line, non-zero on a failing cell or bad input.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
 import { readNotebookJSON } from '../../server/notebook/validate';
 import { makeNotebook } from '../helpers/notebooks';
 import { removeRoot, tempRoot } from '../helpers/tandem';
+import { tandemRun } from '../helpers/tandem-run';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const root = tempRoot('tandem-run-');
 
 afterAll(() => removeRoot(root));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Result> {
-  // npm start runs `node dist/server/cli.mjs serve` from the repository, with the caller's folder in INIT_CWD.
-  const child = spawn(process.execPath, [TANDEM_BUNDLE, 'serve', 'run', ...args], {
-    cwd: REPO,
-    // State beside the root, as every test server keeps it, so nothing lands in the home folder.
-    env: { ...process.env, INIT_CWD: root, TANDEM_WARM_POOL: '0', TANDEM_STATE_DIR: join(root, '.tandem') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
-}
+/** State beside the root, as every test server keeps it, so nothing lands in the home folder. */
+const run = (args: string[]) => tandemRun(args, root, { TANDEM_STATE_DIR: join(root, '.tandem') });
 
 function write(name: string, cells: { id: string; source: string }[], parametersCell?: string): void {
   const notebook = makeNotebook(cells) as { cells: { id: string; metadata: Record<string, unknown> }[] };

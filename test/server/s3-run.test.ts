@@ -2,43 +2,24 @@
 // from the bucket, and the run record, the executed notebook and the files its cells wrote or
 // deleted land in the bucket, where a server on it finds them. Real versitygw, a real kernel.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { expect, test } from 'vitest';
-import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
 import { readNotebookJSON } from '../../server/notebook/validate';
 import { cleanedAfterEach } from '../helpers/cleanup';
 import { makeNotebook } from '../helpers/notebooks';
 import { useS3Server } from '../helpers/s3-server';
 import { startTandem, tempRoot } from '../helpers/tandem';
+import { tandemRun } from '../helpers/tandem-run';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const s3 = useS3Server();
 const { servers, roots } = cleanedAfterEach();
 
 const credentials = () => ({ AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: 'us-east-1' });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm start -- run ...`, as a user types it on a machine with no server. */
-function run(args: string[], cwd: string): Promise<Result> {
-  const child = spawn(process.execPath, [TANDEM_BUNDLE, 'serve', 'run', ...args], {
-    cwd: REPO,
-    env: { ...process.env, ...credentials(), INIT_CWD: cwd, TANDEM_WARM_POOL: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
-}
+/** `npm start -- run ...` on a machine with no server, with the bucket's credentials. */
+const run = (args: string[], cwd: string) => tandemRun(args, cwd, credentials());
 
 async function etagOf(key: string): Promise<string> {
   const client = s3.client();
