@@ -54,6 +54,17 @@ export const AWARENESS_BATCH_MS = 40;
  */
 const JOIN_STATE_KEEP_MS = 2000;
 
+/** Rooms holding server changes for the end of this turn of the event loop. */
+const holding = new Set<Room>();
+
+/**
+ * Stores and sends every room's held server changes now. Called before an HTTP reply is sent,
+ * so that whoever hears the answer (a run queued, a kernel restarted) has been sent the change.
+ */
+export function flushHeldChanges(): void {
+  for (const room of holding) room.flush();
+}
+
 export interface RoomLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -272,6 +283,7 @@ export class Room {
   flush(): void {
     clearImmediate(this.serverFlush);
     this.serverFlush = undefined;
+    holding.delete(this);
     const updates = this.serverUpdates;
     if (!updates.length) return;
     this.serverUpdates = [];
@@ -288,6 +300,7 @@ export class Room {
 
   destroy(): void {
     clearImmediate(this.serverFlush);
+    holding.delete(this);
     this.serverUpdates = [];
     clearTimeout(this.viewerTimer);
     clearTimeout(this.joinStateTimer);
@@ -364,6 +377,7 @@ export class Room {
       this.joinState = undefined;
       this.serverUpdates.push(update);
       this.serverFlush ??= setImmediate(this.flushServerUpdates);
+      holding.add(this);
       return;
     }
     this.flush();

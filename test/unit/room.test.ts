@@ -6,7 +6,7 @@ import type { Role } from '../../common/doc-schema';
 import { identityFromSeed } from '../../server/auth/identity';
 import { decodeAwarenessUpdate, decodeClientMessage, encodeAwarenessMessage, encodeSyncStep1, encodeSyncUpdate } from '../../server/protocol/messages';
 import { RoomConnection } from '../../server/rooms/connection';
-import { AWARENESS_BATCH_MS, Room } from '../../server/rooms/room';
+import { AWARENESS_BATCH_MS, flushHeldChanges, Room } from '../../server/rooms/room';
 import { SendBudget } from '../../server/transport/send-budget';
 
 function makeRoom() {
@@ -180,13 +180,16 @@ test("a client's change is stored after the server's changes held before it, in 
   room.destroy();
 });
 
-test('flush stores the held changes at once, and a destroyed room stores nothing more', async () => {
+test('flush stores the held changes at once, as before any HTTP reply, and a destroyed room stores nothing more', async () => {
   const { room, doc, appended } = makeRoom();
   room.transact(() => doc.getMap('kernel').set('status', 'shutdown'));
   room.flush();
   expect(appended).toHaveLength(1);
+  room.transact(() => doc.getMap('kernel').set('status', 'starting'));
+  flushHeldChanges();
+  expect(appended).toHaveLength(2);
   room.transact(() => doc.getMap('kernel').set('status', 'idle'));
   room.destroy();
   await new Promise((resolve) => setImmediate(resolve));
-  expect(appended).toHaveLength(1);
+  expect(appended).toHaveLength(2);
 });
