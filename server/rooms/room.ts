@@ -1,5 +1,6 @@
 // A room: one notebook's Y.Doc, its awareness and its connections. Every change, from a
-// client or from the server, is appended to the history before any other client sees it.
+// client or from the server, is appended to the history before any other client sees it. The
+// server's own changes in one turn of the event loop are appended and sent as one update.
 // The room knows nothing of sockets or HTTP; connections come with a sink to send through.
 
 import * as awarenessProtocol from 'y-protocols/awareness';
