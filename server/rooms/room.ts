@@ -385,7 +385,14 @@ export class Room {
     this.storeAndSend(update, source, origin instanceof RoomConnection ? origin : undefined);
   };
 
-  private readonly flushServerUpdates = (): void => this.flush();
+  /** The end of the turn: nothing here may throw out of a timer and take the server with it. */
+  private readonly flushServerUpdates = (): void => {
+    try {
+      this.flush();
+    } catch (error) {
+      this.options.log.error({ fileId: this.fileId, err: error }, "could not send the server's changes");
+    }
+  };
 
   /** Appends an update to the history, then sends it to every client but `except`. */
   private storeAndSend(update: Uint8Array, source: UpdateSource, except: RoomConnection | undefined): void {
