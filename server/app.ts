@@ -52,6 +52,7 @@ import { OpenNotebooks } from './notebooks/open-notebooks';
 import { localRooms } from './notebooks/room-host';
 import { projectPath } from './project-files';
 import { createSqlQueries } from './queries';
+import { flushHeldChanges } from './rooms/room';
 import { FileIdIndex } from './storage/file-ids';
 import type { FileMirror } from './storage/file-mirror';
 import { createStorages } from './storage/storage-factory';
@@ -154,6 +155,12 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
   });
   app.setErrorHandler(handleError);
   registerJsonBodies(app);
+  // A room's server changes go out at the end of the event loop's turn; a reply must not
+  // overtake them (the run it queued, the restart it made, are in the document first).
+  app.addHook('onSend', async (_request, _reply, payload) => {
+    flushHeldChanges();
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode }, 'request');
   });

@@ -19,6 +19,13 @@ export class LeadingEdgeBatcher {
     this.openWindow();
   }
 
+  /** Flushes what is pending and closes the window: the next change goes out at once. */
+  flushNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flush();
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -392,6 +392,9 @@ export class NotebookKernel {
     const run = this.runs.get(event.runId);
     if (run) markRun(run.runId, 'output');
     this.writeOutput(event, run);
+    // An output is what everyone waits for: it goes out now, not at the end of this turn of the
+    // event loop, in one update with whatever the run's start left held (Room.flush).
+    this.options.room.flush();
     if (run) markRun(run.runId, 'written');
   }
 

@@ -14,7 +14,10 @@ export type RunStep =
   | 'request'
   /** The document holds everything the requester had typed (its state vector). */
   | 'sources'
-  /** The run's record is in the document (stored and sent to clients). */
+  /**
+   * The run's record is in the document. It is stored and sent with the server's other changes
+   * of that turn of the event loop (Room.flush), before the reply to the request.
+   */
   | 'recorded'
   /** Handed to the kernel session, which sends it when the kernel is free. */
   | 'enqueued'
@@ -22,7 +25,7 @@ export type RunStep =
   | 'started'
   /** The run's first output arrived from the kernel. */
   | 'output'
-  /** That output is in the document, stored and sent to clients. */
+  /** That output is in the document, stored and sent to clients (with the run's start, if held). */
   | 'written'
   | 'finished';
 

@@ -169,6 +169,8 @@ export class OpenNotebooks {
       .catch((error: unknown) => {
         this.options.services.log.error({ fileId, err: error }, 'could not compact the history; the log keeps everything');
       });
+    // The server's last changes (the kernel's shutdown) go into the log before it closes.
+    notebook.room.flush();
     await notebook.history.close();
     notebook.room.destroy();
     await entry.owned?.detach(true);
@@ -204,6 +206,7 @@ export class OpenNotebooks {
       const { notebook } = entry;
       notebook.room.closeAll(CLOSE_NOTEBOOK_DELETED, closeReason('deleted', 'This notebook was deleted.'));
       await notebook.unload();
+      notebook.room.flush();
       await notebook.history.close();
       notebook.room.destroy();
       await entry.owned?.detach(true);

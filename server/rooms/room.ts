@@ -1,5 +1,6 @@
 // A room: one notebook's Y.Doc, its awareness and its connections. Every change, from a
-// client or from the server, is appended to the history before any other client sees it.
+// client or from the server, is appended to the history before any other client sees it. The
+// server's own changes in one turn of the event loop are appended and sent as one update.
 // The room knows nothing of sockets or HTTP; connections come with a sink to send through.
 
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -54,6 +55,17 @@ export const AWARENESS_BATCH_MS = 40;
  */
 const JOIN_STATE_KEEP_MS = 2000;
 
+/** Rooms holding server changes for the end of this turn of the event loop. */
+const holding = new Set<Room>();
+
+/**
+ * Stores and sends every room's held server changes now. Called before an HTTP reply is sent,
+ * so that whoever hears the answer (a run queued, a kernel restarted) has been sent the change.
+ */
+export function flushHeldChanges(): void {
+  for (const room of holding) room.flush();
+}
+
 export interface RoomLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -97,6 +109,14 @@ export class Room {
   private readonly guard: SchemaGuard;
   /** Updates produced while a client message is being handled; sent out together after. */
   private held: Uint8Array[] | null = null;
+  /**
+   * The server's own changes made in this turn of the event loop, stored and sent as one update
+   * at its end (`flush`). A run's start is several changes from messages the kernel sends
+   * together (its status, the run's record, the cell's cleared outputs); each alone is a log
+   * append and a frame to every client, and its first output was read only after them.
+   */
+  private serverUpdates: Uint8Array[] = [];
+  private serverFlush: NodeJS.Immediate | undefined;
   private joinState: Uint8Array | undefined;
   private joinStateTimer: NodeJS.Timeout | undefined;
   private viewers = 0;
@@ -131,6 +151,7 @@ export class Room {
    * replica that relayed a notebook becomes its owner without anyone reconnecting.
    */
   rebind(options: RoomOptions): void {
+    this.flush();
     this.options = options;
   }
 
@@ -256,6 +277,21 @@ export class Room {
     this.failed = true;
   }
 
+  /**
+   * Stores and sends now the server's changes held for the end of this turn: called before the
+   * notebook's history is closed, so that none are lost or appended to a closed log.
+   */
+  flush(): void {
+    clearImmediate(this.serverFlush);
+    this.serverFlush = undefined;
+    holding.delete(this);
+    const updates = this.serverUpdates;
+    if (!updates.length) return;
+    this.serverUpdates = [];
+    if (this.failed) return;
+    this.storeAndSend(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates), 'server', undefined);
+  }
+
   closeAll(code: number, reason: string): void {
     for (const connection of [...this.connections]) {
       connection.close(code, reason);
@@ -264,6 +300,9 @@ export class Room {
   }
 
   destroy(): void {
+    clearImmediate(this.serverFlush);
+    holding.delete(this);
+    this.serverUpdates = [];
     clearTimeout(this.viewerTimer);
     clearTimeout(this.joinStateTimer);
     this.presence.dispose();
@@ -299,6 +338,8 @@ export class Room {
 
   /** Applies an update (and its repair, if one is needed); true if the document changed. */
   private applyAndRepair(update: Uint8Array, origin: RoomConnection | typeof LOG_ORIGIN): boolean {
+    // The server's changes so far are stored and sent before this one, in the order made.
+    this.flush();
     this.held = [];
     this.heldStores = [];
     let repaired = false;
@@ -332,6 +373,29 @@ export class Room {
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (this.failed) return;
     const source: UpdateSource = origin === LOG_ORIGIN ? 'log' : origin instanceof RoomConnection ? 'client' : 'server';
+    if (source === 'server' && !this.held) {
+      // Joining clients are sent the document as it is, held changes included.
+      this.joinState = undefined;
+      this.serverUpdates.push(update);
+      this.serverFlush ??= setImmediate(this.flushServerUpdates);
+      holding.add(this);
+      return;
+    }
+    this.flush();
+    this.storeAndSend(update, source, origin instanceof RoomConnection ? origin : undefined);
+  };
+
+  /** The end of the turn: nothing here may throw out of a timer and take the server with it. */
+  private readonly flushServerUpdates = (): void => {
+    try {
+      this.flush();
+    } catch (error) {
+      this.options.log.error({ fileId: this.fileId, err: error }, "could not send the server's changes");
+    }
+  };
+
+  /** Appends an update to the history, then sends it to every client but `except`. */
+  private storeAndSend(update: Uint8Array, source: UpdateSource, except: RoomConnection | undefined): void {
     let stored: void | Promise<void>;
     try {
       stored = this.options.append(update, source);
@@ -344,10 +408,10 @@ export class Room {
       this.held.push(update);
       if (stored) this.heldStores.push(stored);
     } else {
-      this.sendWhenStored(stored ? [stored] : [], encodeSyncUpdate(update), origin instanceof RoomConnection ? origin : undefined);
+      this.sendWhenStored(stored ? [stored] : [], encodeSyncUpdate(update), except);
     }
     this.options.onChange();
-  };
+  }
 
   /** Sends once the stores settle, behind everything sent before; at once when nothing waits. */
   private sendWhenStored(stores: Promise<void>[], message: Uint8Array, except: RoomConnection | undefined): void {

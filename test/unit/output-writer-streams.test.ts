@@ -71,3 +71,15 @@ test('finishing a run writes whatever is still pending', () => {
   expect(text()).toBe('ab');
   writer.dispose();
 });
+
+test("a run's first text is written at once, even while the last run's output holds the window open", () => {
+  const { writer, text } = setup(60_000);
+  writer.startRun('c1', 1);
+  writer.stream('c1', 'stdout', 'one\n');
+  writer.finishRun('c1');
+  // The next run starts well within the interval the first one's output opened.
+  writer.startRun('c1', 2);
+  writer.stream('c1', 'stdout', 'two\n');
+  expect(text()).toBe('two\n');
+  writer.dispose();
+});

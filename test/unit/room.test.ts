@@ -6,7 +6,7 @@ import type { Role } from '../../common/doc-schema';
 import { identityFromSeed } from '../../server/auth/identity';
 import { decodeAwarenessUpdate, decodeClientMessage, encodeAwarenessMessage, encodeSyncStep1, encodeSyncUpdate } from '../../server/protocol/messages';
 import { RoomConnection } from '../../server/rooms/connection';
-import { AWARENESS_BATCH_MS, Room } from '../../server/rooms/room';
+import { AWARENESS_BATCH_MS, flushHeldChanges, Room } from '../../server/rooms/room';
 import { SendBudget } from '../../server/transport/send-budget';
 
 function makeRoom() {
@@ -123,4 +123,73 @@ test('a client back on a new connection is shown again at once, and its later pr
   await new Promise((resolve) => setTimeout(resolve, AWARENESS_BATCH_MS * 3));
   expect(awarenessFrames(reader.sent).flat()).toContain(writer.clientID);
   room.destroy();
+});
+
+/** The updates carried by the sync frames a connection was sent. */
+function syncUpdates(sent: Uint8Array[]): Uint8Array[] {
+  return sent.flatMap((frame) => {
+    const message = decodeClientMessage(frame);
+    return message.type === 'sync-update' ? [message.update] : [];
+  });
+}
+
+test("the server's changes in one turn of the event loop are stored and sent as one update when it ends", async () => {
+  const { room, doc, appended } = makeRoom();
+  const reader = connect(room, 'viewer');
+  reader.sent.splice(0);
+  const before = Y.encodeStateAsUpdate(doc);
+  // A run starting: the kernel's status, then the run's record and its cell, as separate changes.
+  room.transact(() => doc.getMap('kernel').set('status', 'busy'));
+  room.transact(() => {
+    doc.getMap('executions').set('run', { status: 'running' });
+    (doc.getArray('cells').get(0) as Y.Map<unknown>).set('execution_state', 'running');
+  });
+  expect(appended).toHaveLength(0);
+  expect(syncUpdates(reader.sent)).toHaveLength(0);
+
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(appended).toHaveLength(1);
+  const sent = syncUpdates(reader.sent);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]).toEqual(appended[0]);
+  // The one update holds both changes.
+  const replayed = new Y.Doc();
+  Y.applyUpdate(replayed, before);
+  Y.applyUpdate(replayed, appended[0]);
+  expect(replayed.getMap('kernel').get('status')).toBe('busy');
+  expect(replayed.getMap('executions').get('run')).toEqual({ status: 'running' });
+  room.destroy();
+});
+
+test("a client's change is stored after the server's changes held before it, in the order they were made", () => {
+  const { room, doc, appended } = makeRoom();
+  const writer = connect(room, 'editor');
+  const before = Y.encodeStateAsUpdate(doc);
+  const client = new Y.Doc();
+  Y.applyUpdate(client, before);
+  room.transact(() => doc.getMap('kernel').set('status', 'busy'));
+  client.getMap('state').set('dirty', true);
+  room.receive(writer.connection, encodeSyncUpdate(Y.encodeStateAsUpdate(client, Y.encodeStateVectorFromUpdate(before))));
+  // Both stored at once, without waiting for the turn to end: the server's first.
+  expect(appended).toHaveLength(2);
+  const first = new Y.Doc();
+  Y.applyUpdate(first, before);
+  Y.applyUpdate(first, appended[0]);
+  expect(first.getMap('kernel').get('status')).toBe('busy');
+  expect(first.getMap('state').has('dirty')).toBe(false);
+  room.destroy();
+});
+
+test('flush stores the held changes at once, as before any HTTP reply, and a destroyed room stores nothing more', async () => {
+  const { room, doc, appended } = makeRoom();
+  room.transact(() => doc.getMap('kernel').set('status', 'shutdown'));
+  room.flush();
+  expect(appended).toHaveLength(1);
+  room.transact(() => doc.getMap('kernel').set('status', 'starting'));
+  flushHeldChanges();
+  expect(appended).toHaveLength(2);
+  room.transact(() => doc.getMap('kernel').set('status', 'idle'));
+  room.destroy();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(appended).toHaveLength(2);
 });
