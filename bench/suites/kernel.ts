@@ -154,7 +154,7 @@ function stepBreakdown(samples: WarmSample[], file: string): Metric[] | null {
     step('request sent to its arrival at the server (HTTP client, loopback)', (r) => r.arrived - r.sent),
     step('arrival to the notebook (body parsing, validation, auth, notebook lookup)', (r) => r.request - r.arrived),
     step("waiting for the editor's state vector (its last keystrokes)", (r) => r.sources - r.request),
-    step('run record written (stored in the log, sent to clients)', (r) => r.recorded - r.sources),
+    step('run record in the document (stored and sent with the reply, at the end of the turn)', (r) => r.recorded - r.sources),
     step('handed to the kernel session', (r) => r.enqueued - r.recorded),
     step('hand-over to the kernel saying it started (ZeroMQ both ways, execute_input)', (r) => r.started - r.enqueued),
     step("kernel's own time to its first output (and ZeroMQ back)", (r) => r.output - r.started),
