@@ -30,7 +30,18 @@ export interface KernelRuntimeChoice {
 
 type RuntimeConfig = Pick<
   Config,
-  'runtime' | 'stateDir' | 'envCacheDir' | 'warmPool' | 'warmContainers' | 'kernelBaseImage' | 'kernelMemory' | 'kernelCpus' | 'kernelPids' | 'kubernetes' | 'root' | 'cullIdleMs'
+  | 'runtime'
+  | 'stateDir'
+  | 'envCacheDir'
+  | 'warmPool'
+  | 'warmContainers'
+  | 'kernelBaseImage'
+  | 'kernelMemory'
+  | 'kernelCpus'
+  | 'kernelPids'
+  | 'kubernetes'
+  | 'root'
+  | 'cullIdleMs'
 >;
 
 /** Kernels as local processes: the embedded default. */
