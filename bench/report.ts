@@ -64,7 +64,7 @@ export function machineInfo(): MachineInfo {
 
 const HOW: Record<Flavor, string> = {
   tandem:
-    '`node --max-semi-space-size=2 dist/server/cli.mjs serve` (the bundle, as `npm start` runs it): documents in an update log on disk (appended before broadcast), saved to `.ipynb`, roles enforced.',
+    '`node dist/server/cli.mjs serve` (the bundle `npm start` runs): documents in an update log on disk (appended before broadcast), saved to `.ipynb`, roles enforced.',
   'tandem-cluster':
     "Three replicas of `node dist/server/cli.mjs serve --redis URL` with one root, state directory and token, and Debian's `redis-server` (appendonly yes, appendfsync everysec), all on this machine: updates appended to a Redis stream per notebook before broadcast, relayed by the replicas that do not own the notebook; see the Cluster mode section.",
   'y-websocket': '`bin/server.js` under plain Node: documents in memory only, no auth.',

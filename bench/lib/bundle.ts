@@ -10,16 +10,6 @@ import { REPO, WORK } from '../servers/paths.js';
 
 export const TANDEM_BUNDLE = join(REPO, 'dist', 'server', 'cli.mjs');
 
-/**
- * The V8 flags every start of Tandem passes to Node (`npm start`, the server image, the
- * Kubernetes manifest; the tests and the bench start it the same way, and a unit test keeps them
- * equal). V8 grows the young generation up to 32 MB when allocation is brisk (a join storm,
- * notebooks loading) and often keeps it after the load has gone, so an idle server's RSS swung by
- * tens of MB from one reading to the next. A 2 MB semi-space keeps it at a few MB; the
- * propagation, join and 10,000-viewer figures did not move beyond their noise (bench/why.ts).
- */
-export const TANDEM_NODE_FLAGS = ['--max-semi-space-size=2'];
-
 /** Builds Tandem's server bundle from the sources; entry points call it once, before any server starts. */
 export function buildTandem(): void {
   execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: REPO, stdio: 'inherit' });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TANDEM_BUNDLE, TANDEM_NODE_FLAGS } from '../lib/bundle.js';
+import { TANDEM_BUNDLE } from '../lib/bundle.js';
 import { startProcess, waitForHttp } from '../lib/spawn.js';
 import { REPO } from './paths.js';
 import type { Launcher, RunningServer, StartOptions } from './types.js';
@@ -25,7 +25,6 @@ export async function startTandem(opts: TandemStartOptions): Promise<RunningServ
     process.execPath,
     // The state beside the root, in the run's folder: a fresh root starts from fresh state.
     [
-      ...TANDEM_NODE_FLAGS,
       TANDEM_BUNDLE,
       'serve',
       '--host',

@@ -6,14 +6,14 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TANDEM_BUNDLE, TANDEM_NODE_FLAGS } from '../../bench/lib/bundle.js';
+import { TANDEM_BUNDLE } from '../../bench/lib/bundle.js';
 import { mountPointsUnder } from '../../kernel-bridge/containers/warm-slots';
 import { workingIn } from './leftovers';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // The server as `npm start` runs it: Node on the bundle in dist/ (test/global-setup.ts builds
 // it), so signals reach the server process itself. Source maps keep stack traces readable.
-const NODE_ARGS = ['--enable-source-maps', ...TANDEM_NODE_FLAGS];
+const NODE_ARGS = ['--enable-source-maps'];
 
 /** Replies read by tests are arbitrary JSON; each test asserts on the fields it needs. */
 // biome-ignore lint/suspicious/noExplicitAny: replies are arbitrary JSON, read field by field in tests
