@@ -29,13 +29,13 @@ export interface PresenceParams {
   warmupSeconds: number;
 }
 export interface FootprintParams {
-  /** Milliseconds over which RSS is sampled before and after the load. */
+  /** The shortest window over which the lowest RSS is read (the whole of a quick run's idle). */
   settleMs: number;
   /**
-   * Milliseconds the server is left idle before each sampling. A garbage-collected runtime
-   * gives back an idle heap's headroom only some seconds after the last allocation (V8's
-   * memory reducer, about 10-15 s); sampled sooner, RSS measures how far the heap grew while
-   * the load arrived rather than what the load holds.
+   * Milliseconds the server is left idle for each reading, whose last half is sampled. A
+   * garbage-collected runtime gives back an idle heap's headroom only some seconds after the
+   * last allocation (V8's memory reducer, about 10-15 s); sampled sooner, RSS measures how far
+   * the heap grew while the load arrived rather than what the load holds.
    */
   idleMs: number;
   idleConnections: number;
@@ -151,7 +151,7 @@ export const full: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 15, warmupSeconds: 2 },
   join: { clients: 200, notebookBytes: 5_000_000, timeoutSeconds: 90 },
   presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
-  footprint: { settleMs: 2000, idleMs: 20_000, idleConnections: 500, notebooks: 40, readings: 4, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 2000, idleMs: 20_000, idleConnections: 500, notebooks: 200, readings: 4, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   audience: { viewers: 10_000, addresses: 40, editsPerSecond: 5, seconds: 10, warmupSeconds: 2, settleMs: 2000 },
   conformance: { edits: 300 },
   kernelServers: ['jupyter'],

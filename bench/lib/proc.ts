@@ -132,6 +132,26 @@ export class CpuWindow {
   }
 }
 
+/**
+ * The lowest RSS over the last half of `idleMs` of idle (at least `windowMs`), read every 250 ms.
+ * A garbage-collected runtime gives its heap's headroom back at a moment of its own choosing
+ * (V8's memory reducer, some seconds into the idle, and not always the young generation), so a
+ * reading at a fixed moment swings by tens of MB between runs; the lowest one over a window is
+ * what the load itself holds, read the same way for every server.
+ */
+export async function idleRssKb(pid: number, idleMs: number, windowMs: number): Promise<number | null> {
+  const window = Math.max(windowMs, idleMs / 2);
+  if (idleMs > window) await new Promise((r) => setTimeout(r, idleMs - window));
+  let lowest: number | null = null;
+  const end = performance.now() + window;
+  while (performance.now() < end) {
+    const m = readMemory(pid);
+    if (m) lowest = lowest === null ? m.rssKb : Math.min(lowest, m.rssKb);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return lowest;
+}
+
 /** Median of a few RSS readings spread over `ms`, to smooth out allocator noise. */
 export async function settledRssKb(pid: number, ms = 1500, samples = 5): Promise<number | null> {
   const values: number[] = [];

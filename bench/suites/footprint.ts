@@ -1,29 +1,28 @@
 // Footprint: what the server's resident memory grows by for each idle connection, and for
 // each loaded notebook (with the one connection that keeps it open). Each is measured on a
-// fresh server, as RSS settled after the load, so allocator noise stays small beside the total;
-// notebooks, which cost less each, are read at several points and fitted with a line.
+// fresh server, as the lowest RSS over an idle window after the load (proc.ts, idleRssKb), so
+// allocator noise stays small beside the total; notebooks, which cost less each, are read at
+// several points and fitted with a line.
 import type { FootprintParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
 import { sizedNotebook, typingNotebook } from '../lib/notebooks.js';
-import { settledRssKb } from '../lib/proc.js';
+import { idleRssKb } from '../lib/proc.js';
 import { openRoom, type Room } from '../lib/rooms.js';
 import { slope } from '../lib/stats.js';
-import { closeAll, joinAll, sleep } from './common.js';
+import { closeAll, joinAll } from './common.js';
 import type { Suite } from './types.js';
 
 export const footprintConnections: Suite<FootprintParams> = async ({ server, params, connectBatch }) => {
   const notes: string[] = [];
   const room = await openRoom(server, 'idle', typingNotebook(4));
-  await sleep(params.idleMs);
-  const before = (await settledRssKb(server.pid, params.settleMs)) ?? NaN;
+  const before = (await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN;
   const { clients, failed, firstError } = await joinAll(
     params.idleConnections,
     connectBatch,
     () => new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
   );
   if (failed) notes.push(`${failed} of ${params.idleConnections} connections failed (${firstError}).`);
-  await sleep(params.idleMs);
-  const after = (await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN;
+  const after = (await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN;
   await closeAll(clients);
   await room.close();
   return {
@@ -42,14 +41,12 @@ export const footprintNotebooks: Suite<FootprintParams> = async ({ server, param
   // compiled on first use, a validator built from the schema) that say nothing about what
   // each further notebook costs, and divided by a handful of notebooks they would dominate.
   const rooms: Room[] = [await openRoom(server, 'footprint-warm-up', nb)];
-  await sleep(params.idleMs);
-  const readings = [{ x: 0, y: ((await settledRssKb(server.pid, params.settleMs)) ?? NaN) / 1024 }];
+  const readings = [{ x: 0, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 }];
   const perReading = Math.ceil(params.notebooks / params.readings);
   while (rooms.length - 1 < params.notebooks) {
     const upTo = Math.min(params.notebooks, rooms.length - 1 + perReading);
     while (rooms.length - 1 < upTo) rooms.push(await openRoom(server, `footprint-${rooms.length - 1}`, nb));
-    await sleep(params.idleMs);
-    readings.push({ x: upTo, y: ((await settledRssKb(server.pid, params.settleMs * 1.5)) ?? NaN) / 1024 });
+    readings.push({ x: upTo, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 });
   }
   await Promise.all(rooms.map((r) => r.close()));
   notes.push(`RSS (MB) after each share of the notebooks: ${readings.map((r) => `${r.x}: ${r.y.toFixed(1)}`).join(', ')}.`);
