@@ -152,6 +152,9 @@ export async function createTandem(config: Config, logger: Logger): Promise<Tand
     // Per-request lines are logged at debug level, with tokens masked (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
+    // A job parameter is a string, number, boolean or null: a union type, which type coercion
+    // handles per value (an anyOf would coerce 0 to null in its first branch).
+    ajv: { customOptions: { allowUnionTypes: true } },
   });
   app.setErrorHandler(handleError);
   registerJsonBodies(app);
