@@ -16,8 +16,7 @@ import type { OpenNotebooks } from '../notebooks/open-notebooks';
 import { SERVER_ORIGIN } from '../rooms/room';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { FileIdIndex } from '../storage/file-ids';
-import type { FileMirror } from '../storage/file-mirror';
-import { StaleObjectError } from '../storage/s3/bucket';
+import { type FileMirror, isStaleWrite } from '../storage/file-mirror';
 import type { RootPaths } from './paths';
 
 export type ContentType = 'notebook' | 'file' | 'directory';
@@ -193,7 +192,7 @@ export class ContentsService {
   /** Writes a file just written here through to the mirror; another writer's newer copy there is a conflict. */
   private async stored(absolute: string, apiPath: string): Promise<void> {
     await this.files.written(absolute).catch((error: unknown) => {
-      if (error instanceof StaleObjectError) {
+      if (isStaleWrite(error)) {
         throw conflict(`${apiPath} was changed in the bucket by another writer since it was read; it now holds that version: read it and save again`);
       }
       throw error;

@@ -16,8 +16,7 @@ import { serializeNotebook } from '../notebook/serialize';
 import { type ReadNotebook, readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
 import type { DocHistory } from '../storage/doc-storage';
-import type { FileMirror } from '../storage/file-mirror';
-import { StaleObjectError } from '../storage/s3/bucket';
+import { type FileMirror, isStaleWrite } from '../storage/file-mirror';
 import type { RoomLogger } from './room';
 
 /** Origin of changes merged in from the file on disk. */
@@ -140,7 +139,7 @@ export class NotebookFile {
       // The file is what we last knew; remember it in our own form, so that an unchanged
       // notebook is never rewritten (and reformatted) just because it was opened.
       if (this.diskTextHash === undefined) this.diskTextHash = normalisedHash(bytes);
-      if (this.options.mirror && this.storedText === undefined) this.storedText = bytes;
+      if (this.options.mirror?.shared && this.storedText === undefined) this.storedText = bytes;
       return;
     }
     let parsed: ReadNotebook;
@@ -162,13 +161,13 @@ export class NotebookFile {
     });
     // With a bucket, other writers start from a copy a while old (up to one check interval):
     // only the cells they changed since that copy are theirs.
-    const base = this.options.mirror && this.storedText !== undefined ? tryParse(this.storedText) : undefined;
+    const base = this.storedText !== undefined ? tryParse(this.storedText) : undefined;
     const incoming = base ? rebaseOutsideEdit(base, parsed.notebook, notebookFromDoc(this.options.doc)) : parsed.notebook;
     mergeNotebookIntoDoc(this.options.doc, incoming, FILE_ORIGIN);
     this.diskHash = hash;
     const merged = serializeNotebook(parsed.notebook);
     this.diskTextHash = sha256(merged);
-    if (this.options.mirror) this.storedText = merged;
+    if (this.options.mirror?.shared) this.storedText = merged;
     await this.options.history.setSavedHash(hash);
   }
 
@@ -200,7 +199,7 @@ export class NotebookFile {
     this.diskTextHash = textHash;
     this.diskHash = textHash;
     const refused = await this.writeThrough(path);
-    if (this.options.mirror && !refused && this.diskTextHash !== undefined) this.storedText = text;
+    if (this.options.mirror?.shared && !refused && this.diskTextHash !== undefined) this.storedText = text;
     await this.options.history.setSavedHash(this.diskHash);
     if (refused) {
       // Another writer changed the file in the bucket since we read it: the local file is now
@@ -219,7 +218,7 @@ export class NotebookFile {
       await this.options.mirror.written(path);
       return false;
     } catch (error) {
-      if (error instanceof StaleObjectError) {
+      if (isStaleWrite(error)) {
         this.options.log.warn({ fileId: this.options.fileId }, 'the notebook was changed in the bucket by another writer; merging it');
         return true;
       }
