@@ -39,11 +39,14 @@ export interface FootprintParams {
    */
   idleMs: number;
   idleConnections: number;
+  /** Loopback addresses the idle connections come from (any of 127/8), as from many machines. */
+  addresses: number;
   notebooks: number;
   /**
-   * RSS is read this many times as the notebooks load (after each equal share of them), and the
-   * cost per notebook is the slope through all readings: one reading that V8's heap resizing
-   * moves by a few MB then tilts the line a little instead of deciding the figure.
+   * RSS is read this many times as the connections join, or the notebooks load (after each
+   * equal share of them), and the cost of one is the slope through all readings: one reading
+   * that V8's heap resizing moves by a few MB then tilts the line a little instead of deciding
+   * the figure.
    */
   readings: number;
   /** Size of the made-up notebook (figures, tables, text) each loaded room holds. */
@@ -151,7 +154,7 @@ export const full: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 15, warmupSeconds: 2 },
   join: { clients: 200, notebookBytes: 5_000_000, timeoutSeconds: 90 },
   presence: { clients: 500, awarenessHz: 1, editsPerSecond: 10, seconds: 15, warmupSeconds: 3 },
-  footprint: { settleMs: 2000, idleMs: 20_000, idleConnections: 500, notebooks: 200, readings: 4, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 2000, idleMs: 20_000, idleConnections: 2000, addresses: 8, notebooks: 200, readings: 4, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   audience: { viewers: 10_000, addresses: 40, editsPerSecond: 5, seconds: 10, warmupSeconds: 2, settleMs: 2000 },
   conformance: { edits: 300 },
   kernelServers: ['jupyter'],
@@ -190,7 +193,7 @@ export const quick: BenchConfig = {
   pairing: { editors: 20, editsPerSecond: 10, seconds: 3, warmupSeconds: 0.5 },
   join: { clients: 20, notebookBytes: 1_500_000, timeoutSeconds: 30 },
   presence: { clients: 100, awarenessHz: 1, editsPerSecond: 10, seconds: 3, warmupSeconds: 1 },
-  footprint: { settleMs: 1500, idleMs: 0, idleConnections: 100, notebooks: 20, readings: 2, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
+  footprint: { settleMs: 1500, idleMs: 0, idleConnections: 100, addresses: 2, notebooks: 20, readings: 2, notebookBytes: FOOTPRINT_NOTEBOOK_BYTES },
   audience: { viewers: 2000, addresses: 10, editsPerSecond: 5, seconds: 3, warmupSeconds: 1, settleMs: 1000 },
   conformance: { edits: 60 },
   kernelServers: ['jupyter'],

@@ -1,8 +1,8 @@
 // Footprint: what the server's resident memory grows by for each idle connection, and for
 // each loaded notebook (with the one connection that keeps it open). Each is measured on a
-// fresh server, as the lowest RSS over an idle window after the load (proc.ts, idleRssKb), so
-// allocator noise stays small beside the total; notebooks, which cost less each, are read at
-// several points and fitted with a line.
+// fresh server, as the lowest RSS over an idle window after the load (proc.ts, idleRssKb), read
+// at several points as the load arrives and fitted with a line, so that allocator noise stays
+// small beside the total.
 import type { FootprintParams } from '../config.js';
 import { LoadClient } from '../lib/load-client.js';
 import { sizedNotebook, typingNotebook } from '../lib/notebooks.js';
@@ -15,20 +15,32 @@ import type { Suite } from './types.js';
 export const footprintConnections: Suite<FootprintParams> = async ({ server, params, connectBatch }) => {
   const notes: string[] = [];
   const room = await openRoom(server, 'idle', typingNotebook(4));
-  const before = (await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN;
-  const { clients, failed, firstError } = await joinAll(
-    params.idleConnections,
-    connectBatch,
-    () => new LoadClient({ url: room.url('editor'), dialect: room.dialect }),
-  );
-  if (failed) notes.push(`${failed} of ${params.idleConnections} connections failed (${firstError}).`);
-  const after = (await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN;
+  const readings = [{ x: 0, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 }];
+  const clients: LoadClient[] = [];
+  const perReading = Math.ceil(params.idleConnections / params.readings);
+  let failures = 0;
+  let firstFailure: string | null = null;
+  while (readings.length <= params.readings && clients.length + failures < params.idleConnections) {
+    const share = Math.min(perReading, params.idleConnections - clients.length - failures);
+    const offset = clients.length + failures;
+    const joined = await joinAll(
+      share,
+      connectBatch,
+      (i) => new LoadClient({ url: room.url('editor'), dialect: room.dialect, localAddress: `127.0.20.${1 + ((offset + i) % params.addresses)}` }),
+    );
+    clients.push(...joined.clients);
+    failures += joined.failed;
+    firstFailure ??= joined.firstError;
+    readings.push({ x: clients.length, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 });
+  }
+  if (failures) notes.push(`${failures} of ${params.idleConnections} connections failed (${firstFailure}).`);
+  notes.push(`RSS (MB) with each share of the connections: ${readings.map((r) => `${r.x}: ${r.y.toFixed(1)}`).join(', ')}.`);
   await closeAll(clients);
   await room.close();
   return {
     metrics: [
-      { label: 'memory per idle connection', unit: 'KB', value: (after - before) / Math.max(1, clients.length), better: 'lower' },
-      { label: 'server RSS with one open notebook', unit: 'MB', value: before / 1024, better: 'lower' },
+      { label: 'memory per idle connection', unit: 'KB', value: slope(readings) * 1024, better: 'lower' },
+      { label: 'server RSS with one open notebook', unit: 'MB', value: readings[0].y, better: 'lower' },
     ],
     notes,
   };

@@ -124,14 +124,16 @@ export function jobsFor(c: BenchConfig): Job[] {
     id: 'footprint-connections',
     suite: 'footprint-connections',
     title: 'Footprint: idle connections',
-    workload: `${f.idleConnections} editor connections join one small notebook and stay idle; settled server RSS after, minus before, divided by the connections. Each RSS reading follows ${f.idleMs / 1000} s of idle, so that a garbage-collected server has given back its heap's headroom.`,
+    timeoutSeconds: 120 + ((f.readings + 1) * f.idleMs) / 1000 + f.idleConnections / 20,
+    workload: `${f.idleConnections} editor connections (from ${f.addresses} loopback addresses) join one small notebook in ${f.readings} equal shares and stay idle; the memory per connection is the slope of settled server RSS through the readings before and after each share. Each RSS reading follows ${f.idleMs / 1000} s of idle, so that a garbage-collected server has given back its heap's headroom.`,
     params: f,
   });
   jobs.push({
     id: 'footprint-notebooks',
     suite: 'footprint-notebooks',
     title: 'Footprint: loaded notebooks',
-    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened, each with one connection keeping it open; settled server RSS after, minus before, divided by the notebooks. Each RSS reading follows ${f.idleMs / 1000} s of idle, as above.`,
+    timeoutSeconds: 120 + ((f.readings + 1) * f.idleMs) / 1000 + f.notebooks / 2,
+    workload: `${f.notebooks} copies of a ${(f.notebookBytes / 1e3).toFixed(0)} KB notebook (made up like a real analysis: figures, tables, text) are opened in ${f.readings} equal shares, each with one connection keeping it open; the memory per notebook is the slope of settled server RSS through the readings. Each RSS reading follows ${f.idleMs / 1000} s of idle, as above.`,
     params: f,
   });
   const a = c.audience;

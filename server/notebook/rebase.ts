@@ -4,8 +4,25 @@
 // the result into the document then changes only what the other writer changed, instead of
 // putting back the older copy of cells edited here meanwhile.
 
-import { equalityDeep } from 'lib0/function';
+import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
 import type { CellJSON, NotebookJSON } from '../../common/nbformat';
+
+/**
+ * What a rebase needs of the copy both writers started from: a fingerprint of each of its cells
+ * by id, and of its metadata. An open notebook keeps one for as long as it is open, so it is a
+ * few dozen bytes a cell rather than a second copy of the notebook beside its Y.Doc.
+ */
+export interface NotebookBase {
+  cells: ReadonlyMap<string, string>;
+  metadata: string;
+}
+
+// Keys sorted, so that a tool writing them in another order has not changed the cell.
+const fingerprint = (value: unknown): string =>
+  createHash('sha256')
+    .update(stringify(value) ?? '')
+    .digest('base64');
 
 const idOf = (cell: CellJSON): string | undefined => (typeof cell.id === 'string' ? cell.id : undefined);
 
@@ -18,14 +35,22 @@ function byId(cells: readonly CellJSON[]): Map<string, CellJSON> {
   return map;
 }
 
-export function rebaseOutsideEdit(base: NotebookJSON, theirs: NotebookJSON, live: NotebookJSON): NotebookJSON {
-  const baseCells = byId(base.cells);
+export function baseOf(notebook: NotebookJSON): NotebookBase {
+  const cells = new Map<string, string>();
+  for (const cell of notebook.cells) {
+    const id = idOf(cell);
+    if (id !== undefined) cells.set(id, fingerprint(cell));
+  }
+  return { cells, metadata: fingerprint(notebook.metadata) };
+}
+
+export function rebaseOutsideEdit(base: NotebookBase, theirs: NotebookJSON, live: NotebookJSON): NotebookJSON {
   const liveCells = byId(live.cells);
   const cells: CellJSON[] = [];
   for (const cell of theirs.cells) {
     const id = idOf(cell);
-    const before = id === undefined ? undefined : baseCells.get(id);
-    if (id !== undefined && before !== undefined && equalityDeep(before, cell)) {
+    const before = id === undefined ? undefined : base.cells.get(id);
+    if (id !== undefined && before !== undefined && before === fingerprint(cell)) {
       // They left it as it was: the live cell stands (or its deletion here).
       const mine = liveCells.get(id);
       if (mine) cells.push(mine);
@@ -36,7 +61,7 @@ export function rebaseOutsideEdit(base: NotebookJSON, theirs: NotebookJSON, live
   const placed = new Set(cells.map(idOf));
   live.cells.forEach((cell, index) => {
     const id = idOf(cell);
-    if (id === undefined || baseCells.has(id) || placed.has(id)) return;
+    if (id === undefined || base.cells.has(id) || placed.has(id)) return;
     // After the nearest cell before it that is still there, or first.
     let after = -1;
     for (let before = index - 1; before >= 0 && after < 0; before--) {
@@ -46,6 +71,6 @@ export function rebaseOutsideEdit(base: NotebookJSON, theirs: NotebookJSON, live
     cells.splice(after + 1, 0, cell);
     placed.add(id);
   });
-  const metadata = equalityDeep(base.metadata, theirs.metadata) ? live.metadata : theirs.metadata;
+  const metadata = base.metadata === fingerprint(theirs.metadata) ? live.metadata : theirs.metadata;
   return { ...theirs, metadata, cells };
 }

@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Y from 'yjs';
-import type { NotebookJSON } from '../../common/nbformat';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
-import { rebaseOutsideEdit } from '../notebook/rebase';
+import { baseOf, type NotebookBase, rebaseOutsideEdit } from '../notebook/rebase';
 import { serializeNotebook } from '../notebook/serialize';
 import { type ReadNotebook, readNotebookJSON, schemaProblem } from '../notebook/validate';
 import { writeFileAtomic } from '../storage/atomic-write';
@@ -63,10 +62,11 @@ export class NotebookFile {
    */
   private diskTextHash: string | undefined;
   /**
-   * With a bucket only: the text last stored there, the copy other writers started from. Their
-   * changes since it are theirs when a write is refused or an outside edit is merged.
+   * The copy other writers started from, as fingerprints (the file as last read or written here;
+   * with a bucket, as last stored there): when an outside edit is merged, or a write to the
+   * bucket is refused, only what they changed since it is theirs.
    */
-  private storedText: string | undefined;
+  private base: NotebookBase | undefined;
   private diskHash: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private firstPendingAt = 0;
@@ -139,7 +139,7 @@ export class NotebookFile {
       // The file is what we last knew; remember it in our own form, so that an unchanged
       // notebook is never rewritten (and reformatted) just because it was opened.
       if (this.diskTextHash === undefined) this.diskTextHash = normalisedHash(bytes);
-      if (this.options.mirror?.shared && this.storedText === undefined) this.storedText = bytes;
+      this.base ??= baseFromText(bytes);
       return;
     }
     let parsed: ReadNotebook;
@@ -159,15 +159,15 @@ export class NotebookFile {
       // The merge goes ahead: refusing it would leave the file and the room apart for good.
       this.options.log.warn({ fileId: this.options.fileId, err: error }, 'could not keep a version before merging an outside edit');
     });
-    // With a bucket, other writers start from a copy a while old (up to one check interval):
-    // only the cells they changed since that copy are theirs.
-    const base = this.storedText !== undefined ? tryParse(this.storedText) : undefined;
-    const incoming = base ? rebaseOutsideEdit(base, parsed.notebook, notebookFromDoc(this.options.doc)) : parsed.notebook;
+    // The other writer started from the copy last read or written here (with a bucket, one up
+    // to a check interval old): only the cells they changed since are theirs, so edits made
+    // here meanwhile to other cells stay.
+    const incoming = this.base ? rebaseOutsideEdit(this.base, parsed.notebook, notebookFromDoc(this.options.doc)) : parsed.notebook;
     mergeNotebookIntoDoc(this.options.doc, incoming, FILE_ORIGIN);
     this.diskHash = hash;
     const merged = serializeNotebook(parsed.notebook);
     this.diskTextHash = sha256(merged);
-    if (this.options.mirror?.shared) this.storedText = merged;
+    this.base = baseOf(parsed.notebook);
     await this.options.history.setSavedHash(hash);
   }
 
@@ -192,20 +192,18 @@ export class NotebookFile {
     }
     // In a cluster, only the notebook's owner may write it (throws once another took over).
     await this.options.history.checkFence?.();
-    const confirmed = this.storedText;
     await writeFileAtomic(path, text);
     const written = await stat(path);
     this.stamp = { mtimeMs: written.mtimeMs, size: written.size, ino: written.ino };
     this.diskTextHash = textHash;
     this.diskHash = textHash;
     const refused = await this.writeThrough(path);
-    if (this.options.mirror?.shared && !refused && this.diskTextHash !== undefined) this.storedText = text;
+    if (!refused) this.base = baseOf(notebook);
     await this.options.history.setSavedHash(this.diskHash);
     if (refused) {
       // Another writer changed the file in the bucket since we read it: the local file is now
-      // its version. Merge what it changed since the copy we last stored, cell by cell, and
-      // write the merge (conditionally again).
-      this.storedText = confirmed;
+      // its version. Merge what it changed since the copy we last stored (the base, left as it
+      // was), cell by cell, and write the merge (conditionally again).
       await this.mergeOutsideEdit();
       this.scheduleSave();
     }
@@ -248,9 +246,9 @@ export class NotebookFile {
   }
 }
 
-function tryParse(text: string): NotebookJSON | undefined {
+function baseFromText(text: string): NotebookBase | undefined {
   try {
-    return readNotebookJSON(JSON.parse(text)).notebook;
+    return baseOf(readNotebookJSON(JSON.parse(text)).notebook);
   } catch {
     return undefined;
   }

@@ -5,11 +5,6 @@
 // Paths are absolute paths under the mirrored directory.
 
 export interface FileMirror {
-  /**
-   * Whether other writers share these files (a bucket). Only then does an open notebook keep the
-   * text it last stored, as the base their changes are merged from.
-   */
-  readonly shared: boolean;
   /** Brings the bucket's files into the local directory, and the local ones it lacks into the bucket. */
   restore(): Promise<void>;
   /** Throws a clear `invalid` error when the path cannot be stored (too long for a key, control characters). */
@@ -55,7 +50,6 @@ export function isStaleWrite(error: unknown): boolean {
 
 /** The filesystem storage: the local directory is all there is. */
 export const localOnly: FileMirror = {
-  shared: false,
   restore: async () => {},
   accepts: () => {},
   written: async () => {},

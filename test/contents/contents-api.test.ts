@@ -165,6 +165,42 @@ test('an edit made to the file outside Tandem is merged cell by cell, without du
   client.destroy();
 });
 
+test('an outside edit of one cell keeps what was typed here, not yet saved, in another', async () => {
+  // Saves held back, so that the typing is in the room only when the outside edit lands.
+  const slow = await startTandem({ args: ['--save-delay', '60'] });
+  try {
+    await slow.api('PUT', '/api/contents/kept.ipynb', {
+      type: 'notebook',
+      format: 'json',
+      content: makeNotebook([
+        { id: 'one', source: 'one' },
+        { id: 'two', source: 'two' },
+      ]),
+    });
+    const typist = await connectNotebook(slow, 'kept.ipynb');
+    typist.notebook.getCell(1).updateSource(3, 3, ' typed here');
+    // The server has the typing: a client joining now receives it.
+    const reader = await connectNotebook(slow, 'kept.ipynb');
+    await eventually(() => expect(reader.notebook.getCell(1)?.getSource()).toBe('two typed here'));
+    // A script edits cell one of the file as it was saved, where cell two is still 'two'.
+    const edited = makeNotebook([
+      { id: 'one', source: 'one, edited by a script' },
+      { id: 'two', source: 'two' },
+    ]);
+    writeFileSync(join(slow.root, 'kept.ipynb'), JSON.stringify(edited, null, 1));
+    await eventually(() => expect(reader.notebook.getCell(0).getSource()).toBe('one, edited by a script'), 10_000);
+    expect(reader.notebook.cells.map((c) => c.getSource())).toEqual(['one, edited by a script', 'two typed here']);
+    typist.destroy();
+    reader.destroy();
+    // Both are in the file once the room's save is flushed.
+    expect(await slow.stop()).toBe(0);
+    const saved = JSON.parse(readFileSync(join(slow.root, 'kept.ipynb'), 'utf8')) as { cells: { source: string | string[] }[] };
+    expect(saved.cells.map((c) => [c.source].flat().join(''))).toEqual(['one, edited by a script', 'two typed here']);
+  } finally {
+    await slow.kill9();
+  }
+});
+
 test('an invalid notebook PUT gets a 400 naming the problem and changes nothing', async () => {
   await server.api('PUT', '/api/contents/valid.ipynb', { type: 'notebook', format: 'json', content: makeNotebook([{ id: 'v', source: 'ok' }]) });
   const before = readFileSync(join(server.root, 'valid.ipynb'), 'utf8');

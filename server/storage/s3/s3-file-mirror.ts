@@ -39,7 +39,6 @@ const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).diges
 const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
 
 export class S3FileMirror implements FileMirror {
-  readonly shared = true;
   private readonly bucket: Bucket;
   private readonly keyPrefix: string;
   private readonly localDir: string;
