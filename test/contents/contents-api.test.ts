@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { putNotebook } from '../environments/support';
 import { connectNotebook, eventually, openSession } from '../helpers/clients';
 import { makeNotebook } from '../helpers/notebooks';
 import { type ApiResponse, type Json, startTandem, type TandemProcess } from '../helpers/tandem';
@@ -169,14 +170,10 @@ test('an outside edit of one cell keeps what was typed here, not yet saved, in a
   // Saves held back, so that the typing is in the room only when the outside edit lands.
   const slow = await startTandem({ args: ['--save-delay', '60'] });
   try {
-    await slow.api('PUT', '/api/contents/kept.ipynb', {
-      type: 'notebook',
-      format: 'json',
-      content: makeNotebook([
-        { id: 'one', source: 'one' },
-        { id: 'two', source: 'two' },
-      ]),
-    });
+    await putNotebook(slow, 'kept.ipynb', [
+      { id: 'one', source: 'one' },
+      { id: 'two', source: 'two' },
+    ]);
     const typist = await connectNotebook(slow, 'kept.ipynb');
     typist.notebook.getCell(1).updateSource(3, 3, ' typed here');
     // The server has the typing: a client joining now receives it.
