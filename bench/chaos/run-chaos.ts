@@ -172,14 +172,25 @@ export async function settleAndVerify(run: {
   const freshClientEqual = freshSynced && (await waitUntil(() => sameView(viewOfDoc(fresh.notebook.ydoc), clientView), 10_000, 100));
   const finalView = freshSynced ? viewOfDoc(fresh.notebook.ydoc) : clientView;
 
-  // The contents API and the file on disk (saved after a debounce).
-  let contentsApiEqual = false;
-  try {
-    const model = await api<{ content: { cells: [] } }>(server, 'GET', `/api/contents/${path}?content=1`);
-    contentsApiEqual = sameView(viewOfNotebook(model.content), clientView);
-  } catch (err) {
-    problems.push(`GET /api/contents/${path} failed: ${(err as Error).message}`);
-  }
+  // The contents API and the file on disk (saved after a debounce). The API reads the live
+  // document of the notebook's owner; in a cluster whose owner was just killed, the replica that
+  // answers reads the file until another takes the notebook over, so it gets the same time.
+  let apiError: string | null = null;
+  const contentsApiEqual = await waitUntil(
+    async () => {
+      try {
+        const model = await api<{ content: { cells: [] } }>(server, 'GET', `/api/contents/${path}?content=1`);
+        apiError = null;
+        return sameView(viewOfNotebook(model.content), clientView);
+      } catch (err) {
+        apiError = (err as Error).message;
+        return false;
+      }
+    },
+    20_000,
+    250,
+  );
+  if (apiError) problems.push(`GET /api/contents/${path} failed: ${apiError}`);
   let diskView: CellView[] = [];
   const diskEqual = await waitUntil(
     () => {
