@@ -14,6 +14,9 @@ export interface RealClient {
 
 export function realClient(target: ProviderTarget, opts: { connect?: boolean; maxBackoffTime?: number } = {}): RealClient {
   const notebook = new YNotebook();
+  // In Node, each provider adds a process 'exit' listener and removes it on destroy: a process
+  // holding a dozen clients is not leaking listeners, so Node need not warn that it might be.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), process.listenerCount('exit') + 1));
   const provider = new WebsocketProvider(target.serverUrl, target.roomName, notebook.ydoc, {
     params: target.params,
     // ws stands in for the browser's WebSocket; the types differ only in DOM-only members.
