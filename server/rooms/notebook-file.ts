@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Y from 'yjs';
+import type { NotebookJSON } from '../../common/nbformat';
 import { mergeNotebookIntoDoc } from '../notebook/merge';
 import { notebookFromDoc } from '../notebook/notebook-doc';
 import { baseOf, type NotebookBase, rebaseOutsideEdit } from '../notebook/rebase';
@@ -137,9 +138,15 @@ export class NotebookFile {
     const hash = sha256(bytes);
     if (hash === this.diskHash) {
       // The file is what we last knew; remember it in our own form, so that an unchanged
-      // notebook is never rewritten (and reformatted) just because it was opened.
-      if (this.diskTextHash === undefined) this.diskTextHash = normalisedHash(bytes);
-      this.base ??= baseFromText(bytes);
+      // notebook is never rewritten (and reformatted) just because it was opened, and as the
+      // base the next outside edit is merged from (one parse for both).
+      if (this.diskTextHash === undefined || this.base === undefined) {
+        const notebook = readOrUndefined(bytes);
+        if (notebook) {
+          this.diskTextHash ??= sha256(serializeNotebook(notebook));
+          this.base ??= baseOf(notebook);
+        }
+      }
       return;
     }
     let parsed: ReadNotebook;
@@ -246,17 +253,9 @@ export class NotebookFile {
   }
 }
 
-function baseFromText(text: string): NotebookBase | undefined {
+function readOrUndefined(text: string): NotebookJSON | undefined {
   try {
-    return baseOf(readNotebookJSON(JSON.parse(text)).notebook);
-  } catch {
-    return undefined;
-  }
-}
-
-function normalisedHash(text: string): string | undefined {
-  try {
-    return sha256(serializeNotebook(readNotebookJSON(JSON.parse(text)).notebook));
+    return readNotebookJSON(JSON.parse(text)).notebook;
   } catch {
     return undefined;
   }
