@@ -74,6 +74,8 @@ export function markedWith(value: string): number[] {
   return pids().filter((pid) => {
     if (pid === process.pid) return false;
     try {
+      // Vitest's own workers inherit the marker too, and may still be exiting as the run ends.
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('/node_modules/vitest/')) return false;
       return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle);
     } catch {
       return false;
