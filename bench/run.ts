@@ -17,6 +17,7 @@ import { killedPids, killStarted } from './lib/replica-control.js';
 import { medianOfRounds } from './lib/rounds.js';
 import { withOpenFilesRaised } from './lib/spawn.js';
 import { type JobRecord, machineInfo, type RunRecord, writeReport } from './report.js';
+import { gitCommit } from './report-format.js';
 import { LAUNCHERS } from './servers/index.js';
 import { BENCH, REPO, WORK } from './servers/paths.js';
 import type { Flavor, RunningServer } from './servers/types.js';
@@ -60,6 +61,7 @@ const log = (msg: string): void => console.log(`[${((Date.now() - started) / 100
 
 const record: RunRecord = {
   date: new Date().toISOString(),
+  commit: gitCommit(),
   quick: isQuick,
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
   machine: machineInfo(),
