@@ -43,6 +43,8 @@ const NO_INDEX = { extraIndexUrls: [], findLinks: [], noIndex: false };
 export class ContainerEnvironments {
   private readonly builds: ImageBuilds;
   private readonly stopping = new AbortController();
+  /** The garbage collection under way, if any, which shutdown waits for once it is stopped. */
+  private collecting: Promise<unknown> = Promise.resolve();
   private readonly logger: BridgeLogger;
   private kernelTag: Promise<string> | undefined;
 
@@ -118,18 +120,21 @@ export class ContainerEnvironments {
   /** Removes environment images unused for maxIdleMs (see image-gc.ts); returns their tags. */
   async collectGarbage(maxIdleMs: number): Promise<string[]> {
     const usesDir = this.options.usesDir;
-    if (!usesDir) return [];
-    return collectImageGarbage(this.options.podman, {
+    if (!usesDir || this.stopping.signal.aborted) return [];
+    const pass = collectImageGarbage(this.options.podman, {
       usesDir,
       maxIdleMs,
       busy: (id) => this.builds.building(`localhost/tandem-env:${id}`),
       logger: this.logger,
+      signal: this.stopping.signal,
     });
+    this.collecting = pass.catch(() => []);
+    return pass;
   }
 
-  /** Stops builds under way and waits for them; for shutdown. */
+  /** Stops builds and a garbage collection under way (their podman processes too), and waits for them; for shutdown. */
   async close(): Promise<void> {
     this.stopping.abort();
-    await this.builds.settled();
+    await Promise.all([this.builds.settled(), this.collecting]);
   }
 }

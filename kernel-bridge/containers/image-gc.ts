@@ -44,22 +44,26 @@ export interface ImageGcOptions {
   /** True for an id that must stay whatever its age (being built). */
   busy(id: string): boolean;
   logger: BridgeLogger;
+  /** Aborted at shutdown: the podman call under way is stopped, and nothing more is removed. */
+  signal?: AbortSignal;
 }
 
 /** Removes environment images unused for longer than maxIdleMs; returns the tags removed. */
 export async function collectImageGarbage(podman: Podman, options: ImageGcOptions): Promise<string[]> {
-  const tags = await listTags(podman);
-  const inUse = await imagesOfContainers(podman);
+  const { signal } = options;
+  const tags = await listTags(podman, signal);
+  const inUse = await imagesOfContainers(podman, signal);
   const now = Date.now();
   const removed: string[] = [];
   for (const tag of tags) {
+    if (signal?.aborted) break;
     const id = tag.name.startsWith(`${REPOSITORY}:`) ? tag.name.slice(REPOSITORY.length + 1) : '';
     if (!ID.test(id) || tag.containers > 0 || inUse.has(tag.imageId) || options.busy(id)) continue;
     const recorded = await stat(path.join(options.usesDir, id)).catch(() => undefined);
     const lastUsed = recorded?.mtimeMs ?? tag.createdMs;
     if (!Number.isFinite(lastUsed) || now - lastUsed < options.maxIdleMs) continue;
     // Without --force: podman refuses an image a container started using since the listing.
-    const result = await podman.call(['rmi', tag.name]);
+    const result = await podman.call(['rmi', tag.name], { signal });
     if (result.code !== 0) {
       options.logger.debug({ image: tag.name, output: result.lines.join('\n') }, 'environment image garbage collection kept an image');
       continue;
@@ -71,12 +75,13 @@ export async function collectImageGarbage(podman: Podman, options: ImageGcOption
   return removed;
 }
 
-async function listTags(podman: Podman): Promise<ListedTag[]> {
+async function listTags(podman: Podman, signal?: AbortSignal): Promise<ListedTag[]> {
   const tags: ListedTag[] = [];
   const result = await podman.call(
     ['images', '--no-trunc', '--filter', `reference=${REPOSITORY}`, '--format', '{{.ID}} {{.Repository}}:{{.Tag}} {{.Containers}} {{.CreatedAt}}'],
     {
       timeoutMs: LIST_TIMEOUT_MS,
+      signal,
       onLine: (line) => {
         const match = IMAGE_LINE.exec(line.trim());
         // "2026-12-06 18:27:45 +0000 UTC": the zone's name repeats its offset.
@@ -84,20 +89,21 @@ async function listTags(podman: Podman): Promise<ListedTag[]> {
       },
     },
   );
-  if (result.code !== 0) throw new Error(`podman images failed: ${result.lines.slice(-5).join('\n')}`);
+  if (result.code !== 0 && !signal?.aborted) throw new Error(`podman images failed: ${result.lines.slice(-5).join('\n')}`);
   return tags;
 }
 
 /** Ids of the images containers (running or not) were created from. */
-async function imagesOfContainers(podman: Podman): Promise<Set<string>> {
+async function imagesOfContainers(podman: Podman, signal?: AbortSignal): Promise<Set<string>> {
   const ids = new Set<string>();
   const result = await podman.call(['ps', '--all', '--no-trunc', '--format', '{{.ImageID}}'], {
     timeoutMs: LIST_TIMEOUT_MS,
+    signal,
     onLine: (line) => {
       const id = /^(?:sha256:)?([0-9a-f]{64})$/.exec(line.trim())?.[1];
       if (id) ids.add(id);
     },
   });
-  if (result.code !== 0) throw new Error(`podman ps failed: ${result.lines.slice(-5).join('\n')}`);
+  if (result.code !== 0 && !signal?.aborted) throw new Error(`podman ps failed: ${result.lines.slice(-5).join('\n')}`);
   return ids;
 }
