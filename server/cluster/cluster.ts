@@ -86,9 +86,13 @@ export class Cluster implements NotebookOwnership, RoomHost {
     return this.url;
   }
 
-  /** How long a request waits for a notebook to find a new owner: a lapsing lease, then a load. */
+  /**
+   * How long a request waits for a notebook to find a new owner: a lapsing lease, then a load,
+   * which for a large notebook's history on a busy machine takes seconds (a CI run saw a 2 s
+   * lease take more than 7 s in all). Past this the request gets a 503 to try again.
+   */
   get failoverWaitMs(): number {
-    return 2 * this.options.leaseMs + 3000;
+    return 2 * this.options.leaseMs + 10_000;
   }
 
   /** Whether this replica runs scheduled jobs: one replica of the cluster does, the holder of their lease. */
