@@ -12,10 +12,15 @@ import { slope } from '../lib/stats.js';
 import { closeAll, joinAll } from './common.js';
 import type { Suite } from './types.js';
 
+/** One reading: the server's lowest RSS over an idle window, in MB. */
+async function idleRssMb(pid: number, params: FootprintParams): Promise<number> {
+  return ((await idleRssKb(pid, params.idleMs, params.settleMs)) ?? Number.NaN) / 1024;
+}
+
 export const footprintConnections: Suite<FootprintParams> = async ({ server, params, connectBatch }) => {
   const notes: string[] = [];
   const room = await openRoom(server, 'idle', typingNotebook(4));
-  const readings = [{ x: 0, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 }];
+  const readings = [{ x: 0, y: await idleRssMb(server.pid, params) }];
   const clients: LoadClient[] = [];
   const perReading = Math.ceil(params.idleConnections / params.readings);
   let failures = 0;
@@ -31,7 +36,7 @@ export const footprintConnections: Suite<FootprintParams> = async ({ server, par
     clients.push(...joined.clients);
     failures += joined.failed;
     firstFailure ??= joined.firstError;
-    readings.push({ x: clients.length, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 });
+    readings.push({ x: clients.length, y: await idleRssMb(server.pid, params) });
   }
   if (failures) notes.push(`${failures} of ${params.idleConnections} connections failed (${firstFailure}).`);
   notes.push(`RSS (MB) with each share of the connections: ${readings.map((r) => `${r.x}: ${r.y.toFixed(1)}`).join(', ')}.`);
@@ -53,12 +58,12 @@ export const footprintNotebooks: Suite<FootprintParams> = async ({ server, param
   // compiled on first use, a validator built from the schema) that say nothing about what
   // each further notebook costs, and divided by a handful of notebooks they would dominate.
   const rooms: Room[] = [await openRoom(server, 'footprint-warm-up', nb)];
-  const readings = [{ x: 0, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 }];
+  const readings = [{ x: 0, y: await idleRssMb(server.pid, params) }];
   const perReading = Math.ceil(params.notebooks / params.readings);
   while (rooms.length - 1 < params.notebooks) {
     const upTo = Math.min(params.notebooks, rooms.length - 1 + perReading);
     while (rooms.length - 1 < upTo) rooms.push(await openRoom(server, `footprint-${rooms.length - 1}`, nb));
-    readings.push({ x: upTo, y: ((await idleRssKb(server.pid, params.idleMs, params.settleMs)) ?? NaN) / 1024 });
+    readings.push({ x: upTo, y: await idleRssMb(server.pid, params) });
   }
   await Promise.all(rooms.map((r) => r.close()));
   notes.push(`RSS (MB) after each share of the notebooks: ${readings.map((r) => `${r.x}: ${r.y.toFixed(1)}`).join(', ')}.`);

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import type { ExecutionRecord } from '../../common/doc-schema';
 import { connectNotebook, eventually, type NotebookClient } from '../helpers/clients';
 import { execute, kernelStatus, outputsOf, recordOf, waitForRun } from '../helpers/execution';
+import { alive, commandOf } from '../helpers/leftovers';
 import { makeNotebook } from '../helpers/notebooks';
 import { startTandem, type TandemProcess } from '../helpers/tandem';
 
@@ -219,22 +220,6 @@ function childPids(pid: number): number[] {
     })
     .map(Number);
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const commandOf = (pid: number): string => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return String(pid);
-  }
-};
 
 test('shutting the server down leaves no kernel process behind', async () => {
   const own = await startTandem();

@@ -33,7 +33,8 @@ function info(pid: number): ProcessInfo | undefined {
   }
 }
 
-function commandOf(pid: number): string {
+/** The process's command line (its first 160 characters), or '?' once it is gone. */
+export function commandOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 160);
   } catch {
@@ -41,7 +42,7 @@ function commandOf(pid: number): string {
   }
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
