@@ -128,6 +128,9 @@ export async function startNginx(replicaPorts: number[]): Promise<NginxServer> {
       // Checked first: a broken configuration would leave the old one running, silently.
       await run([...base, '-t', '-q']);
       await run([...base, '-s', 'reload']);
+      // The old workers close their idle keep-alive connections as they hand over: a request
+      // sent on one of those at that moment is cut ("other side closed"). Let them go first.
+      await new Promise((r) => setTimeout(r, 1000));
     },
     async stop() {
       process.off('exit', killOnExit);
